@@ -1,0 +1,23 @@
+"""s2sad: source-to-source automatic differentiation for numerical Python, compiled by Numba.
+
+    import math, s2sad
+
+    @s2sad.grad(argnums=(0, 1))
+    def f(x1, x2):
+        return math.log(x1) + x1 * x2 - math.sin(x2)
+
+    f(2.0, 5.0)   # (5.5, 1.7163378145367738)
+"""
+
+from .api import (derivative_source, grad, hessian, jacfwd, jacrev, jvp, stop_gradient,
+                  value_and_grad, vjp)
+from .errors import (BadArguments, NoRuleError, NonDifferentiableOutput, S2SADError,
+                     SourceUnavailable, TypeMismatch, UnsupportedSyntax)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "stop_gradient",
+    "derivative_source", "S2SADError", "UnsupportedSyntax", "NoRuleError", "TypeMismatch",
+    "NonDifferentiableOutput", "BadArguments", "SourceUnavailable",
+]

@@ -1,0 +1,1 @@
+"""Facts about an IR function (activity); never rewrites it."""

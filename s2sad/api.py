@@ -1,0 +1,335 @@
+"""JAX-style transforms: grad, value_and_grad, jvp, vjp, jacfwd, jacrev, hessian.
+
+Each transform specialises on the argument types of the call (float/int/bool scalars,
+arrays by dtype and ndim), like Numba's dispatcher, and caches the compiled derivative
+per (function, argnums, mode, types, target).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+
+from . import pipeline
+from .backends import cpu as cpu_backend
+from .backends import python as python_backend
+from .errors import BadArguments, NonDifferentiableOutput, S2SADError
+from .frontend.lower import stop_gradient_marker, unflatten
+from .ir.types import ArrayT, Type, is_float, typeof
+
+TARGETS = ("cpu", "python")
+
+
+def _types_of(fname: str, args: tuple) -> tuple[Type, ...]:
+    out = []
+    for i, a in enumerate(args):
+        try:
+            out.append(typeof(a))
+        except TypeError as e:
+            raise BadArguments(f"{fname}: argument {i} is a {type(a).__name__}, but only "
+                               f"numbers and NumPy arrays can be passed ({e})",
+                               hint="pass floats, ints or NumPy arrays") from None
+    return tuple(out)
+
+
+def _norm_argnums(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for n in nums:
+        if not isinstance(n, int) or not -nargs <= n < nargs:
+            raise BadArguments(f"{fname}: argnums {argnums!r} out of range for {nargs} "
+                               "argument(s)")
+    return tuple(n % nargs for n in nums), single
+
+
+class Compiled:
+    """One specialisation: generated source plus the callable built from it."""
+
+    def __init__(self, fn, req: pipeline.Request, target: str):
+        self.request = req
+        self.ir = pipeline.derive(fn, req)
+        self.primal = pipeline.primal_ir(fn, req.types)
+        self.source = pipeline.source(fn, req)
+        name = self.ir.name
+        if target == "python":
+            self.call = python_backend.compile_source(name, self.source)
+            self.py_func = self.call
+        elif target == "cpu":
+            self.call = cpu_backend.compile_source(name, self.source)
+            self.py_func = self.call.py_func
+        else:
+            raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
+
+
+_compiled: dict = {}
+
+
+def compiled(fn, req: pipeline.Request, target: str) -> Compiled:
+    key = (fn, getattr(fn, "__code__", None), req, target)
+    c = _compiled.get(key)
+    if c is None:
+        c = Compiled(fn, req, target)
+        _compiled[key] = c
+    return c
+
+
+class Transform:
+    """A differentiated function; calling it compiles (once per argument types) and runs."""
+
+    def __init__(self, fun: Callable, mode: str, argnums, target: str, name: str):
+        if target not in TARGETS:
+            raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
+        self.fun = fun
+        self.mode = mode
+        self.argnums = argnums
+        self.target = target
+        self._name = name
+        self._last: tuple | None = None  # (python types, Compiled, single)
+        functools.update_wrapper(self, fun, updated=())
+
+    def __repr__(self) -> str:
+        return f"<s2sad.{self._name} of {getattr(self.fun, '__name__', self.fun)}>"
+
+    def specialise(self, args: tuple) -> tuple[Compiled, bool]:
+        types = _types_of(self._name, args)
+        nums, single = _norm_argnums(self.argnums, len(args), self._name)
+        for n in nums:
+            if not is_float(types[n]):
+                raise BadArguments(
+                    f"{self._name} requires float inputs for the arguments it differentiates, "
+                    f"but argument {n} has type {types[n]}",
+                    hint=f"pass a float (e.g. {args[n]!r} -> {float(np.sum(args[n]))!r}) or "
+                    "leave that argument out of argnums")
+        req = pipeline.Request(self.mode, nums, types)
+        c = compiled(self.fun, req, self.target)
+        outs = c.primal.outputs
+        if len(outs) != 1 or not isinstance(outs[0].type, type(outs[0].type)) or \
+                isinstance(outs[0].type, ArrayT) or not is_float(outs[0].type):
+            what = ("a tuple" if len(outs) != 1 else f"a value of type {outs[0].type}")
+            raise NonDifferentiableOutput(
+                f"{self._name} needs a function with one float scalar output, but "
+                f"{c.primal.name} returns {what}", c.primal.loc,
+                "use vjp/jacrev for vector outputs; return a float for grad")
+        return c, single
+
+    def __call__(self, *args):
+        last = self._last
+        if last is not None and len(args) == len(last[0]) and \
+                all(type(a) is t for a, t in zip(args, last[0])) and last[3]:
+            r = last[1].call(*args)
+        else:
+            c, single = self.specialise(args)
+            scalars_only = all(not isinstance(a, np.ndarray) for a in args)
+            self._last = (tuple(type(a) for a in args), c, single, scalars_only)
+            try:
+                r = c.call(*args)
+            except Exception as e:
+                if isinstance(e, S2SADError):
+                    raise
+                raise
+            last = self._last
+        return self._shape(r, last[2])
+
+    def _shape(self, r, single):
+        if self.mode == "grad":
+            if single:
+                return r
+            return r if isinstance(r, tuple) else (r,)
+        value, grads = r[0], r[1:]
+        if single:
+            return value, grads[0]
+        return value, tuple(grads)
+
+    def python_function(self, types: tuple[Type, ...]):
+        """The generated Python function for these argument types (used by nested AD)."""
+        nums, _ = _norm_argnums(self.argnums, len(types), self._name)
+        return compiled(self.fun, pipeline.Request(self.mode, nums, types), "python").py_func
+
+
+def _decorator(mode: str, name: str):
+    def transform(fun: Callable | None = None, argnums: int | tuple = 0, *,
+                  target: str = "cpu"):
+        if fun is None:
+            return lambda f: Transform(f, mode, argnums, target, name)
+        if isinstance(fun, int | tuple) and not callable(fun):
+            nums = fun
+            return lambda f: Transform(f, mode, nums, target, name)
+        return Transform(fun, mode, argnums, target, name)
+
+    transform.__name__ = name
+    return transform
+
+
+grad = _decorator("grad", "grad")
+grad.__doc__ = """Gradient of a scalar-output function w.r.t. argument(s) `argnums`.
+
+    grad(f)(x, y)                    -> df/dx
+    grad(f, argnums=(0, 1))(x, y)    -> (df/dx, df/dy)
+    @grad / @grad(argnums=1)         decorator forms
+"""
+value_and_grad = _decorator("value_and_grad", "value_and_grad")
+value_and_grad.__doc__ = "Like grad, but returns (f(*args), gradient)."
+
+
+def _float_args(args: tuple, types) -> tuple[int, ...]:
+    return tuple(i for i, t in enumerate(types) if is_float(t))
+
+
+def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu"):
+    """Forward mode: (f(*primals), J @ tangents), as jax.jvp."""
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise BadArguments("jvp: primals and tangents must have the same length")
+    types = _types_of("jvp", primals)
+    wrt = _float_args(primals, types)
+    c = compiled(fun, pipeline.Request("forward", wrt, types), target)
+    dots = [np.asarray(tangents[i], dtype=np.float64) if isinstance(primals[i], np.ndarray)
+            else float(tangents[i]) for i in wrt]
+    r = c.call(*primals, *dots)
+    r = r if isinstance(r, tuple) else (r,)
+    n = len(c.primal.outputs)
+    out_tree = c.primal.out_tree
+    outs = unflatten(out_tree, list(r[:n]))
+    float_outs = [i for i, o in enumerate(c.primal.outputs) if is_float(o.type)]
+    tans = list(r[n:])
+    full = [0.0] * n
+    for i, t in zip(float_outs, tans):
+        full[i] = t
+    return outs, unflatten(out_tree, full)
+
+
+def vjp(fun: Callable, *primals, target: str = "cpu"):
+    """Reverse mode: (f(*primals), vjp_fn) with vjp_fn(cotangent) -> one cotangent per
+    primal (None for integer arguments), as jax.vjp."""
+    types = _types_of("vjp", primals)
+    wrt = _float_args(primals, types)
+    c = compiled(fun, pipeline.Request("reverse", wrt, types), target)
+    prim = compiled(fun, pipeline.Request("primal", (), types), target) \
+        if False else None
+    del prim
+    n = len(c.primal.outputs)
+    out_tree = c.primal.out_tree
+    float_outs = [i for i, o in enumerate(c.primal.outputs) if is_float(o.type)]
+    zero_ct = [np.zeros_like(o) if False else 0.0 for o in range(len(float_outs))]
+    r = c.call(*primals, *zero_ct)
+    r = r if isinstance(r, tuple) else (r,)
+    out = unflatten(out_tree, list(r[:n]))
+
+    def vjp_fn(ct):
+        cts = _flatten_ct(ct)
+        if len(cts) != n:
+            raise BadArguments(f"vjp_fn expects a cotangent with {n} leaves, got {len(cts)}")
+        cts = [cts[i] for i in float_outs]
+        res = c.call(*primals, *cts)
+        res = res if isinstance(res, tuple) else (res,)
+        grads = list(res[n:])
+        full: list[Any] = [None] * len(primals)
+        for i, g in zip(wrt, grads):
+            full[i] = g
+        return tuple(full)
+
+    return out, vjp_fn
+
+
+def _flatten_ct(ct) -> list:
+    if isinstance(ct, tuple):
+        return [x for c in ct for x in _flatten_ct(c)]
+    return [ct]
+
+
+def jacfwd(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu"):
+    """Jacobian by forward mode (one jvp per input element)."""
+
+    def jac(*args):
+        nums, single = _norm_argnums(argnums, len(args), "jacfwd")
+        cols = []
+        for n in nums:
+            x = args[n]
+            size = np.size(x)
+            rows = []
+            for k in range(size):
+                tangents = [np.zeros_like(a, dtype=np.float64) if isinstance(a, np.ndarray)
+                            else 0.0 for a in args]
+                if isinstance(x, np.ndarray):
+                    t = np.zeros(x.shape)
+                    t.flat[k] = 1.0
+                    tangents[n] = t
+                else:
+                    tangents[n] = 1.0
+                _, tout = jvp(fun, args, tangents, target=target)
+                rows.append(np.asarray(tout, dtype=np.float64))
+            out_shape = np.shape(rows[0])
+            J = np.stack(rows, axis=-1).reshape(out_shape + np.shape(x))
+            cols.append(J if J.shape else float(J))
+        return cols[0] if single else tuple(cols)
+
+    return jac
+
+
+def jacrev(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu"):
+    """Jacobian by reverse mode (one vjp per output element)."""
+
+    def jac(*args):
+        nums, single = _norm_argnums(argnums, len(args), "jacrev")
+        out, f_vjp = vjp(fun, *args, target=target)
+        flat = np.atleast_1d(np.asarray(out, dtype=np.float64))
+        per_arg: list[list] = [[] for _ in nums]
+        for k in range(flat.size):
+            ct = np.zeros(flat.shape)
+            ct.flat[k] = 1.0
+            cts = ct.reshape(np.shape(out))
+            ctarg = tuple(float(c) for c in cts.flat) if isinstance(out, tuple) else \
+                (float(cts) if not np.shape(out) else cts)
+            g = f_vjp(ctarg)
+            for j, n in enumerate(nums):
+                per_arg[j].append(np.asarray(g[n], dtype=np.float64))
+        res = []
+        for j, n in enumerate(nums):
+            J = np.stack(per_arg[j]).reshape(np.shape(out) + np.shape(args[n]))
+            res.append(J if J.shape else float(J))
+        return res[0] if single else tuple(res)
+
+    return jac
+
+
+def hessian(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu"):
+    """Hessian as jacfwd(grad(f)): forward mode over the generated gradient's source."""
+    return jacfwd(grad(fun, argnums, target=target), argnums, target=target)
+
+
+def stop_gradient(x):
+    """Identity whose derivative is zero (as jax.lax.stop_gradient)."""
+    return x
+
+
+stop_gradient._s2sad_stop_gradient = True  # type: ignore[attr-defined]
+
+
+def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple = 0,
+                      args: tuple | None = None, types: tuple | None = None) -> str:
+    """The generated source of a derivative, for reading.
+
+    mode: "reverse" (vjp), "forward" (jvp), "grad", "value_and_grad" or "primal".
+    Specialised to `args` (example values) or `types`; by default every parameter is a
+    float scalar.
+    """
+    if types is None:
+        if args is None:
+            from .frontend.source import parse_function
+
+            node = parse_function(fun).node
+            nparams = len(node.params.params) + len(node.params.posonly_params)
+            args = (1.0,) * nparams
+        types = _types_of("derivative_source", tuple(args))
+    nums, _ = _norm_argnums(argnums, len(types), "derivative_source")
+    mode = {"fwd": "forward", "rev": "reverse", "tangent": "forward",
+            "adjoint": "reverse"}.get(mode, mode)
+    if mode not in pipeline.MODES:
+        raise BadArguments(f"unknown mode {mode!r}; choose one of {pipeline.MODES}")
+    return pipeline.source(fun, pipeline.Request(mode, nums, tuple(types)))
+
+
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
+           "stop_gradient", "derivative_source", "stop_gradient_marker"]

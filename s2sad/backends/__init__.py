@@ -1,0 +1,1 @@
+"""Generated source -> callable (python, numba cpu)."""

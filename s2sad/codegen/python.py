@@ -1,0 +1,514 @@
+"""IR -> readable Python source.
+
+Out of SSA: a loop's carried values, their initial values and their results share one
+Python name where their lifetimes allow it (so `v0 = vn` stays `v0 = vn`), and an If's
+results take the names of the values its branches compute. Single-use temporaries are
+inlined into the expression that uses them. The output is itself in the subset the
+frontend accepts, so a derivative can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import math
+
+import libcst as cst
+import numpy as np
+
+from ..ir.names import Namer
+from ..ir.nodes import (Block, Const, For, Function, If, Op, Value, Var, While, stmt_uses,
+                        sub_blocks, walk)
+from ..ir.primitives import PRIMS
+from ..ir.types import ArrayT, BOOL, F32, I64
+
+# precedence: higher binds tighter
+_PREC = {"select": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "add": 10, "sub": 10, "mul": 11,
+         "div": 11, "floordiv": 11, "mod": 11, "neg": 12, "pos": 12, "pow": 14, "atom": 20}
+_CMP = {"lt", "le", "gt", "ge", "eq", "ne"}
+_EFFECTS = {"setitem", "push", "iadd"}
+
+
+class Emitter:
+    def __init__(self, fn: Function, header: list[str], defaults: dict[Var, str] | None = None):
+        self.fn = fn
+        self.header = header
+        self.defaults = defaults or {}
+        self.alias = _coalesce(fn)
+        self.names = _CoalescedNamer(fn, self.alias)
+        self.inline = _inlinable(fn, self.alias)
+        self.defs: dict[Var, Op] = {s.results[0]: s for s in walk(fn.body)
+                                    if isinstance(s, Op) and len(s.results) == 1}
+        self.lines: list[str] = []
+        self.consts: dict[str, object] = {}
+        self.imports = {"math"}
+        self._last_line = fn.loc.line if fn.loc else None
+
+    # ------------------------------------------------------------ expressions
+    def val(self, v: Value) -> tuple[str, int]:
+        if isinstance(v, Const):
+            return self.const(v)
+        if v in self.inline:
+            return self.expr(self.defs[v])
+        return self.names[v], _PREC["atom"]
+
+    def const(self, c: Const) -> tuple[str, int]:
+        x = c.value
+        if isinstance(x, np.ndarray):
+            name = f"_c{len(self.consts)}"
+            for k, arr in self.consts.items():
+                if arr is x:
+                    name = k
+                    break
+            self.consts[name] = x
+            return name, _PREC["atom"]
+        if isinstance(x, bool | np.bool_):
+            return repr(bool(x)), _PREC["atom"]
+        if c.type in (I64,):
+            return repr(int(x)), _PREC["atom"] if x >= 0 else _PREC["neg"]
+        x = float(x)
+        if math.isinf(x):
+            return ("math.inf", _PREC["atom"]) if x > 0 else ("-math.inf", _PREC["neg"])
+        if math.isnan(x):
+            return "math.nan", _PREC["atom"]
+        text = repr(x)
+        if c.type == F32:
+            self.imports.add("np")
+            return f"np.float32({text})", _PREC["atom"]
+        return text, _PREC["atom"] if x >= 0 and not text.startswith("-") else _PREC["neg"]
+
+    def arg(self, v: Value, prec: int, right: bool = False) -> str:
+        text, p = self.val(v)
+        if p < prec or (right and p == prec):
+            return f"({text})"
+        return text
+
+    def expr(self, op: Op) -> tuple[str, int]:
+        p = op.prim
+        a = op.args
+        if p in ("add", "sub", "mul", "div", "floordiv", "mod"):
+            prec = _PREC[p]
+            sym = PRIMS[p].infix
+            return f"{self.arg(a[0], prec)} {sym} {self.arg(a[1], prec, right=True)}", prec
+        if p == "pow":
+            prec = _PREC["pow"]
+            return f"{self.arg(a[0], prec + 1)} ** {self.arg(a[1], _PREC['neg'])}", prec
+        if p in ("neg", "pos"):
+            sym = "-" if p == "neg" else "+"
+            return f"{sym}{self.arg(a[0], _PREC['neg'])}", _PREC["neg"]
+        if p in _CMP:
+            prec = _PREC["cmp"]
+            return f"{self.arg(a[0], prec + 1)} {PRIMS[p].infix} {self.arg(a[1], prec + 1)}", prec
+        if p == "not":
+            return f"not {self.arg(a[0], _PREC['not'])}", _PREC["not"]
+        if p == "select":
+            prec = _PREC["select"]
+            return (f"{self.arg(a[1], prec + 1)} if {self.arg(a[0], prec + 1)} else "
+                    f"{self.arg(a[2], prec)}"), prec
+        if p == "getitem":
+            idx = ", ".join(self.val(i)[0] for i in a[1:])
+            return f"{self.arg(a[0], _PREC['atom'])}[{idx}]", _PREC["atom"]
+        if p == "stop_gradient":
+            return self.val(a[0])
+        if p == "empty":
+            self.imports.add("np")
+            dt = op.attrs.get("dtype", "f64")
+            extra = "" if dt == "f64" else ", dtype=np.int64"
+            return f"np.empty({self.val(a[0])[0]}{extra})", _PREC["atom"]
+        if p == "zeros_like":
+            self.imports.add("np")
+            return f"np.zeros_like({self.val(a[0])[0]})", _PREC["atom"]
+        if p == "push":
+            self.imports.add("_rt")
+            return f"_rt.push({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
+        if p == "dim":
+            return f"{self.arg(a[0], _PREC['atom'])}.shape[{op.attrs['axis']}]", _PREC["atom"]
+        if p == "size":
+            return f"{self.arg(a[0], _PREC['atom'])}.size", _PREC["atom"]
+        emit = PRIMS[p].emit
+        if not emit:
+            raise NotImplementedError(f"codegen for {p}")
+        if emit.startswith("np."):
+            self.imports.add("np")
+        return f"{emit}({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
+
+    # ------------------------------------------------------------ statements
+    def emit(self, depth: int, text: str, loc=None) -> None:
+        line = "    " * depth + text
+        if loc is not None and loc.line != self._last_line and loc.file == getattr(
+                self.fn.loc, "file", None):
+            line += f"  # line {loc.line}"
+            self._last_line = loc.line
+        self.lines.append(line)
+
+    def copy(self, depth: int, dst: Var, src: Value, loc=None) -> None:
+        if isinstance(src, Var) and src not in self.inline and self.names[src] == self.names[dst]:
+            return
+        self.emit(depth, f"{self.names[dst]} = {self.val(src)[0]}", loc)
+
+    def block(self, b: Block, depth: int) -> int:
+        n0 = len(self.lines)
+        for s in b.stmts:
+            self.stmt(s, depth)
+        return len(self.lines) - n0
+
+    def stmt(self, s, depth: int) -> None:
+        if isinstance(s, Op):
+            if s.prim == "setitem":
+                arr, idx, v = s.args[0], s.args[1:-1], s.args[-1]
+                target = f"{self.arg(arr, _PREC['atom'])}[{', '.join(self.val(i)[0] for i in idx)}]"
+                d = self.defs.get(v) if isinstance(v, Var) else None
+                if d is not None and v in self.inline and d.prim == "add":
+                    g = self.defs.get(d.args[0]) if isinstance(d.args[0], Var) else None
+                    if g is not None and d.args[0] in self.inline and g.prim == "getitem" and \
+                            g.args == s.args[:-1]:
+                        self.emit(depth, f"{target} += {self.val(d.args[1])[0]}", s.loc)
+                        return
+                self.emit(depth, f"{target} = {self.val(v)[0]}", s.loc)
+                return
+            if s.results and s.results[0] in self.inline:
+                return
+            text, _ = self.expr(s)
+            if not s.results:
+                self.emit(depth, text, s.loc)
+                return
+            r = s.results[0]
+            # x_bar = x_bar + t  ->  x_bar += t
+            if s.prim in ("add", "sub") and isinstance(s.args[0], Var) and \
+                    s.args[0] not in self.inline and self.names[s.args[0]] == self.names[r]:
+                sym = "+=" if s.prim == "add" else "-="
+                self.emit(depth, f"{self.names[r]} {sym} {self.arg(s.args[1], _PREC['add'] + 1)}",
+                          s.loc)
+                return
+            self.emit(depth, f"{self.names[r]} = {text}", s.loc)
+        elif isinstance(s, If):
+            self.emit(depth, f"if {self.val(s.cond)[0]}:", s.loc)
+            n = self.block(s.then, depth + 1)
+            for r, y in zip(s.results, s.then.yields):
+                n0 = len(self.lines)
+                self.copy(depth + 1, r, y)
+                n += len(self.lines) - n0
+            if n == 0:
+                self.emit(depth + 1, "pass")
+            k = len(self.lines)
+            self.emit(depth, "else:")
+            n = self.block(s.orelse, depth + 1)
+            for r, y in zip(s.results, s.orelse.yields):
+                n0 = len(self.lines)
+                self.copy(depth + 1, r, y)
+                n += len(self.lines) - n0
+            if n == 0:
+                del self.lines[k:]
+        elif isinstance(s, For):
+            for p, i in zip(s.params, s.inits):
+                self.copy(depth, p, i, s.loc)
+            self.emit(depth, f"for {self.names[s.ivar]} in {self.range_text(s)}:", s.loc)
+            n = self.block(s.body, depth + 1)
+            for p, y in zip(s.params, s.body.yields):
+                n0 = len(self.lines)
+                self.copy(depth + 1, p, y)
+                n += len(self.lines) - n0
+            if n == 0:
+                self.emit(depth + 1, "pass")
+            for r, p in zip(s.results, s.params):
+                self.copy(depth, r, p)
+        elif isinstance(s, While):
+            for p, i in zip(s.params, s.inits):
+                self.copy(depth, p, i, s.loc)
+            if not s.cond.stmts:
+                self.emit(depth, f"while {self.val(s.cond.yields[0])[0]}:", s.loc)
+            else:
+                self.emit(depth, "while True:", s.loc)
+                self.block(s.cond, depth + 1)
+                self.emit(depth + 1, f"if not ({self.val(s.cond.yields[0])[0]}):")
+                self.emit(depth + 2, "break")
+            n = self.block(s.body, depth + 1)
+            for p, y in zip(s.params, s.body.yields):
+                n0 = len(self.lines)
+                self.copy(depth + 1, p, y)
+                n += len(self.lines) - n0
+            if n == 0:
+                self.emit(depth + 1, "pass")
+            for r, p in zip(s.results, s.params):
+                self.copy(depth, r, p)
+
+    def range_text(self, s: For) -> str:
+        start, stop, step = (self.val(v)[0] for v in (s.start, s.stop, s.step))
+        if not s.reverse:
+            if isinstance(s.step, Const) and s.step.value == 1:
+                if isinstance(s.start, Const) and s.start.value == 0:
+                    return f"range({stop})"
+                return f"range({start}, {stop})"
+            return f"range({start}, {stop}, {step})"
+        # reversed(range(start, stop, step)) without building the range
+        if isinstance(s.step, Const) and s.step.value == 1:
+            return f"range({_minus(stop, 1)}, {_minus(start, 1)}, -1)"
+        n = f"_rt.trip_count({start}, {stop}, {step})"
+        self.imports.add("_rt")
+        return (f"range({start} + ({n} - 1) * ({step}), {start} - ({step}), -({step}))")
+
+    def module(self) -> str:
+        fn = self.fn
+        params = []
+        for p in fn.params:
+            d = self.defaults.get(p)
+            params.append(f"{self.names[p]}={d}" if d else self.names[p])
+        body_start = len(self.lines)
+        self.block(fn.body, 1)
+        outs = [self.val(v)[0] for v in fn.outputs]
+        ret = outs[0] if len(outs) == 1 else "(" + ", ".join(outs) + ")"
+        self.emit(1, f"return {ret}")
+        body = self.lines[body_start:]
+        imports = []
+        if "math" in self.imports:
+            imports.append("import math")
+        if "np" in self.imports:
+            imports.append("import numpy as np")
+        if "_rt" in self.imports:
+            imports.append("from s2sad import runtime as _rt")
+        lines = list(self.header) + imports + [""]
+        for name, arr in self.consts.items():
+            lines.append(f"{name} = np.array({arr.tolist()!r}, dtype=np.{arr.dtype.name})")
+            self.imports.add("np")
+        if self.consts and "import numpy as np" not in lines:
+            lines.insert(len(self.header), "import numpy as np")
+        lines += ["", f"def {fn.name}({', '.join(params)}):"]
+        if fn.doc:
+            lines.append(f'    """{fn.doc}"""')
+        lines += body
+        src = "\n".join(lines) + "\n"
+        cst.parse_module(src)  # the output must be valid Python
+        return src
+
+
+def _minus(text: str, k: int) -> str:
+    try:
+        return str(int(text) - k)
+    except ValueError:
+        return f"{text} - {k}"
+
+
+class _CoalescedNamer:
+    def __init__(self, fn: Function, alias: dict):
+        self.alias = alias
+        self.namer = Namer(fn)
+
+    def __getitem__(self, v: Var) -> str:
+        return self.namer[_find(self.alias, v)]
+
+
+def _find(alias: dict, v: Var) -> Var:
+    while v in alias:
+        v = alias[v]
+    return v
+
+
+def _positions(fn: Function):
+    """Pre-order position of every statement, the position of each Var's definition, and
+    the positions where each Var is read."""
+    pos: dict[int, int] = {}
+    end: dict[int, int] = {}
+    dpos: dict[Var, int] = {}
+    upos: dict[Var, list[int]] = {}
+    counter = [0]
+
+    def visit(b: Block):
+        for s in b.stmts:
+            counter[0] += 1
+            p = counter[0]
+            pos[id(s)] = p
+            for v in stmt_uses(s):
+                if isinstance(v, Var):
+                    upos.setdefault(v, []).append(p)
+            if isinstance(s, For):
+                dpos[s.ivar] = p
+            if isinstance(s, (For, While)):
+                for q in s.params:
+                    dpos[q] = p
+            for sb in sub_blocks(s):
+                visit(sb)
+                counter[0] += 1
+                for v in sb.yields:
+                    if isinstance(v, Var):
+                        upos.setdefault(v, []).append(counter[0])
+            end[id(s)] = counter[0]
+            for r in s.results:
+                dpos[r] = counter[0]
+    for p in fn.params:
+        dpos[p] = 0
+    visit(fn.body)
+    counter[0] += 1
+    for v in fn.body.yields:
+        if isinstance(v, Var):
+            upos.setdefault(v, []).append(counter[0])
+    return pos, end, dpos, upos
+
+
+def _coalesce(fn: Function) -> dict:
+    """Which Vars share a Python name: alias[v] = representative."""
+    pos, end, dpos, upos = _positions(fn)
+    alias: dict[Var, Var] = {}
+    members: dict[Var, list[Var]] = {}
+
+    def root(v):
+        return _find(alias, v)
+
+    def group(v):
+        return members.get(root(v), [root(v)])
+
+    def interferes(a_group, b_group) -> bool:
+        # live ranges [def, last use] of any two members overlap
+        def rng(v):
+            d = dpos.get(v, 0)
+            return d, max(upos.get(v, [d]) + [d])
+        for a in a_group:
+            for c in b_group:
+                (a0, a1), (c0, c1) = rng(a), rng(c)
+                if a0 < c1 and c0 < a1:
+                    return True
+        return False
+
+    def union(keep: Var, other: Var) -> bool:
+        ra, rb = root(keep), root(other)
+        if ra is rb:
+            return True
+        if ra.type != rb.type:
+            return False
+        ga, gb = group(ra), group(rb)
+        if interferes(ga, gb):
+            return False
+        alias[rb] = ra
+        members[ra] = ga + gb
+        members.pop(rb, None)
+        return True
+
+    for s in walk(fn.body):
+        if isinstance(s, (For, While)):
+            for p, r in zip(s.params, s.results):
+                alias_ok = root(p) is not root(r)
+                if alias_ok:
+                    alias[r] = p  # the result is the last value of the carried variable
+                    members[p] = group(p) + [r]
+    # live range of a carried param spans its whole loop; of a result, from the loop's end
+    for s in walk(fn.body):
+        if isinstance(s, (For, While)):
+            lo, hi = pos[id(s)], end[id(s)]
+            for p in s.params:
+                dpos[p] = lo
+                upos.setdefault(p, []).append(hi)
+    # SSA versions of one variable (x_bar, x_bar_1 = x_bar + t) share a name when the old
+    # version dies where the new one is made; codegen then writes `x_bar += t`
+    for s in walk(fn.body):
+        if isinstance(s, Op) and s.prim in ("add", "sub") and s.results and \
+                isinstance(s.args[0], Var) and _stem(s.args[0]) == _stem(s.results[0]) and \
+                _stem(s.args[0]) is not None:
+            _try(union, s.args[0], s.results[0])
+    for s in walk(fn.body):
+        if isinstance(s, (For, While)):
+            for p, i, y in zip(s.params, s.inits, s.body.yields):
+                if isinstance(i, Var) and i not in fn.params or isinstance(i, Var):
+                    _try(union, i, p)
+                if isinstance(y, Var) and y not in s.params:
+                    _try(union, p, y)
+        elif isinstance(s, If):
+            for k, r in enumerate(s.results):
+                for blk in (s.then, s.orelse):
+                    y = blk.yields[k]
+                    if isinstance(y, Var) and dpos.get(y, -1) > pos[id(s)]:
+                        _try(union, r, y)
+    return alias
+
+
+def _stem(v: Var):
+    if v.base is not None:
+        return (id(v.base), v.suffix)
+    return v.name or None
+
+
+def _try(union, a, b) -> None:
+    union(a, b)
+
+
+def _inlinable(fn: Function, alias: dict) -> set[Var]:
+    """Temporaries used once, later in the same block, with nothing in between that could
+    change what they read."""
+    uses: dict[Var, int] = {}
+    for s in walk(fn.body):
+        for v in stmt_uses(s):
+            if isinstance(v, Var):
+                uses[v] = uses.get(v, 0) + 1
+        for b in sub_blocks(s):
+            for v in b.yields:
+                if isinstance(v, Var):
+                    uses[v] = uses.get(v, 0) + 1
+    for v in fn.body.yields:
+        if isinstance(v, Var):
+            uses[v] = uses.get(v, 0) + 2  # returned values keep their names
+    out: set[Var] = set()
+
+    def visit(b: Block):
+        local = {}
+        for k, s in enumerate(b.stmts):
+            for r in s.results:
+                local[r] = k
+        for k, s in enumerate(b.stmts):
+            for sb in sub_blocks(s):
+                visit(sb)
+            if not isinstance(s, Op) or len(s.results) != 1 or s.prim in _EFFECTS:
+                continue
+            r = s.results[0]
+            if r.name or r in alias or any(alias.get(x) is r for x in alias):
+                continue
+            if r.base is not None:
+                continue
+            if uses.get(r, 0) != 1:
+                continue
+            # where is it used?
+            user = None
+            for j in range(k + 1, len(b.stmts)):
+                t = b.stmts[j]
+                if r in stmt_uses(t):
+                    user = j
+                    break
+            if user is None:
+                if r in b.yields and not any(r in _all(sb) for t in b.stmts[k + 1:]
+                                             for sb in sub_blocks(t)):
+                    user = len(b.stmts)
+                else:
+                    continue
+            between = b.stmts[k + 1:user]
+            if any(not isinstance(t, Op) or t.prim in _EFFECTS for t in between) and \
+                    _reads_memory(s):
+                continue
+            if any(isinstance(t, (For, While, If)) for t in between):
+                continue
+            out.add(r)
+
+    visit(fn.body)
+    return out
+
+
+def _reads_memory(op: Op) -> bool:
+    return op.prim == "getitem"
+
+
+def _all(b: Block) -> set:
+    out = set()
+    for s in b.stmts:
+        out.update(stmt_uses(s))
+        for sb in sub_blocks(s):
+            out |= _all(sb)
+    out.update(b.yields)
+    return out
+
+
+def generate(fn: Function, header: list[str], defaults: dict | None = None) -> tuple[str, dict]:
+    """Python source for `fn`, and the module-level constants it refers to."""
+    e = Emitter(fn, header, defaults)
+    src = e.module()
+    return src, e.consts
+
+
+def type_name(t) -> str:
+    return str(t) if not isinstance(t, ArrayT) else f"{t.dtype}[{t.ndim}d]"
+
+
+__all__ = ["generate", "BOOL"]

@@ -1,0 +1,1 @@
+"""Python source -> IR (libcst parsing, name resolution, SSA lowering)."""

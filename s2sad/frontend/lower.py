@@ -1,0 +1,915 @@
+"""Lower a Python function (libcst tree) to the IR: three-address form, SSA, structured regions.
+
+Local names map to IR values, or to compile-time tuples of them. Module-level helper
+functions are inlined from their own source. Early `return` outside loops is lowered by
+moving the statements after an `if` into its branches; `break`/`continue`/`return` in
+loops become flags, so the IR has only structured regions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import libcst as cst
+import numpy as np
+
+from ..errors import NoRuleError, S2SADError, TypeMismatch, UnsupportedSyntax
+from ..ir.builder import Builder, const
+from ..ir.nodes import Block, Const, For, Function, If, Value, Var, While
+from ..ir.primitives import CALLABLES, NAMED_CONSTANTS, PRIMS
+from ..ir.types import BOOL, F32, F64, I64, ArrayT, Scalar, Type, elem, is_float, unify
+from . import resolve
+from .source import ParsedFunction, parse_function
+from .subset import BANNED_CALLS, REFUSED
+
+MAX_INLINE_DEPTH = 20
+
+_BINOPS = {
+    cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
+    cst.FloorDivide: "floordiv", cst.Modulo: "mod", cst.Power: "pow",
+    cst.MatrixMultiply: "matmul",
+}
+_AUGOPS = {
+    cst.AddAssign: "add", cst.SubtractAssign: "sub", cst.MultiplyAssign: "mul",
+    cst.DivideAssign: "div", cst.FloorDivideAssign: "floordiv", cst.ModuloAssign: "mod",
+    cst.PowerAssign: "pow", cst.MatrixMultiplyAssign: "matmul",
+}
+_CMPOPS = {
+    cst.LessThan: "lt", cst.LessThanEqual: "le", cst.GreaterThan: "gt",
+    cst.GreaterThanEqual: "ge", cst.Equal: "eq", cst.NotEqual: "ne",
+}
+_STOP_GRADIENT = object()  # sentinel: s2sad.stop_gradient resolves to this
+
+
+def stop_gradient_marker():
+    return _STOP_GRADIENT
+
+
+@dataclass
+class Ret:
+    """A statement list that returned: the returned value tree."""
+
+    tree: object
+
+
+class _Flow(Exception):
+    pass
+
+
+def flatten(tree) -> list[Value]:
+    if isinstance(tree, tuple):
+        return [v for t in tree for v in flatten(t)]
+    return [tree]
+
+
+def structure(tree):
+    """The nesting of a value tree, with leaves replaced by None."""
+    if isinstance(tree, tuple):
+        return tuple(structure(t) for t in tree)
+    return None
+
+
+def unflatten(shape, leaves: list):
+    it = iter(leaves)
+
+    def build(s):
+        if isinstance(s, tuple):
+            return tuple(build(x) for x in s)
+        return next(it)
+
+    return build(shape)
+
+
+def assigned_names(stmts) -> set[str]:
+    """Names a statement list (and its nested blocks) assigns to."""
+    out: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, node):
+            _target_names(node.target, out)
+
+        def visit_AugAssign(self, node):
+            _target_names(node.target, out)
+
+        def visit_AnnAssign(self, node):
+            _target_names(node.target, out)
+
+        def visit_For(self, node):
+            _target_names(node.target, out)
+
+        def visit_FunctionDef(self, node):
+            return False
+
+    for s in stmts:
+        s.visit(V())
+    return out
+
+
+def _target_names(t, out: set[str]) -> None:
+    if isinstance(t, cst.Name):
+        out.add(t.value)
+    elif isinstance(t, (cst.Tuple, cst.List)):
+        for el in t.elements:
+            _target_names(el.value, out)
+
+
+def _contains(stmts, kinds, into_loops: bool) -> bool:
+    found = False
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, node):
+            nonlocal found
+            if isinstance(node, kinds):
+                found = True
+            if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if not into_loops and isinstance(node, (cst.For, cst.While)):
+                return False
+            return not found
+
+    for s in stmts:
+        s.visit(V())
+    return found
+
+
+def _body(node) -> list:
+    """The statements of an indented block or a one-line suite."""
+    b = node.body
+    if isinstance(b, cst.IndentedBlock):
+        return list(b.body)
+    return list(b.body)  # SimpleStatementSuite: small statements
+
+
+class Lowerer:
+    """Lowers one function (and, recursively, the helpers it calls)."""
+
+    def __init__(self, pf: ParsedFunction, builder: Builder, depth: int = 0):
+        self.pf = pf
+        self.fn = pf.fn
+        self.b = builder
+        self.depth = depth
+        self.loop_locals: set[str] = set()
+
+    # ---------------------------------------------------------------- errors
+    def loc(self, node):
+        return self.pf.loc(node)
+
+    def refuse(self, node, msg, hint=None, cls=UnsupportedSyntax):
+        raise cls(msg, self.loc(node), hint)
+
+    # ---------------------------------------------------------------- entry
+    def lower_function(self, args: list) -> object:
+        """Bind parameters to `args` (values or tuples), lower the body, return the tree."""
+        node = self.pf.node
+        env = self.bind_params(node, args)
+        if isinstance(node, cst.Lambda):
+            self.b.loc = self.loc(node.body)
+            return self.expr(node.body, env)
+        out = self.stmts(self._strip_docstring(_body(node)), env)
+        if out is None:
+            self.refuse(node, f"{self.pf.name} does not return a value on every path",
+                        "end the function with `return <expression>`")
+        return out.tree
+
+    @staticmethod
+    def _strip_docstring(stmts):
+        if stmts and isinstance(stmts[0], cst.SimpleStatementLine):
+            first = stmts[0].body[0]
+            if isinstance(first, cst.Expr) and isinstance(
+                first.value, (cst.SimpleString, cst.ConcatenatedString)
+            ):
+                return stmts[1:]
+        return stmts
+
+    def bind_params(self, node, args: list) -> dict:
+        params = node.params
+        for bad, what in ((params.star_arg, "*args"), (params.star_kwarg, "**kwargs")):
+            if bad not in (None, cst.MaybeSentinel.DEFAULT) and isinstance(bad, cst.Param):
+                self.refuse(bad, f"{what} parameters are not supported",
+                            "list the parameters explicitly")
+        plist = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
+        env: dict = {}
+        for i, p in enumerate(plist):
+            name = p.name.value
+            if i < len(args):
+                env[name] = args[i]
+            elif p.default is not None:
+                env[name] = self.expr(p.default, {})
+            else:
+                self.refuse(p, f"missing argument {name!r}", cls=S2SADError)
+        if len(args) > len(plist):
+            self.refuse(node, f"{self.pf.name} takes {len(plist)} arguments, got {len(args)}",
+                        cls=S2SADError)
+        return env
+
+    # ---------------------------------------------------------------- statements
+    def stmts(self, stmts: list, env: dict) -> Ret | None:
+        for i, s in enumerate(stmts):
+            if isinstance(s, cst.If) and _contains([s], cst.Return, into_loops=False):
+                # early return: the statements after the `if` continue in its branches
+                return self.if_stmt(s, env, rest=stmts[i + 1 :])
+            out = self.stmt(s, env)
+            if out is not None:
+                return out
+        return None
+
+    def stmt(self, s, env: dict) -> Ret | None:
+        self.b.loc = self.loc(s)
+        if isinstance(s, cst.SimpleStatementLine):
+            for small in s.body:
+                self.b.loc = self.loc(small)
+                out = self.small_stmt(small, env)
+                if out is not None:
+                    return out
+            return None
+        if isinstance(s, cst.If):
+            return self.if_stmt(s, env, rest=[])
+        if isinstance(s, cst.For):
+            self.for_stmt(s, env)
+            return None
+        if isinstance(s, cst.While):
+            self.while_stmt(s, env)
+            return None
+        self._refuse_node(s)
+
+    def _refuse_node(self, node):
+        for kind, (msg, hint) in REFUSED.items():
+            if isinstance(node, kind):
+                self.refuse(node, msg, hint)
+        self.refuse(node, f"{type(node).__name__} is not supported by s2sad",
+                    "see docs/subset.md for the Python subset s2sad differentiates")
+
+    def small_stmt(self, s, env: dict) -> Ret | None:
+        if isinstance(s, cst.Return):
+            if s.value is None:
+                self.refuse(s, "a differentiated function must return a value")
+            return Ret(self.expr(s.value, env))
+        if isinstance(s, cst.Assign):
+            value = self.expr(s.value, env)
+            for t in s.targets:
+                self.assign(t.target, value, env)
+            return None
+        if isinstance(s, cst.AnnAssign):
+            if s.value is not None:
+                self.assign(s.target, self.expr(s.value, env), env)
+            return None
+        if isinstance(s, cst.AugAssign):
+            op = _AUGOPS.get(type(s.operator))
+            if op is None:
+                self.refuse(s, "this augmented assignment is not supported")
+            if isinstance(s.target, cst.Subscript):
+                arr, idx = self.subscript_parts(s.target, env)
+                old = self.load(s.target, arr, idx)
+                new = self.binop(op, old, self.expr(s.value, env), s)
+                self.store(s.target, arr, idx, new)
+                return None
+            cur = self.expr(s.target, env)
+            self.assign(s.target, self.binop(op, cur, self.expr(s.value, env), s), env)
+            return None
+        if isinstance(s, cst.Expr):
+            if isinstance(s.value, (cst.SimpleString, cst.ConcatenatedString, cst.Ellipsis)):
+                return None  # docstring or `...`
+            self.expr(s.value, env)  # evaluated for errors; the value is dropped
+            return None
+        if isinstance(s, cst.Pass):
+            return None
+        if isinstance(s, (cst.Break, cst.Continue)):
+            raise _Flow(s)
+        self._refuse_node(s)
+
+    def assign(self, target, value, env: dict) -> None:
+        if isinstance(target, cst.Name):
+            name = target.value
+            if isinstance(value, Var) and not value.name and value.base is None:
+                value.name = name
+            env[name] = value
+            self.loop_locals.discard(name)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elts = [e.value for e in target.elements]
+            if any(isinstance(e, cst.StarredElement) for e in target.elements):
+                self.refuse(target, "starred assignment is not supported")
+            if not isinstance(value, tuple):
+                if isinstance(value, Var) and isinstance(value.type, ArrayT):
+                    value = tuple(self.load(target, value, [const(k)]) for k in range(len(elts)))
+                else:
+                    self.refuse(target, "cannot unpack a non-tuple value")
+            if len(value) != len(elts):
+                self.refuse(target, f"cannot unpack {len(value)} values into {len(elts)} names")
+            for t, v in zip(elts, value):
+                self.assign(t, v, env)
+        elif isinstance(target, cst.Subscript):
+            arr, idx = self.subscript_parts(target, env)
+            self.store(target, arr, idx, value)
+        elif isinstance(target, cst.Attribute):
+            self.refuse(target, "assigning to an attribute cannot be differentiated",
+                        "return the new value instead of mutating an object")
+        else:
+            self.refuse(target, f"cannot assign to {type(target).__name__}")
+
+    # ---------------------------------------------------------------- if / else
+    def if_stmt(self, s: cst.If, env: dict, rest: list) -> Ret | None:
+        self.b.loc = self.loc(s)
+        cond = self.truth(self.expr(s.test, env), s.test)
+        then_stmts = _body(s) + rest
+        if s.orelse is None:
+            else_stmts = list(rest)
+        elif isinstance(s.orelse, cst.If):
+            else_stmts = [s.orelse] + rest
+        else:
+            else_stmts = _body(s.orelse) + rest
+        return self.branch(s, cond, then_stmts, else_stmts, env)
+
+    def branch(self, node, cond: Value, then_stmts, else_stmts, env: dict) -> Ret | None:
+        if isinstance(cond, Const):  # decided at compile time
+            return self.stmts(then_stmts if cond.value else else_stmts, env)
+        loc = self.b.loc
+        envs, rets, blocks = [], [], []
+        for stmts in (then_stmts, else_stmts):
+            e = dict(env)
+            blk = Block()
+            with self.b.into(blk):
+                r = self.stmts(stmts, e)
+            envs.append(e)
+            rets.append(r)
+            blocks.append(blk)
+        self.b.loc = loc
+        if rets[0] is not None and rets[1] is not None:
+            trees = [r.tree for r in rets]
+            if structure(trees[0]) != structure(trees[1]):
+                self.refuse(node, "the branches return different numbers of values")
+            results = self.merge(node, cond, blocks, [flatten(t) for t in trees], ["" for _ in
+                                 flatten(trees[0])])
+            return Ret(unflatten(structure(trees[0]), results))
+        if rets[0] is not None or rets[1] is not None:
+            self.refuse(node, "only one branch of this `if` returns a value",
+                        "return on every path (add an else branch that returns)")
+        # both fall through: merge the names either branch changed
+        names = [n for n in envs[0] if n in envs[1] and
+                 (envs[0][n] is not env.get(n) or envs[1][n] is not env.get(n))]
+        for n in set(envs[0]) ^ set(envs[1]):
+            env.pop(n, None)
+            self.loop_locals.add(n)
+        merged_names, leaves0, leaves1 = [], [], []
+        for n in names:
+            a, c = envs[0][n], envs[1][n]
+            if isinstance(a, tuple) or isinstance(c, tuple):
+                if a is c:
+                    env[n] = a
+                    continue
+                if structure(a) != structure(c):
+                    self.refuse(node, f"{n} is a tuple of different lengths in the branches")
+            merged_names.append(n)
+            leaves0.append(a)
+            leaves1.append(c)
+        flat0 = [v for x in leaves0 for v in flatten(x)]
+        flat1 = [v for x in leaves1 for v in flatten(x)]
+        hints = [n for n, x in zip(merged_names, leaves0) for _ in flatten(x)]
+        results = self.merge(node, cond, blocks, [flat0, flat1], hints)
+        it = iter(results)
+        for n, x in zip(merged_names, leaves0):
+            env[n] = unflatten(structure(x), [next(it) for _ in flatten(x)])
+        return None
+
+    def merge(self, node, cond, blocks, yields, hints) -> list[Var]:
+        results = []
+        for k in range(len(yields[0])):
+            a, c = yields[0][k], yields[1][k]
+            if a is c and isinstance(a, Var):
+                results.append(a)
+                continue
+            t = unify(a.type, c.type)
+            if t is None:
+                self.refuse(node, f"{hints[k] or 'a value'} has type {a.type} in one branch and "
+                            f"{c.type} in the other")
+            results.append(Var(hints[k], t))
+        for blk, ys in zip(blocks, yields):
+            with self.b.into(blk):
+                blk.yields = [self.coerce(y, r.type) if y is not r else y
+                              for y, r in zip(ys, results)]
+        fresh = [i for i, (r, a) in enumerate(zip(results, yields[0])) if r is not a or
+                 a is not yields[1][i]]
+        if not fresh:
+            # nothing merges: keep both blocks' statements only if they do something
+            pass
+        outs = [results[i] for i in fresh]
+        for blk in blocks:
+            blk.yields = [blk.yields[i] for i in fresh]
+        self.b.append(If(cond, blocks[0], blocks[1], outs, self.b.loc))
+        return results
+
+    def coerce(self, v: Value, t: Type) -> Value:
+        if v.type == t:
+            return v
+        if isinstance(v, Const) and not isinstance(t, ArrayT):
+            return const(v.value, t) if t in (F64, F32) else Const(v.value, t)
+        if isinstance(t, ArrayT) or t in (F64, F32):
+            return self.b.op("float", v, type=t) if not isinstance(t, ArrayT) else v
+        return v
+
+    def truth(self, v, node) -> Value:
+        if isinstance(v, tuple):
+            return const(bool(v))
+        if v.type == BOOL:
+            return v
+        if isinstance(v.type, ArrayT):
+            self.refuse(node, "the truth value of an array is ambiguous",
+                        "use np.any(...) / np.all(...) or compare elements")
+        if isinstance(v, Const):
+            return const(bool(v.value))
+        return self.b.op("ne", v, const(0, v.type) if v.type == I64 else const(0.0, v.type))
+
+    # ---------------------------------------------------------------- loops
+    def carried(self, stmts, env: dict, node) -> list[str]:
+        names = sorted(assigned_names(stmts) & set(env))
+        for n in names:
+            if isinstance(env[n], tuple):
+                self.refuse(node, f"the tuple {n!r} is reassigned inside a loop",
+                            "unpack it into separate names before the loop")
+        return names
+
+    def for_stmt(self, s: cst.For, env: dict) -> None:
+        if s.orelse is not None:
+            self.refuse(s.orelse, "for/else is not supported", "use a flag variable")
+        if not isinstance(s.target, cst.Name):
+            self.refuse(s.target, "the loop variable must be a single name")
+        it = s.iter
+        reverse = False
+        if isinstance(it, cst.Call) and self._callee(it.func) is reversed:
+            reverse = True
+            it = it.args[0].value
+        if not (isinstance(it, cst.Call) and self._callee(it.func) is range):
+            self.refuse(s.iter, "only `for i in range(...)` loops are supported",
+                        "loop over indices: for i in range(len(a)): ... a[i] ...")
+        rargs = [self.int_value(self.expr(a.value, env), a.value) for a in it.args]
+        if not 1 <= len(rargs) <= 3:
+            self.refuse(it, "range() takes 1 to 3 arguments")
+        start, stop, step = (
+            (const(0), rargs[0], const(1)) if len(rargs) == 1 else
+            (rargs[0], rargs[1], const(1)) if len(rargs) == 2 else tuple(rargs)
+        )
+        if isinstance(step, Const) and step.value == 0:
+            self.refuse(it, "range() step must not be zero")
+        body = _body(s)
+        if _contains(body, (cst.Break, cst.Return), into_loops=False):
+            self.for_as_while(s, env, start, stop, step, reverse, body)
+            return
+        loc = self.loc(s)
+        names = self.carried(body, env, s)
+        inits = [env[n] for n in names]
+        types = [v.type for v in inits]
+        for _ in range(4):  # re-lower until the carried types are stable
+            params = [Var(n, t) for n, t in zip(names, types)]
+            ivar = Var(s.target.value, I64)
+            benv = dict(env)
+            benv.update(zip(names, params))
+            benv[s.target.value] = ivar
+            blk = Block()
+            with self.b.into(blk):
+                self.loop_body(body, benv, names, s)
+                yields = [benv[n] for n in names]
+            new_types = [unify(t, y.type) for t, y in zip(types, yields)]
+            if new_types == types:
+                break
+            if None in new_types:
+                bad = names[new_types.index(None)]
+                self.refuse(s, f"{bad!r} changes type inside the loop")
+            types = new_types
+        self.b.loc = loc
+        with self.b.into(blk):
+            blk.yields = [self.coerce(y, t) for y, t in zip(yields, types)]
+        inits = [self.coerce(v, t) for v, t in zip(inits, types)]
+        results = [Var(n, t) for n, t in zip(names, types)]
+        self.b.append(For(ivar, start, stop, step, params, inits, blk, results, loc, reverse))
+        env.update(zip(names, results))
+        self._forget_locals(body, env, names)
+
+    def loop_body(self, body, benv, names, node) -> None:
+        try:
+            r = self.stmts(body, benv)
+        except _Flow as f:
+            self.refuse(f.args[0], f"`{'break' if isinstance(f.args[0], cst.Break) else 'continue'}`"
+                        " is not supported here")
+        if r is not None:
+            self.refuse(node, "`return` inside a loop is not supported here")
+
+    def _forget_locals(self, body, env, names) -> None:
+        for n in assigned_names(body) - set(names):
+            env.pop(n, None)
+            self.loop_locals.add(n)
+
+    def for_as_while(self, s, env, start, stop, step, reverse, body) -> None:
+        self.refuse(s, "`break`/`return` inside a for loop is not supported yet",
+                    "use a while loop with an explicit condition")
+
+    def while_stmt(self, s: cst.While, env: dict) -> None:
+        if s.orelse is not None:
+            self.refuse(s.orelse, "while/else is not supported", "use a flag variable")
+        body = _body(s)
+        if _contains(body, (cst.Break, cst.Continue, cst.Return), into_loops=False):
+            self.refuse(s, "`break`/`continue`/`return` inside a while loop is not supported yet",
+                        "put the exit test into the while condition")
+        loc = self.loc(s)
+        names = self.carried(body, env, s)
+        inits = [env[n] for n in names]
+        types = [v.type for v in inits]
+        for _ in range(4):
+            params = [Var(n, t) for n, t in zip(names, types)]
+            benv = dict(env)
+            benv.update(zip(names, params))
+            cblk = Block()
+            with self.b.into(cblk):
+                self.b.loc = self.loc(s.test)
+                cblk.yields = [self.truth(self.expr(s.test, dict(benv)), s.test)]
+            blk = Block()
+            with self.b.into(blk):
+                self.loop_body(body, benv, names, s)
+                yields = [benv[n] for n in names]
+            new_types = [unify(t, y.type) for t, y in zip(types, yields)]
+            if new_types == types:
+                break
+            if None in new_types:
+                self.refuse(s, f"{names[new_types.index(None)]!r} changes type inside the loop")
+            types = new_types
+        self.b.loc = loc
+        with self.b.into(blk):
+            blk.yields = [self.coerce(y, t) for y, t in zip(yields, types)]
+        inits = [self.coerce(v, t) for v, t in zip(inits, types)]
+        results = [Var(n, t) for n, t in zip(names, types)]
+        self.b.append(While(params, inits, cblk, blk, results, loc))
+        env.update(zip(names, results))
+        self._forget_locals(body, env, names)
+
+    # ---------------------------------------------------------------- expressions
+    def expr(self, e, env: dict):
+        if isinstance(e, cst.Integer):
+            return const(int(e.value.replace("_", ""), 0))
+        if isinstance(e, cst.Float):
+            return const(float(e.value.replace("_", "")))
+        if isinstance(e, cst.Imaginary):
+            self.refuse(e, "complex numbers are not supported")
+        if isinstance(e, cst.Name):
+            return self.name(e, env)
+        if isinstance(e, cst.Tuple):
+            return tuple(self.expr(el.value, env) for el in e.elements)
+        if isinstance(e, cst.BinaryOperation):
+            op = _BINOPS.get(type(e.operator))
+            if op is None:
+                self.refuse(e, f"operator {type(e.operator).__name__} is not supported")
+            return self.binop(op, self.expr(e.left, env), self.expr(e.right, env), e)
+        if isinstance(e, cst.UnaryOperation):
+            v = self.expr(e.expression, env)
+            if isinstance(e.operator, cst.Minus):
+                return self.apply("neg", [v], e)
+            if isinstance(e.operator, cst.Plus):
+                return v
+            if isinstance(e.operator, cst.Not):
+                return self.apply("not", [self.truth(v, e)], e)
+            self.refuse(e, "bitwise operators are not supported")
+        if isinstance(e, cst.Comparison):
+            return self.comparison(e, env)
+        if isinstance(e, cst.BooleanOperation):
+            return self.boolop(e, env)
+        if isinstance(e, cst.IfExp):
+            return self.ifexp(e, env)
+        if isinstance(e, cst.Call):
+            return self.call(e, env)
+        if isinstance(e, cst.Attribute):
+            return self.attribute(e, env)
+        if isinstance(e, cst.Subscript):
+            return self.subscript(e, env)
+        self._refuse_node(e)
+
+    def name(self, e: cst.Name, env: dict):
+        n = e.value
+        if n in env:
+            return env[n]
+        if n in self.loop_locals:
+            self.refuse(e, f"{n!r} may be undefined here (it is assigned only inside a loop or "
+                        "one branch)", f"assign {n} before the loop or in every branch")
+        obj = resolve.lookup(self.fn, n)
+        if resolve.is_missing(obj):
+            self.refuse(e, f"name {n!r} is not defined", cls=S2SADError)
+        return self.pyconst(obj, e)
+
+    def pyconst(self, obj, node):
+        """A module-level object used as a value: numbers and arrays are constants."""
+        if isinstance(obj, bool | np.bool_):
+            return const(bool(obj))
+        if isinstance(obj, int | np.integer):
+            return const(int(obj))
+        if isinstance(obj, float | np.floating):
+            return const(float(obj), F32 if isinstance(obj, np.float32) else F64)
+        if isinstance(obj, np.ndarray):
+            from ..ir.types import typeof
+            return Const(obj, typeof(obj))
+        if isinstance(obj, tuple):
+            return tuple(self.pyconst(o, node) for o in obj)
+        if isinstance(obj, str):
+            self.refuse(node, "strings are not supported on the differentiated path",
+                        "remove string operations from the function you differentiate",
+                        cls=TypeMismatch)
+        return _PyObject(obj)
+
+    def attribute(self, e: cst.Attribute, env: dict):
+        base = self.expr(e.value, env)
+        attr = e.attr.value
+        if isinstance(base, _PyObject):
+            obj = base.obj
+            if (obj, attr) in NAMED_CONSTANTS:
+                return const(NAMED_CONSTANTS[(obj, attr)])
+            if not hasattr(obj, attr):
+                self.refuse(e, f"{getattr(obj, '__name__', obj)!r} has no attribute {attr!r}",
+                            cls=S2SADError)
+            return self.pyconst(getattr(obj, attr), e)
+        if isinstance(base, Var | Const) and isinstance(base.type, ArrayT):
+            return self.array_attribute(e, base, attr)
+        if isinstance(base, Var | Const) and attr in ("real",):
+            return base
+        self.refuse(e, f"attribute {attr!r} of a {getattr(base, 'type', 'tuple')} value is not "
+                    "supported")
+
+    def array_attribute(self, e, arr, attr):
+        if attr == "shape":
+            return tuple(self.b.op("dim", arr, type=I64, axis=k) for k in range(arr.type.ndim))
+        if attr == "size":
+            return self.b.op("size", arr, type=I64)
+        if attr == "ndim":
+            return const(arr.type.ndim)
+        self.refuse(e, f"array attribute .{attr} is not supported yet")
+
+    def _callee(self, func):
+        """The Python object a call's function expression names, or None."""
+        try:
+            v = self.expr(func, {})
+        except S2SADError:
+            return None
+        return v.obj if isinstance(v, _PyObject) else None
+
+    # ---------------------------------------------------------------- operators
+    def apply(self, prim: str, args: list, node, **attrs) -> Value:
+        for a in args:
+            if isinstance(a, tuple):
+                self.refuse(node, f"{prim} of a tuple is not supported", cls=TypeMismatch)
+            if isinstance(a, _PyObject):
+                self.refuse(node, f"{a.obj!r} cannot be used as a number", cls=TypeMismatch)
+        folded = _fold(prim, args)
+        if folded is not None:
+            return folded
+        return self.b.op(prim, *args, **attrs)
+
+    def binop(self, op: str, a, c, node) -> Value:
+        if op == "pow" and isinstance(c, Const) and c.type == I64 and c.value >= 0:
+            return self.apply("pow", [a, c], node, nonneg_int_exponent=True)
+        if op in ("floordiv", "mod") and isinstance(a, Value) and isinstance(c, Value):
+            pass
+        if isinstance(a, tuple) and isinstance(c, tuple) and op == "add":
+            return a + c
+        return self.apply(op, [a, c], node)
+
+    def comparison(self, e: cst.Comparison, env: dict):
+        left = self.expr(e.left, env)
+        result = None
+        for target in e.comparisons:
+            op = _CMPOPS.get(type(target.operator))
+            if op is None:
+                self.refuse(e, f"comparison {type(target.operator).__name__} is not supported")
+            right = self.expr(target.comparator, env)
+            c = self.apply(op, [left, right], e)
+            result = c if result is None else self._and(result, c)
+            left = right
+        return result
+
+    def _and(self, a: Value, c: Value) -> Value:
+        if isinstance(a, Const):
+            return c if a.value else a
+        out = Var("", BOOL)
+        self.b.append(If(a, Block([], [c]), Block([], [const(False)]), [out], self.b.loc))
+        return out
+
+    def boolop(self, e: cst.BooleanOperation, env: dict):
+        """`a and b` / `a or b` on conditions, short-circuiting (b lowered in a branch)."""
+        left = self.truth(self.expr(e.left, env), e.left)
+        is_and = isinstance(e.operator, cst.And)
+        if isinstance(left, Const):
+            if bool(left.value) == is_and:
+                return self.truth(self.expr(e.right, env), e.right)
+            return left
+        blk = Block()
+        with self.b.into(blk):
+            right = self.truth(self.expr(e.right, env), e.right)
+            blk.yields = [right]
+        other = Block([], [const(not is_and)])
+        out = Var("", BOOL)
+        then, orelse = (blk, other) if is_and else (other, blk)
+        self.b.append(If(left, then, orelse, [out], self.loc(e)))
+        return out
+
+    def ifexp(self, e: cst.IfExp, env: dict):
+        cond = self.truth(self.expr(e.test, env), e.test)
+        if isinstance(cond, Const):
+            return self.expr(e.body if cond.value else e.orelse, env)
+        blocks, vals = [], []
+        for sub in (e.body, e.orelse):
+            blk = Block()
+            with self.b.into(blk):
+                vals.append(self.expr(sub, env))
+            blocks.append(blk)
+        if isinstance(vals[0], tuple) or isinstance(vals[1], tuple):
+            self.refuse(e, "conditional expressions choosing between tuples are not supported")
+        return self.merge(e, cond, blocks, [[vals[0]], [vals[1]]], [""])[0]
+
+    # ---------------------------------------------------------------- calls
+    def call(self, e: cst.Call, env: dict):
+        fv = self.expr(e.func, env)
+        if not isinstance(fv, _PyObject):
+            self.refuse(e.func, "this value is not callable", cls=TypeMismatch)
+        obj = resolve.unwrap(fv.obj)
+        pos, kw = [], {}
+        for a in e.args:
+            if a.star:
+                self.refuse(a, "*args / **kwargs in calls are not supported")
+            v = self.expr(a.value, env)
+            if a.keyword is not None:
+                kw[a.keyword.value] = v
+            else:
+                pos.append(v)
+        name = getattr(obj, "__name__", "")
+        if obj is _STOP_GRADIENT or getattr(obj, "_s2sad_stop_gradient", False):
+            return self.apply("stop_gradient", pos, e)
+        if resolve.is_user_function(obj):
+            return self.inline(e, obj, pos, kw)
+        if obj is math.log and len(pos) == 2:
+            return self.apply("div", [self.apply("log", [pos[0]], e),
+                                      self.apply("log", [pos[1]], e)], e)
+        if obj is pow or obj is math.pow:
+            return self.binop("pow" if obj is pow else "fpow", pos[0], pos[1], e)
+        if obj in (min, max) and len(pos) >= 2 and not kw:
+            acc = pos[0]
+            for v in pos[1:]:
+                acc = self.apply(obj.__name__, [acc, v], e)
+            return acc
+        if obj is float and len(pos) == 1 and pos[0].type in (F64,):
+            return pos[0]
+        if obj is len and isinstance(pos[0], tuple):
+            return const(len(pos[0]))
+        if obj in (range, reversed):
+            self.refuse(e, f"{name}() is only supported as the iterator of a for loop")
+        prim = CALLABLES.get(obj) if _hashable(obj) else None
+        if prim is not None:
+            if kw:
+                self.refuse(e, f"keyword arguments to {name} are not supported",
+                            cls=NoRuleError)
+            arity = PRIMS[prim].arity
+            if arity >= 0 and len(pos) != arity:
+                self.refuse(e, f"{name} takes {arity} argument(s) here, got {len(pos)}")
+            return self.apply(prim, pos, e)
+        if name in BANNED_CALLS and getattr(obj, "__module__", None) == "builtins":
+            self.refuse(e, f"{name}() cannot be differentiated", BANNED_CALLS[name],
+                        cls=UnsupportedSyntax)
+        what = f"{getattr(obj, '__module__', '') or ''}.{name}".lstrip(".") or repr(obj)
+        self.refuse(e, f"no derivative rule for {what}",
+                    "use a supported function (see docs/rules.md), write it in Python so "
+                    "s2sad can lower it, or register a rule with s2sad.defrule",
+                    cls=NoRuleError)
+
+    def inline(self, e, obj, pos, kw):
+        if self.depth >= MAX_INLINE_DEPTH:
+            self.refuse(e, f"calls nest deeper than {MAX_INLINE_DEPTH} (recursion?)",
+                        "recursive functions are not supported; write a loop")
+        pf = parse_function(obj)
+        sub = Lowerer(pf, self.b, self.depth + 1)
+        node = pf.node
+        if kw:
+            names = [p.name.value for p in node.params.params]
+            args = list(pos) + [None] * (len(names) - len(pos))
+            for k, v in kw.items():
+                if k not in names:
+                    self.refuse(e, f"{pf.name}() got an unexpected keyword argument {k!r}")
+                args[names.index(k)] = v
+            while args and args[-1] is None:
+                args.pop()
+            if None in args:
+                self.refuse(e, f"missing argument in call to {pf.name}")
+            pos = args
+        saved = self.b.loc
+        out = sub.lower_function(pos)
+        self.b.loc = saved
+        return out
+
+    # ---------------------------------------------------------------- arrays
+    def int_value(self, v, node) -> Value:
+        if isinstance(v, tuple) or isinstance(v, _PyObject) or elem(v.type) not in (I64, BOOL):
+            self.refuse(node, "expected an integer here", cls=TypeMismatch)
+        return v
+
+    def subscript_parts(self, e: cst.Subscript, env: dict):
+        arr = self.expr(e.value, env)
+        idx = []
+        for el in e.slice:
+            if not isinstance(el.slice, cst.Index):
+                self.refuse(el, "slices are not supported yet", "index single elements in a loop")
+            idx.append(self.expr(el.slice.value, env))
+        if len(idx) == 1 and isinstance(idx[0], tuple):
+            idx = list(idx[0])
+        return arr, idx
+
+    def subscript(self, e: cst.Subscript, env: dict):
+        arr, idx = self.subscript_parts(e, env)
+        if isinstance(arr, tuple):
+            if len(idx) != 1 or not isinstance(idx[0], Const) or idx[0].type != I64:
+                self.refuse(e, "tuples can only be indexed with a constant integer")
+            try:
+                return arr[idx[0].value]
+            except IndexError:
+                self.refuse(e, "tuple index out of range")
+        return self.load(e, arr, idx)
+
+    def load(self, node, arr, idx):
+        if not isinstance(arr, Var | Const) or not isinstance(arr.type, ArrayT):
+            self.refuse(node, "only arrays and tuples can be indexed", cls=TypeMismatch)
+        if len(idx) != arr.type.ndim:
+            self.refuse(node, f"index with {arr.type.ndim} integers (one per dimension)")
+        idx = [self.int_value(i, node) for i in idx]
+        return self.b.op("getitem", arr, *idx)
+
+    def store(self, node, arr, idx, value) -> None:
+        if not isinstance(arr, Var) or not isinstance(arr.type, ArrayT):
+            self.refuse(node, "only arrays can be assigned into", cls=TypeMismatch)
+        if len(idx) != arr.type.ndim:
+            self.refuse(node, f"index with {arr.type.ndim} integers (one per dimension)")
+        if isinstance(value, tuple) or isinstance(value, _PyObject):
+            self.refuse(node, "only numbers can be stored into an array", cls=TypeMismatch)
+        idx = [self.int_value(i, node) for i in idx]
+        if value.type != arr.type.dtype:
+            value = self.coerce(value, arr.type.dtype)
+        self.b.effect("setitem", arr, *idx, value)
+
+
+class _PyObject:
+    """A compile-time Python object (module, function) that is not a number."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+
+def _hashable(obj) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
+_FOLDABLE = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "neg": lambda a: -a, "floordiv": lambda a, b: a // b, "mod": lambda a, b: a % b,
+    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
+    "not": lambda a: not a,
+}
+
+
+def _fold(prim: str, args: list) -> Value | None:
+    """Constant-fold integer/bool arithmetic on constants (keeps `range(N - 1)` readable)."""
+    if prim not in _FOLDABLE or not all(isinstance(a, Const) for a in args):
+        return None
+    if not all(isinstance(a.type, Scalar) and a.type in (I64, BOOL) for a in args):
+        if prim in ("lt", "le", "gt", "ge", "eq", "ne", "not"):
+            return const(bool(_FOLDABLE[prim](*[a.value for a in args])))
+        return None
+    try:
+        v = _FOLDABLE[prim](*[a.value for a in args])
+    except ZeroDivisionError:
+        return None
+    return const(v)
+
+
+def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
+    """Lower `fn` specialised to `arg_types` into an IR Function."""
+    pf = parse_function(resolve.unwrap(fn))
+    b = Builder()
+    node = pf.node
+    params_nodes = (list(node.params.posonly_params) + list(node.params.params)) \
+        if isinstance(node, cst.FunctionDef) else list(node.params.params)
+    names = [p.name.value for p in params_nodes]
+    if len(arg_types) > len(names) and isinstance(node, cst.FunctionDef):
+        raise S2SADError(f"{pf.name} takes {len(names)} arguments, got {len(arg_types)}",
+                         pf.loc(node))
+    params = [Var(n, t) for n, t in zip(names, arg_types)]
+    lw = Lowerer(pf, b)
+    tree = lw.lower_function(list(params))
+    outs = flatten(tree)
+    for v in outs:
+        if isinstance(v, _PyObject):
+            raise TypeMismatch(f"{pf.name} returns a non-numeric value ({v.obj!r})",
+                               pf.loc(node))
+    b.block.yields = outs
+    shape = structure(tree)
+    return Function(name or pf.name, params, b.block, pf.loc(node), shape)
+
+
+def is_differentiable_type(t: Type) -> bool:
+    return is_float(t)

@@ -1,0 +1,48 @@
+"""Resolve names to Python objects at compile time: closure cells, globals, builtins.
+
+What a name means is decided by the object it refers to, never by its spelling.
+"""
+
+from __future__ import annotations
+
+import builtins
+import types
+
+_MISSING = object()
+
+
+def lookup(fn, name: str):
+    """The object `name` refers to inside `fn`, or _MISSING."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and fn.__closure__:
+        for var, cell in zip(code.co_freevars, fn.__closure__):
+            if var == name:
+                try:
+                    return cell.cell_contents
+                except ValueError:
+                    return _MISSING
+    g = getattr(fn, "__globals__", {})
+    if name in g:
+        return g[name]
+    return getattr(builtins, name, _MISSING)
+
+
+def is_missing(obj) -> bool:
+    return obj is _MISSING
+
+
+def is_module(obj) -> bool:
+    return isinstance(obj, types.ModuleType)
+
+
+def is_user_function(obj) -> bool:
+    """A plain Python function whose source we can lower (not a builtin or a ufunc)."""
+    return isinstance(obj, types.FunctionType)
+
+
+def unwrap(obj):
+    """A Numba dispatcher or functools.wraps wrapper -> the Python function inside it."""
+    py = getattr(obj, "py_func", None)
+    if py is not None:
+        return py
+    return getattr(obj, "__wrapped__", obj)

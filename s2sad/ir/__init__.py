@@ -1,0 +1,1 @@
+"""The IR: the contract between the pipeline stages."""

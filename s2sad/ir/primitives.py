@@ -1,0 +1,160 @@
+"""The op set of the IR as a table: name, how it types, how it prints, what lowers to it.
+
+The frontend finds primitives by object identity (`CALLABLES[np.sin] == "sin"`), so
+`np.sin`, `numpy.sin` and `from math import sin as s` all reach the same primitive.
+Derivatives live in `s2sad.rules`, not here.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .types import BOOL, F64, I64, ArrayT, Scalar, Type, elem, float_of, promote
+
+
+@dataclass(frozen=True)
+class Prim:
+    name: str
+    arity: int  # -1: variadic
+    typing: str  # arith | float | bool | int | same | f64 | none | <custom>
+    infix: str | None = None  # printed as `a + b` / `-a` instead of a call
+    emit: str | None = None  # the callable generated code uses, e.g. "math.exp"
+    pure: bool = True  # no side effects (setitem is the exception)
+
+
+PRIMS: dict[str, Prim] = {}
+CALLABLES: dict[object, str] = {}
+
+
+def prim(name, arity, typing, *objects, infix=None, emit=None, pure=True) -> Prim:
+    p = Prim(name, arity, typing, infix, emit, pure)
+    PRIMS[name] = p
+    for obj in objects:
+        CALLABLES[obj] = name
+    return p
+
+
+# fmt: off
+# arithmetic                                                  (printed infix)
+prim("add",      2, "arith",  infix="+")
+prim("sub",      2, "arith",  infix="-")
+prim("mul",      2, "arith",  infix="*")
+prim("div",      2, "float",  infix="/")
+prim("floordiv", 2, "arith",  infix="//")
+prim("mod",      2, "arith",  infix="%")
+prim("pow",      2, "pow",    np.power, infix="**")
+prim("neg",      1, "same",   np.negative, infix="-")
+prim("pos",      1, "same",   infix="+")
+# comparisons and logic (never differentiated)
+prim("lt",  2, "bool", infix="<")
+prim("le",  2, "bool", infix="<=")
+prim("gt",  2, "bool", infix=">")
+prim("ge",  2, "bool", infix=">=")
+prim("eq",  2, "bool", infix="==")
+prim("ne",  2, "bool", infix="!=")
+prim("not", 1, "bool", infix="not ")
+# elementary functions                          Python objects that lower to them
+prim("exp",      1, "float", math.exp, np.exp,                    emit="math.exp")
+prim("exp2",     1, "float", np.exp2,                             emit="np.exp2")
+prim("expm1",    1, "float", math.expm1, np.expm1,                emit="math.expm1")
+prim("log",      1, "float", np.log,                              emit="math.log")
+prim("log2",     1, "float", math.log2, np.log2,                  emit="math.log2")
+prim("log10",    1, "float", math.log10, np.log10,                emit="math.log10")
+prim("log1p",    1, "float", math.log1p, np.log1p,                emit="math.log1p")
+prim("sqrt",     1, "float", math.sqrt, np.sqrt,                  emit="math.sqrt")
+prim("cbrt",     1, "float", np.cbrt,                             emit="np.cbrt")
+prim("sin",      1, "float", math.sin, np.sin,                    emit="math.sin")
+prim("cos",      1, "float", math.cos, np.cos,                    emit="math.cos")
+prim("tan",      1, "float", math.tan, np.tan,                    emit="math.tan")
+prim("asin",     1, "float", math.asin, np.arcsin,                emit="math.asin")
+prim("acos",     1, "float", math.acos, np.arccos,                emit="math.acos")
+prim("atan",     1, "float", math.atan, np.arctan,                emit="math.atan")
+prim("atan2",    2, "float", math.atan2, np.arctan2,              emit="math.atan2")
+prim("sinh",     1, "float", math.sinh, np.sinh,                  emit="math.sinh")
+prim("cosh",     1, "float", math.cosh, np.cosh,                  emit="math.cosh")
+prim("tanh",     1, "float", math.tanh, np.tanh,                  emit="math.tanh")
+prim("asinh",    1, "float", math.asinh, np.arcsinh,              emit="math.asinh")
+prim("acosh",    1, "float", math.acosh, np.arccosh,              emit="math.acosh")
+prim("atanh",    1, "float", math.atanh, np.arctanh,              emit="math.atanh")
+prim("hypot",    2, "float", math.hypot, np.hypot,                emit="math.hypot")
+prim("fpow",     2, "float", math.pow,                            emit="math.pow")
+prim("erf",      1, "float", math.erf,                            emit="math.erf")
+prim("erfc",     1, "float", math.erfc,                           emit="math.erfc")
+prim("copysign", 2, "float", math.copysign, np.copysign,          emit="math.copysign")
+prim("abs",      1, "same",  builtins.abs, np.abs, np.absolute,   emit="abs")
+prim("fabs",     1, "float", math.fabs, np.fabs,                  emit="math.fabs")
+prim("max",      2, "arith", np.maximum, np.fmax,                 emit="max")
+prim("min",      2, "arith", np.minimum, np.fmin,                 emit="min")
+# piecewise constant: zero derivative (float result) or cut (int result)
+prim("floor",    1, "float", np.floor,                            emit="np.floor")
+prim("ceil",     1, "float", np.ceil,                             emit="np.ceil")
+prim("trunc",    1, "float", np.trunc, np.fix,                    emit="np.trunc")
+prim("round",    1, "float", np.round, np.rint, np.around,        emit="np.round")
+prim("sign",     1, "same",  np.sign,                             emit="np.sign")
+prim("ifloor",   1, "int",   math.floor,                          emit="math.floor")
+prim("iceil",    1, "int",   math.ceil,                           emit="math.ceil")
+prim("itrunc",   1, "int",   math.trunc,                          emit="math.trunc")
+prim("iround",   1, "int",   builtins.round,                      emit="round")
+# conversions
+prim("float",    1, "f64",   builtins.float, np.float64,          emit="float")
+prim("int",      1, "int",   builtins.int, np.int64,              emit="int")
+prim("stop_gradient", 1, "same",                                  emit="")
+# select(c, a, b) = a if c else b, both sides evaluated (rules use it for kinks)
+prim("select",   3, "select")
+# arrays: element access (issue: arrays)
+prim("getitem",  -1, "getitem")
+prim("setitem",  -1, "none", pure=False)
+prim("len",      1,  "int",  builtins.len,                        emit="len")
+# fmt: on
+
+# math.log(x, base) is lowered to log(x) / log(base); np.log shares "log".
+CALLABLES[math.log] = "log"
+
+CONSTANTS: dict[object, float] = {}  # filled by the frontend from math/np attributes
+NAMED_CONSTANTS = {
+    (math, "pi"): math.pi, (np, "pi"): np.pi,
+    (math, "e"): math.e, (np, "e"): np.e,
+    (math, "inf"): math.inf, (np, "inf"): np.inf,
+    (math, "nan"): math.nan, (np, "nan"): np.nan,
+    (math, "tau"): math.tau,
+}
+
+
+def result_type(name: str, arg_types: list[Type], attrs: dict | None = None) -> Type:
+    """Type of a primitive's result given its argument types (NumPy promotion)."""
+    p = PRIMS[name]
+    t = p.typing
+    if t == "arith":
+        return promote(*arg_types)
+    if t == "float":
+        return float_of(promote(*arg_types))
+    if t == "same":
+        return arg_types[0]
+    if t == "bool":
+        nd = max((a.ndim for a in arg_types if isinstance(a, ArrayT)), default=-1)
+        return ArrayT(BOOL, nd) if nd >= 0 else BOOL
+    if t == "int":
+        return I64
+    if t == "f64":
+        return F64
+    if t == "pow":
+        base, expo = arg_types
+        r = promote(base, expo)
+        if elem(r) in (I64, BOOL) and not (attrs or {}).get("nonneg_int_exponent"):
+            return float_of(r)
+        return r
+    if t == "select":
+        return promote(arg_types[1], arg_types[2])
+    if t == "getitem":
+        arr = arg_types[0]
+        assert isinstance(arr, ArrayT)
+        return arr.dtype
+    raise TypeError(f"no result type for {name}")
+
+
+def is_scalar_type(t: Type) -> bool:
+    return isinstance(t, Scalar)

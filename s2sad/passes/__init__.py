@@ -1,0 +1,1 @@
+"""IR -> IR clean-ups run after differentiation: simplify, CSE, DCE."""

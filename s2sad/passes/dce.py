@@ -1,0 +1,185 @@
+"""Dead code elimination and common subexpression elimination over structured IR."""
+
+from __future__ import annotations
+
+from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, stmt_uses, sub_blocks
+from ..ir.primitives import PRIMS
+
+_EFFECTS = {"setitem", "push", "iadd"}
+
+
+def _pure(op: Op) -> bool:
+    p = PRIMS.get(op.prim)
+    return op.prim not in _EFFECTS and (p is None or p.pure)
+
+
+def dce(fn: Function) -> Function:
+    while _dce_once(fn):
+        pass
+    return fn
+
+
+def _dce_once(fn: Function) -> bool:
+    used: dict[Var, int] = {}
+
+    def count(b: Block):
+        for s in b.stmts:
+            for v in stmt_uses(s):
+                if isinstance(v, Var):
+                    used[v] = used.get(v, 0) + 1
+            for sb in sub_blocks(s):
+                count(sb)
+        for v in b.yields:
+            if isinstance(v, Var):
+                used[v] = used.get(v, 0) + 1
+
+    count(fn.body)
+    changed = False
+
+    def sweep(b: Block) -> None:
+        nonlocal changed
+        keep = []
+        for s in b.stmts:
+            if isinstance(s, Op):
+                if _pure(s) and s.results and not any(used.get(r) for r in s.results):
+                    changed = True
+                    continue
+            elif isinstance(s, If):
+                live = [k for k, r in enumerate(s.results) if used.get(r)]
+                if len(live) != len(s.results):
+                    s.results = [s.results[k] for k in live]
+                    s.then.yields = [s.then.yields[k] for k in live]
+                    s.orelse.yields = [s.orelse.yields[k] for k in live]
+                    changed = True
+                sweep(s.then)
+                sweep(s.orelse)
+                if not s.results and not s.then.stmts and not s.orelse.stmts:
+                    changed = True
+                    continue
+            elif isinstance(s, (For, While)):
+                # a carried value is dead if its result is unused and, inside the body, it
+                # only feeds its own next value
+                for k in reversed(range(len(s.params))):
+                    p, r = s.params[k], s.results[k]
+                    y = s.body.yields[k]
+                    own = 1 if y is p else 0
+                    selfloop = isinstance(y, Var) and _only_feeds(s.body, p, y)
+                    if not used.get(r) and (used.get(p, 0) - own == 0 or selfloop):
+                        del s.params[k], s.inits[k], s.body.yields[k], s.results[k]
+                        changed = True
+                for sb in sub_blocks(s):
+                    sweep(sb)
+                if not s.results and not _has_effects(s.body):
+                    changed = True
+                    continue
+            keep.append(s)
+        b.stmts = keep
+
+    sweep(fn.body)
+    return changed
+
+
+def _only_feeds(body: Block, p: Var, y: Var) -> bool:
+    """p is used only to compute y (and y only as the yield), e.g. a dead accumulator."""
+    uses_p = [s for s in body.stmts if p in stmt_uses(s)]
+    if len(uses_p) != 1 or not isinstance(uses_p[0], Op) or uses_p[0].results != [y]:
+        return False
+    uses_y = [s for s in body.stmts if y in stmt_uses(s)]
+    nested = any(p in _all_uses(sb) or y in _all_uses(sb) for s in body.stmts
+                 for sb in sub_blocks(s))
+    return not uses_y and not nested and body.yields.count(y) == 1
+
+
+def _all_uses(b: Block) -> set:
+    out = set()
+    for s in b.stmts:
+        out.update(v for v in stmt_uses(s) if isinstance(v, Var))
+        for sb in sub_blocks(s):
+            out |= _all_uses(sb)
+    out.update(v for v in b.yields if isinstance(v, Var))
+    return out
+
+
+def _has_effects(b: Block) -> bool:
+    for s in b.stmts:
+        if isinstance(s, Op) and not _pure(s):
+            return True
+        if any(_has_effects(sb) for sb in sub_blocks(s)):
+            return True
+    return False
+
+
+def _key(op: Op):
+    args = tuple(("v", id(a)) if isinstance(a, Var) else ("c", repr(a.value), str(a.type))
+                 for a in op.args)
+    return (op.prim, args, tuple(sorted((k, repr(v)) for k, v in op.attrs.items())))
+
+
+def cse(fn: Function) -> Function:
+    """Reuse an identical pure op computed earlier in the same or an enclosing block."""
+    from ..transforms.common import substitute
+
+    mapping: dict[Var, Var] = {}
+
+    def visit(b: Block, avail: dict, writes: set) -> None:
+        avail = dict(avail)
+        keep = []
+        for s in b.stmts:
+            if mapping:
+                _subst_stmt(s, mapping)
+            if isinstance(s, Op):
+                if not _pure(s):
+                    # a write invalidates loads from the written array
+                    arr = s.args[0] if s.args else None
+                    for k in [k for k in avail if k[0] == "getitem" and k[1][0] == ("v", id(arr))]:
+                        del avail[k]
+                    keep.append(s)
+                    continue
+                if len(s.results) == 1 and not (s.prim == "getitem" and s.args[0] in writes
+                                                and False):
+                    k = _key(s)
+                    if k in avail and avail[k].type == s.results[0].type:
+                        mapping[s.results[0]] = avail[k]
+                        continue
+                    avail[k] = s.results[0]
+                keep.append(s)
+            else:
+                inner_writes = writes
+                for sb in sub_blocks(s):
+                    # loads inside loops may see writes from later iterations
+                    sub_avail = avail if isinstance(s, If) else {
+                        k: v for k, v in avail.items() if k[0] != "getitem"}
+                    visit(sb, sub_avail, inner_writes)
+                if not isinstance(s, If):
+                    for k in [k for k in avail if k[0] == "getitem"]:
+                        del avail[k]
+                elif _has_effects(s.then) or _has_effects(s.orelse):
+                    for k in [k for k in avail if k[0] == "getitem"]:
+                        del avail[k]
+                keep.append(s)
+        b.stmts = keep
+        if mapping:
+            b.yields = [mapping.get(v, v) if isinstance(v, Var) else v for v in b.yields]
+
+    visit(fn.body, {}, set())
+    substitute(fn.body, mapping)
+    return fn
+
+
+def _subst_stmt(s, mapping) -> None:
+    def m(v):
+        return mapping.get(v, v) if isinstance(v, Var) else v
+
+    if isinstance(s, Op):
+        s.args = [m(a) for a in s.args]
+    elif isinstance(s, If):
+        s.cond = m(s.cond)
+    elif isinstance(s, For):
+        s.start, s.stop, s.step = m(s.start), m(s.stop), m(s.step)
+        s.inits = [m(v) for v in s.inits]
+    elif isinstance(s, While):
+        s.inits = [m(v) for v in s.inits]
+
+
+def is_const(v) -> bool:
+    return isinstance(v, Const)

@@ -1,0 +1,106 @@
+"""The pipeline, top to bottom: lower -> differentiate -> record storage -> clean up -> emit.
+
+    primal = lower(fn, types)                      frontend
+    deriv  = tangent(primal) | adjoint(primal)     transforms (rules, activity)
+    deriv  = thread_tapes(deriv)                   storage for the reverse sweep
+    deriv  = simplify / cse / dce                  passes
+    source = generate(deriv)                       codegen
+    callable = backend.compile_source(source)      backends
+
+`S2SAD_DUMP_AFTER=lower,adjoint,passes` prints the IR after those stages.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+from .codegen.python import generate
+from .frontend.lower import lower
+from .ir.nodes import Function
+from .ir.types import Type
+from .passes.dce import cse, dce
+from .transforms.adjoint import adjoint
+from .transforms.storage import thread_tapes
+from .transforms.tangent import tangent
+
+MODES = ("primal", "forward", "reverse", "grad", "value_and_grad")
+
+
+@dataclass(frozen=True)
+class Request:
+    mode: str  # one of MODES
+    wrt: tuple[int, ...]
+    types: tuple[Type, ...]
+
+
+def _dump(stage: str, fn: Function) -> None:
+    wanted = os.environ.get("S2SAD_DUMP_AFTER", "")
+    if stage in wanted.split(",") or wanted == "all":
+        print(f"---- IR after {stage} ----\n{fn}\n", file=sys.stderr)
+
+
+_primal_cache: dict = {}
+
+
+def primal_ir(fn, types: tuple[Type, ...]) -> Function:
+    key = (fn, getattr(fn, "__code__", None), types)
+    ir = _primal_cache.get(key)
+    if ir is None:
+        ir = lower(fn, list(types))
+        _primal_cache[key] = ir
+        _dump("lower", ir)
+    return ir
+
+
+def derive(fn, req: Request, stop_after: str | None = None) -> Function:
+    """The derivative IR for one request (after all passes unless `stop_after`)."""
+    primal = primal_ir(fn, req.types)
+    if req.mode == "primal" or stop_after == "lower":
+        return primal
+    if req.mode == "forward":
+        d = tangent(primal, list(req.wrt))
+        _dump("tangent", d)
+    else:
+        seed = "param" if req.mode == "reverse" else "one"
+        d = adjoint(primal, list(req.wrt), seed)
+        if req.mode in ("grad", "value_and_grad"):
+            n_out = len(primal.outputs)
+            grads = d.body.yields[n_out:]
+            d.body.yields = (d.body.yields[:n_out] if req.mode == "value_and_grad" else []) + \
+                grads
+            d.name = primal.name + ("_grad" if req.mode == "grad" else "_value_and_grad")
+        _dump("adjoint", d)
+        if stop_after == "differentiate":
+            return d
+        d = thread_tapes(d)
+    if stop_after == "differentiate":
+        return d
+    d = dce(cse(d))
+    _dump("passes", d)
+    return d
+
+
+def header(fn, req: Request, primal: Function) -> list[str]:
+    kind = {"forward": "forward-mode (tangent)", "reverse": "reverse-mode (adjoint)",
+            "grad": "gradient (reverse-mode)", "value_and_grad": "value and gradient "
+            "(reverse-mode)", "primal": "primal"}[req.mode]
+    where = f" ({os.path.basename(primal.loc.file)}:{primal.loc.line})" if primal.loc else ""
+    names = ", ".join(primal.params[i].name for i in req.wrt)
+    wrt = f" with respect to {names}" if names and req.mode != "primal" else ""
+    return [f"# s2sad: {kind} derivative of {primal.name}{where}{wrt}.",
+            "# Generated code: edit the source function instead."]
+
+
+def source(fn, req: Request) -> str:
+    """Generated Python source for one request."""
+    d = derive(fn, req)
+    primal = primal_ir(fn, req.types)
+    defaults = {}
+    if req.mode == "reverse":
+        n_primal = len(primal.params)
+        for p in d.params[n_primal:]:
+            defaults[p] = "1.0" if len(d.params) - n_primal == 1 else None
+    src, _ = generate(d, header(fn, req, primal), {k: v for k, v in defaults.items() if v})
+    return src

@@ -1,0 +1,57 @@
+"""Derivative rules as data, one entry per primitive.
+
+Three entry forms, and only these:
+  partials(prim, f)   f(*args, ans) -> the partial derivative w.r.t. each argument
+                      (None where an argument is not differentiable). Both modes follow:
+                        tangent:  ans_dot = sum_i p_i * x_i_dot   (inactive inputs skipped)
+                        adjoint:  x_i_bar += p_i * ans_bar
+  linear(prim, adjoint=g)    the tangent is the op applied to the tangents; g(ct, *args)
+                      gives the cotangents of the linear arguments.
+  rule(prim, tangent=t, adjoint=a)   anything else, both directions side by side.
+  nondiff(*prims)     piecewise-constant float functions: derivative zero, declared.
+A primitive with none of these has no derivative, and differentiating through it raises
+NoRuleError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Rule:
+    prim: str
+    kind: str  # partials | linear | rule | nondiff
+    partials: Callable | None = None
+    tangent: Callable | None = None
+    adjoint: Callable | None = None
+    domain: tuple = (-2.0, 2.0)  # where tests sample arguments
+    smooth: bool = True  # False: tests avoid kinks
+
+
+RULES: dict[str, Rule] = {}
+
+
+def partials(prim: str, f: Callable, domain=(-2.0, 2.0), smooth=True) -> None:
+    RULES[prim] = Rule(prim, "partials", partials=f, domain=domain, smooth=smooth)
+
+
+def linear(prim: str, adjoint: Callable, domain=(-2.0, 2.0)) -> None:
+    RULES[prim] = Rule(prim, "linear", adjoint=adjoint, domain=domain)
+
+
+def rule(prim: str, tangent: Callable, adjoint: Callable, domain=(-2.0, 2.0)) -> None:
+    RULES[prim] = Rule(prim, "rule", tangent=tangent, adjoint=adjoint, domain=domain)
+
+
+def nondiff(*prims: str) -> None:
+    for p in prims:
+        RULES[p] = Rule(p, "nondiff")
+
+
+def get(prim: str) -> Rule | None:
+    return RULES.get(prim)
+
+
+from . import scalar  # noqa: E402,F401  (fills the table)

@@ -1,0 +1,113 @@
+"""The symbolic values derivative rules are written over.
+
+A rule is an ordinary Python function. The transforms call it once, at compile time,
+with `Sym` values; arithmetic on them appends IR ops through the active Builder, so
+`lambda x, ans: -sin(x)` becomes `v7 = sin(x); v8 = -v7` in the derivative's IR.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from ..ir.builder import Builder, const
+from ..ir.nodes import Const, Value
+from ..ir.types import F64, elem, is_array
+
+_builders: list[Builder] = []
+
+
+@contextmanager
+def emitting(builder: Builder):
+    _builders.append(builder)
+    try:
+        yield
+    finally:
+        _builders.pop()
+
+
+def _b() -> Builder:
+    return _builders[-1]
+
+
+class Sym:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Value):
+        self.value = value
+
+    def __bool__(self):
+        raise TypeError("rules must be branch-free: use where(cond, a, b)")
+
+    __add__ = lambda a, b: emit("add", a, b)  # noqa: E731
+    __radd__ = lambda a, b: emit("add", b, a)  # noqa: E731
+    __sub__ = lambda a, b: emit("sub", a, b)  # noqa: E731
+    __rsub__ = lambda a, b: emit("sub", b, a)  # noqa: E731
+    __mul__ = lambda a, b: emit("mul", a, b)  # noqa: E731
+    __rmul__ = lambda a, b: emit("mul", b, a)  # noqa: E731
+    __truediv__ = lambda a, b: emit("div", a, b)  # noqa: E731
+    __rtruediv__ = lambda a, b: emit("div", b, a)  # noqa: E731
+    __pow__ = lambda a, b: emit("pow", a, b)  # noqa: E731
+    __neg__ = lambda a: emit("neg", a)  # noqa: E731
+    __lt__ = lambda a, b: emit("lt", a, b)  # noqa: E731
+    __le__ = lambda a, b: emit("le", a, b)  # noqa: E731
+    __gt__ = lambda a, b: emit("gt", a, b)  # noqa: E731
+    __ge__ = lambda a, b: emit("ge", a, b)  # noqa: E731
+
+    def __eq__(self, other):  # type: ignore[override]
+        return emit("eq", self, other)
+
+    def __ne__(self, other):  # type: ignore[override]
+        return emit("ne", self, other)
+
+    __hash__ = object.__hash__
+
+
+def lift(x, like: Value | None = None) -> Value:
+    if isinstance(x, Sym):
+        return x.value
+    if isinstance(x, (Const,)) or hasattr(x, "type"):
+        return x
+    t = elem(like.type) if like is not None and not isinstance(x, bool) else None
+    if t is not None and t.name not in ("f64", "f32"):
+        t = F64
+    return const(x, t) if not isinstance(x, bool) else const(x)
+
+
+def emit(prim: str, *args, **attrs) -> Sym:
+    like = next((a.value for a in args if isinstance(a, Sym)), None)
+    vals = [lift(a, like) for a in args]
+    from ..passes.simplify import fold_op
+
+    folded = fold_op(prim, vals, attrs)
+    if folded is not None:
+        return Sym(folded)
+    if prim == "mul":
+        for a, c in ((vals[0], vals[1]), (vals[1], vals[0])):
+            if isinstance(a, Const) and not isinstance(a.value, bool) and a.value == -1.0 \
+                    and not is_array(a.type) and a.type == c.type:
+                return emit("neg", Sym(c))
+    if prim in ("add", "sub"):
+        neg_of = getattr(vals[1], "_neg_of", None)
+        if neg_of is not None:  # x + (-y) -> x - y ; x - (-y) -> x + y
+            return emit("sub" if prim == "add" else "add", Sym(vals[0]), Sym(neg_of))
+    out = _b().op(prim, *vals, **attrs)
+    out._deriv = True
+    return Sym(out)
+
+
+def _fn(prim):
+    return lambda *a: emit(prim, *a)
+
+
+exp, log, sqrt, sin, cos, tan = map(_fn, ("exp", "log", "sqrt", "sin", "cos", "tan"))
+sinh, cosh, tanh = map(_fn, ("sinh", "cosh", "tanh"))
+abs_, sign, floor = _fn("abs"), _fn("sign"), _fn("floor")
+erf_exp = None
+
+
+def where(c, a, b) -> Sym:
+    return emit("select", c, a, b)
+
+
+def is_arr(x) -> bool:
+    return is_array(lift(x).type)

@@ -1,0 +1,68 @@
+"""Derivatives of the scalar (and elementwise) elementary functions.
+
+Each entry gives the partials of one primitive as expressions over its inputs and its
+result `ans`. Kinks follow JAX (docs/conventions.md): d|x|/dx = +1 at 0; max/min split
+a tie 1/2 and 1/2; floor, ceil, trunc, round, sign have derivative 0; int() cuts.
+"""
+
+from __future__ import annotations
+
+import math
+
+from . import nondiff, partials
+from .dsl import cos, exp, log, sin, sinh, cosh, sqrt, emit, where
+
+LN2, LN10, TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
+POS, UNIT = (0.2, 3.0), (-0.9, 0.9)
+
+# fmt: off
+partials("add",      lambda x, y, ans: (1.0, 1.0))
+partials("sub",      lambda x, y, ans: (1.0, -1.0))
+partials("mul",      lambda x, y, ans: (y, x))
+partials("div",      lambda x, y, ans: (1.0 / y, -ans / y),                        domain=POS)
+partials("pow",      lambda x, y, ans: (y * x ** (y - 1), log(where(x == 0.0, 1.0, x)) * ans),
+                                                                                   domain=POS)
+partials("fpow",     lambda x, y, ans: (y * x ** (y - 1), log(where(x == 0.0, 1.0, x)) * ans),
+                                                                                   domain=POS)
+partials("mod",      lambda x, y, ans: (1.0, -emit("floor", x / y)),    domain=POS, smooth=False)
+partials("neg",      lambda x, ans: -1.0)
+partials("pos",      lambda x, ans: 1.0)
+partials("float",    lambda x, ans: 1.0)
+partials("exp",      lambda x, ans: ans)
+partials("exp2",     lambda x, ans: ans * LN2)
+partials("expm1",    lambda x, ans: ans + 1.0)
+partials("log",      lambda x, ans: 1.0 / x,                                       domain=POS)
+partials("log2",     lambda x, ans: 1.0 / (x * LN2),                               domain=POS)
+partials("log10",    lambda x, ans: 1.0 / (x * LN10),                              domain=POS)
+partials("log1p",    lambda x, ans: 1.0 / (1.0 + x),                               domain=(-0.5, 2.0))
+partials("sqrt",     lambda x, ans: 0.5 / ans,                                     domain=POS)
+partials("cbrt",     lambda x, ans: 1.0 / (3.0 * ans * ans),                       domain=POS)
+partials("sin",      lambda x, ans: cos(x))
+partials("cos",      lambda x, ans: -sin(x))
+partials("tan",      lambda x, ans: 1.0 + ans * ans,                               domain=(-1.2, 1.2))
+partials("asin",     lambda x, ans: 1.0 / sqrt(1.0 - x * x),                       domain=UNIT)
+partials("acos",     lambda x, ans: -1.0 / sqrt(1.0 - x * x),                      domain=UNIT)
+partials("atan",     lambda x, ans: 1.0 / (1.0 + x * x))
+partials("atan2",    lambda y, x, ans: (x / (x * x + y * y), -y / (x * x + y * y)), domain=POS)
+partials("sinh",     lambda x, ans: cosh(x))
+partials("cosh",     lambda x, ans: sinh(x))
+partials("tanh",     lambda x, ans: 1.0 - ans * ans)
+partials("asinh",    lambda x, ans: 1.0 / sqrt(x * x + 1.0))
+partials("acosh",    lambda x, ans: 1.0 / sqrt(x * x - 1.0),                       domain=(1.2, 3.0))
+partials("atanh",    lambda x, ans: 1.0 / (1.0 - x * x),                           domain=UNIT)
+partials("hypot",    lambda x, y, ans: (x / ans, y / ans),                         domain=POS)
+partials("erf",      lambda x, ans: TWO_OVER_SQRT_PI * exp(-(x * x)))
+partials("erfc",     lambda x, ans: -TWO_OVER_SQRT_PI * exp(-(x * x)))
+partials("copysign", lambda x, y, ans: (emit("copysign", 1.0, x) * emit("copysign", 1.0, y),
+                                        None),                                     smooth=False)
+partials("abs",      lambda x, ans: where(x >= 0.0, 1.0, -1.0),                    smooth=False)
+partials("fabs",     lambda x, ans: where(x >= 0.0, 1.0, -1.0),                    smooth=False)
+partials("max",      lambda x, y, ans: (where(x > y, 1.0, where(x == y, 0.5, 0.0)),
+                                        where(y > x, 1.0, where(x == y, 0.5, 0.0))), smooth=False)
+partials("min",      lambda x, y, ans: (where(x < y, 1.0, where(x == y, 0.5, 0.0)),
+                                        where(y < x, 1.0, where(x == y, 0.5, 0.0))), smooth=False)
+partials("select",   lambda c, a, b, ans: (None, where(c, 1.0, 0.0), where(c, 0.0, 1.0)))
+nondiff("floor", "ceil", "trunc", "round", "sign", "floordiv", "stop_gradient",
+        "ifloor", "iceil", "itrunc", "iround", "int", "len",
+        "lt", "le", "gt", "ge", "eq", "ne", "not")
+# fmt: on

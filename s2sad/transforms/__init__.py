@@ -1,0 +1,1 @@
+"""Primal IR -> derivative IR (tangent, adjoint)."""

@@ -1,0 +1,389 @@
+"""Reverse mode without a run-time tape of operations.
+
+    f(x1, x2) -> y    becomes    f_vjp(x1, x2, y_bar) -> (y, x1_bar, x2_bar)
+
+The function body is the forward sweep (the primal, plus what it must record) followed
+by the reverse sweep (adjoint statements in reverse order; `x_bar` accumulates).
+
+Regions reverse as regions:
+- an If reverses to an If on the same condition; values the reverse branch needs from the
+  forward branch are passed out as extra If results;
+- a loop reverses to a loop over the same indices in reverse order. Values of one
+  iteration that the reverse iteration needs are either recomputed (integer index
+  arithmetic, loads from arrays the function never writes, cheap arithmetic on those)
+  or recorded: pushed on a typed stack (`tape_f` floats, `tape_i` ints and branch
+  decisions) at the end of the forward iteration and popped at the start of the reverse
+  one. A while loop also counts its iterations, and the reverse loop runs that many.
+Storage is plain NumPy arrays grown by doubling; no Python objects (see docs/storage.md).
+"""
+
+from __future__ import annotations
+
+from ..errors import NoRuleError, S2SADError
+from ..ir.builder import Builder, const
+from ..ir.nodes import (Block, Const, For, Function, If, Op, Value, Var, While, block_defs,
+                        block_uses, walk)
+from ..ir.types import F64, I64, BOOL, ArrayT, is_float
+from ..analysis.activity import active_values
+from .common import (add, clone_function, eval_partials, is_array_var, mul, name_derivative,
+                     rule_for, substitute, zero_of)
+
+_RECOMPUTE = {"add", "sub", "mul", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
+              "eq", "ne", "not", "dim", "size", "len", "int", "float"}
+_ALLOCS = {"zeros", "ones", "empty", "full", "zeros_like", "empty_like", "ones_like", "copy"}
+
+
+class Adjoint:
+    def __init__(self, fn: Function, wrt: list[int], seed: str):
+        self.fn = clone_function(fn)
+        self.wrt_idx = wrt
+        self.wrt = [self.fn.params[i] for i in wrt]
+        self.seed = seed  # "one": grad of a scalar output; "param": cotangent parameters
+        outs = [o for o in self.fn.outputs if isinstance(o, Var)]
+        self.active = active_values(self.fn, self.wrt, outs)
+        self.written = {s.args[0] for s in walk(self.fn.body)
+                        if isinstance(s, Op) and s.prim == "setitem"}
+        self.bufs: dict[Var, Var] = {}  # active array -> its adjoint buffer
+
+    # ------------------------------------------------------------------ entry
+    def run(self) -> Function:
+        fn = self.fn
+        fwd = fn.body
+        pre = Block()
+        bpre = Builder(pre)
+        for p in fn.params:
+            if p in self.active and is_array_var(p):
+                self.bufs[p] = name_derivative(bpre.op("zeros_like", p), p, "_bar")
+        self._alloc_buffers(fwd)
+        # seed the output adjoints
+        adj: dict[Var, Value] = {}
+        ct_params: list[Var] = []
+        float_outs = [o for o in fn.outputs if is_float(o.type)]
+        rev = Block()
+        rb = Builder(rev)
+        for o in float_outs:
+            if self.seed == "one":
+                seed: Value = const(1.0, o.type)
+            else:
+                seed = Var("", o.type, base=o if isinstance(o, Var) else None, suffix="_bar")
+                if seed.base is None:
+                    seed.name = "out_bar"
+                ct_params.append(seed)
+            if isinstance(o, Var) and o in self.active:
+                if is_array_var(o):
+                    buf = self.bufs[o]
+                    rb.effect("iadd", buf, seed)
+                else:
+                    adj[o] = add(rb, adj.get(o), seed)
+        self.reverse_block(fwd, rev, adj)
+        results = []
+        for p in self.wrt:
+            if is_array_var(p):
+                results.append(self.bufs[p] if p in self.bufs else rb.op("zeros_like", p))
+            else:
+                v = adj.get(p)
+                results.append(v if v is not None else zero_of(p.type))
+        body = Block(pre.stmts + fwd.stmts + rev.stmts, [])
+        body.yields = list(fn.outputs) + results
+        return Function(fn.name + "_vjp", fn.params + ct_params, body, fn.loc,
+                        (fn.out_tree, "adjoints"), fn.doc)
+
+    def _alloc_buffers(self, blk: Block) -> None:
+        """Adjoint buffers for arrays allocated inside the function, right after them."""
+        new = []
+        for s in blk.stmts:
+            new.append(s)
+            if isinstance(s, Op) and s.prim in _ALLOCS and s.results and \
+                    s.results[0] in self.active:
+                r = s.results[0]
+                buf = Var("", r.type, base=r, suffix="_bar")
+                new.append(Op("zeros_like", [r], [buf], {}, s.loc))
+                self.bufs[r] = buf
+            for sub in _sub_blocks(s):
+                for t in walk(sub):
+                    if isinstance(t, Op) and t.prim in _ALLOCS and t.results and \
+                            t.results[0] in self.active:
+                        raise S2SADError("arrays allocated inside a loop or branch cannot be "
+                                         "differentiated in reverse mode yet", t.loc,
+                                         "allocate the array before the loop")
+        blk.stmts = new
+
+    # ------------------------------------------------------------------ statements
+    def reverse_block(self, fwd: Block, rev: Block, adj: dict) -> None:
+        b = Builder(rev)
+        for s in reversed(list(fwd.stmts)):
+            b.loc = s.loc
+            if isinstance(s, Op):
+                self.reverse_op(b, s, adj)
+            elif isinstance(s, If):
+                self.reverse_if(b, s, adj)
+            elif isinstance(s, (For, While)):
+                self.reverse_loop(b, s, adj)
+
+    def reverse_op(self, b: Builder, s: Op, adj: dict) -> None:
+        if s.prim == "setitem":
+            arr, idx, val = s.args[0], s.args[1:-1], s.args[-1]
+            if arr not in self.active:
+                return
+            buf = self.bufs[arr]
+            if isinstance(val, Var) and val in self.active:
+                g = b.op("getitem", buf, *idx)
+                adj[val] = name_derivative(add(b, adj.get(val), g), val, "_bar")
+            b.effect("setitem", buf, *idx, zero_of(arr.type.dtype))
+            return
+        if not s.results or s.results[0] not in self.active:
+            return
+        ans = s.results[0]
+        if s.prim == "getitem":
+            g = adj.pop(ans, None)
+            if g is not None:
+                buf = self.bufs[s.args[0]]
+                old = b.op("getitem", buf, *s.args[1:])
+                b.effect("setitem", buf, *s.args[1:], add(b, old, g))
+            return
+        if s.prim in _ALLOCS:
+            return  # the buffer was zeroed at allocation
+        g = adj.pop(ans, None)
+        if g is None:
+            return
+        rule = rule_for(s)
+        if rule.kind == "nondiff":
+            return
+        if rule.kind != "partials":
+            raise NoRuleError(f"reverse mode of {s.prim} is not implemented", s.loc)
+        ps = eval_partials(b, s)
+        for a, p in zip(s.args, ps):
+            if p is None or not isinstance(a, Var) or a not in self.active:
+                continue
+            contrib = mul(b, p, g)
+            adj[a] = name_derivative(add(b, adj.get(a), contrib), a, "_bar")
+
+    # ------------------------------------------------------------------ if
+    def reverse_if(self, b: Builder, s: If, adj: dict) -> None:
+        # adjoints of results flow into the yields of both branches
+        envs, blocks = [], []
+        for fwd in (s.then, s.orelse):
+            env = dict(adj)
+            rblk = Builder(Block())
+            for y, r in zip(fwd.yields, s.results):
+                g = adj.get(r)
+                if g is not None and isinstance(y, Var) and y in self.active:
+                    env[y] = add(rblk, env.get(y), g)
+            for r in s.results:
+                env.pop(r, None)
+            self.reverse_block(fwd, rblk.block, env)
+            self.export(s, fwd, rblk.block)
+            envs.append(env)
+            blocks.append(rblk.block)
+        for r in s.results:
+            adj.pop(r, None)
+        keys = [k for k in dict.fromkeys(list(envs[0]) + list(envs[1]))
+                if (envs[0].get(k) is not adj.get(k) or envs[1].get(k) is not adj.get(k))
+                and (envs[0].get(k) is not None or envs[1].get(k) is not None)]
+        results = []
+        for k in keys:
+            for env, blk in zip(envs, blocks):
+                v = env.get(k)
+                blk.yields.append(v if v is not None else zero_of(k.type))
+            r = Var("", k.type, base=k, suffix="_bar")
+            results.append(r)
+            adj[k] = r
+        b.append(If(s.cond, blocks[0], blocks[1], results, s.loc))
+
+    def export(self, s: If, fwd: Block, rblk: Block) -> None:
+        """Pass values the reverse branch needs out of the forward branch as If results."""
+        inner = block_defs(fwd)
+        need = [v for v in _ordered_free(rblk) if v in inner]
+        if not need:
+            return
+        mapping = {}
+        other = s.orelse if fwd is s.then else s.then
+        for v in need:
+            if isinstance(v.type, ArrayT):
+                raise S2SADError("an array defined inside a branch is needed by the reverse "
+                                 "sweep", s.loc, "define the array before the if")
+            r = Var(v.name, v.type, v.base, v.suffix)
+            s.results.append(r)
+            fwd.yields.append(v)
+            other.yields.append(zero_of(v.type))
+            mapping[v] = r
+        substitute(rblk, mapping)
+
+    # ------------------------------------------------------------------ loops
+    def reverse_loop(self, b: Builder, s, adj: dict) -> None:
+        is_for = isinstance(s, For)
+        if not is_for:
+            self._count_iterations(s)
+        act = [k for k, p in enumerate(s.params) if p in self.active]
+        inner_defs = block_defs(s.body) | set(s.params)
+        if is_for:
+            inner_defs.add(s.ivar)
+        # outer active scalars whose adjoints the reverse body accumulates
+        used = block_uses(s.body)
+        free_act = [v for v in _ordered_free(s.body) if v in used and v not in inner_defs
+                    and v in self.active and not is_array_var(v)]
+        carried_bar = [Var("", s.params[k].type, base=s.params[k], suffix="_bar") for k in act]
+        free_bar = [Var("", v.type, base=v, suffix="_bar") for v in free_act]
+        rbody = Block()
+        rb = Builder(rbody)
+        rb.loc = s.loc
+        env: dict[Var, Value] = dict(zip(free_act, free_bar))
+        for k, c in zip(act, carried_bar):
+            y = s.body.yields[k]
+            if isinstance(y, Var) and y in self.active:
+                env[y] = add(rb, env.get(y), c)
+        self.reverse_block(s.body, rbody, env)
+        rbody.yields = [env.get(s.params[k]) or zero_of(s.params[k].type) for k in act]
+        rbody.yields += [env.get(v) or zero_of(v.type) for v in free_act]
+        rivar = Var(s.ivar.name if is_for else "_", I64)
+        self.restore(s, rbody, rivar)
+        inits = [adj.pop(s.results[k], None) or zero_of(s.results[k].type) for k in act]
+        inits += [adj.get(v) or zero_of(v.type) for v in free_act]
+        ret_bar = [Var("", s.params[k].type, base=s.inits[k] if isinstance(s.inits[k], Var)
+                       else s.params[k], suffix="_bar") for k in act]
+        new_free = [Var("", v.type, base=v, suffix="_bar") for v in free_act]
+        params = carried_bar + free_bar
+        if is_for:
+            rloop = For(rivar, s.start, s.stop, s.step, params, inits, rbody, ret_bar + new_free,
+                        s.loc, reverse=not s.reverse)
+        else:
+            rloop = For(rivar, const(0), s.results[-1], const(1), params, inits, rbody,
+                        ret_bar + new_free, s.loc)
+        b.append(rloop)
+        for k, r in zip(act, ret_bar):
+            init = s.inits[k]
+            if isinstance(init, Var) and init in self.active:
+                adj[init] = add(b, adj.get(init), r)
+        for v, r in zip(free_act, new_free):
+            adj[v] = r
+
+    def _count_iterations(self, s: While) -> None:
+        it = Var("n_iter", I64)
+        fb = Builder(s.body)
+        fb.loc = s.loc
+        nxt = fb.op("add", it, const(1), name="n_iter")
+        s.params.append(it)
+        s.inits.append(const(0))
+        s.body.yields.append(nxt)
+        s.results.append(Var("n_iter", I64))
+
+    def restore(self, s, rbody: Block, rivar: Var) -> None:
+        """Recompute, or record and restore, the forward values the reverse body reads."""
+        level_defs = _level_defs(s)
+        defs = {}
+        for st in _level_stmts(s.body):
+            for r in st.results:
+                defs[r] = st
+        mapping: dict[Var, Value] = {}
+        if isinstance(s, For):
+            mapping[s.ivar] = rivar
+
+        def cheap(v, seen=frozenset()) -> bool:
+            if isinstance(s, For) and v is s.ivar:
+                return True
+            st = defs.get(v)
+            if not isinstance(st, Op) or v in seen:
+                return False
+            if st.prim == "getitem":
+                if st.args[0] in self.written or st.args[0] in level_defs:
+                    return False
+            elif st.prim not in _RECOMPUTE:
+                return False
+            return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
+                       for a in st.args)
+
+        order: list[Var] = []
+        taped: list[Var] = []
+
+        def visit(v):
+            if v in order or v in taped or v in mapping:
+                return
+            if cheap(v):
+                for a in defs[v].args:
+                    if isinstance(a, Var) and a in level_defs:
+                        visit(a)
+                order.append(v)
+            else:
+                taped.append(v)
+
+        for v in _ordered_free(rbody):
+            if v in level_defs:
+                visit(v)
+        prologue = Block()
+        pb = Builder(prologue)
+        pb.loc = s.loc
+        fb = Builder(s.body)
+        fb.loc = s.loc
+        for v in taped:
+            if isinstance(v.type, ArrayT):
+                raise S2SADError("an array value that changes every iteration is needed by the "
+                                 "reverse sweep", s.loc,
+                                 "write into a preallocated array instead of rebinding it")
+            fb.effect("push", v)
+        for v in reversed(taped):
+            mapping[v] = pb.op("pop", name=v.name, type=v.type)
+        for v in order:
+            st = defs[v]
+            args = [mapping.get(a, a) if isinstance(a, Var) else a for a in st.args]
+            mapping[v] = pb.op(st.prim, *args, name=v.name, type=v.type, **st.attrs)
+        substitute(rbody, mapping)
+        rbody.stmts[:0] = prologue.stmts
+
+
+def _sub_blocks(s):
+    from ..ir.nodes import sub_blocks
+
+    return sub_blocks(s)
+
+
+def _ordered_free(blk: Block) -> list[Var]:
+    """Vars read in blk but defined outside it, in first-use order."""
+    defs = block_defs(blk)
+    seen: dict[Var, None] = {}
+
+    def visit(b: Block):
+        from ..ir.nodes import stmt_uses, sub_blocks
+
+        for s in b.stmts:
+            for v in stmt_uses(s):
+                if isinstance(v, Var) and v not in defs:
+                    seen.setdefault(v)
+            for sb in sub_blocks(s):
+                visit(sb)
+        for v in b.yields:
+            if isinstance(v, Var) and v not in defs:
+                seen.setdefault(v)
+
+    visit(blk)
+    return list(seen)
+
+
+def _level_stmts(b: Block):
+    """Statements of a loop body at its own level: Ifs are entered, inner loops are not."""
+    for st in b.stmts:
+        yield st
+        if isinstance(st, If):
+            yield from _level_stmts(st.then)
+            yield from _level_stmts(st.orelse)
+
+
+def _level_defs(s) -> set[Var]:
+    """Values defined at one loop iteration's level: params, ivar, body results, and the
+    results of Ifs nested (at any depth, outside inner loops) in the body."""
+    out = set(s.params)
+    if isinstance(s, For):
+        out.add(s.ivar)
+
+    def visit(b: Block):
+        for st in b.stmts:
+            out.update(st.results)
+            if isinstance(st, If):
+                visit(st.then)
+                visit(st.orelse)
+
+    visit(s.body)
+    return out
+
+
+def adjoint(fn: Function, wrt: list[int], seed: str = "one") -> Function:
+    return Adjoint(fn, wrt, seed).run()

@@ -1,0 +1,100 @@
+"""Helpers shared by the tangent and adjoint transforms."""
+
+from __future__ import annotations
+
+import copy
+
+from ..errors import NoRuleError
+from ..ir.builder import Builder, const
+from ..ir.nodes import Block, Const, For, Function, If, Op, Value, Var, While
+from ..ir.types import ArrayT, BOOL, F32, F64, I64, Type
+from ..rules import RULES, Rule
+from ..rules.dsl import Sym, emitting
+
+
+def clone_function(fn: Function) -> Function:
+    """A deep copy, so a transform may rewrite regions without touching the cached primal."""
+    return copy.deepcopy(fn)
+
+
+def zero_of(t: Type) -> Const:
+    if t in (F64, F32):
+        return const(0.0, t)
+    if t == I64:
+        return const(0)
+    if t == BOOL:
+        return const(False)
+    raise TypeError(f"no scalar zero for {t}")
+
+
+def rule_for(op: Op) -> Rule:
+    r = RULES.get(op.prim)
+    if r is None:
+        raise NoRuleError(f"no derivative rule for primitive {op.prim!r}", op.loc,
+                          "register one with s2sad.defrule, or cut the derivative with "
+                          "s2sad.stop_gradient")
+    return r
+
+
+def eval_partials(b: Builder, op: Op) -> list:
+    """The rule's partials of `op` as IR values (None where zero)."""
+    rule = rule_for(op)
+    if rule.kind == "nondiff":
+        return [None] * len(op.args)
+    with emitting(b):
+        ps = rule.partials(*[Sym(a) for a in op.args], Sym(op.results[0]))
+    if not isinstance(ps, tuple):
+        ps = (ps,)
+    return [None if p is None else (p.value if isinstance(p, Sym) else const(p, F64))
+            for p in ps]
+
+
+def mul(b: Builder, x: Value, y: Value) -> Value:
+    with emitting(b):
+        return (Sym(x) * Sym(y)).value
+
+
+def add(b: Builder, x: Value | None, y: Value | None) -> Value | None:
+    if x is None:
+        return y
+    if y is None:
+        return x
+    with emitting(b):
+        return (Sym(x) + Sym(y)).value
+
+
+def substitute(block: Block, mapping: dict) -> None:
+    """Replace uses of Vars in `block` (recursively) according to `mapping`, in place."""
+    if not mapping:
+        return
+
+    def m(v):
+        return mapping.get(v, v) if isinstance(v, Var) else v
+
+    for s in block.stmts:
+        if isinstance(s, Op):
+            s.args = [m(a) for a in s.args]
+        elif isinstance(s, If):
+            s.cond = m(s.cond)
+            substitute(s.then, mapping)
+            substitute(s.orelse, mapping)
+        elif isinstance(s, For):
+            s.start, s.stop, s.step = m(s.start), m(s.stop), m(s.step)
+            s.inits = [m(v) for v in s.inits]
+            substitute(s.body, mapping)
+        elif isinstance(s, While):
+            s.inits = [m(v) for v in s.inits]
+            substitute(s.cond, mapping)
+            substitute(s.body, mapping)
+    block.yields = [m(v) for v in block.yields]
+
+
+def name_derivative(v: Value, base: Var, suffix: str) -> Value:
+    """Give a freshly computed derivative value a readable name (x_bar, vn_dot)."""
+    if isinstance(v, Var) and not v.name and v.base is None:
+        v.base, v.suffix = base, suffix
+    return v
+
+
+def is_array_var(v) -> bool:
+    return isinstance(v, Var) and isinstance(v.type, ArrayT)

@@ -1,0 +1,131 @@
+"""Thread the recording stacks through the adjoint's regions.
+
+The adjoint transform emits abstract `push(v)` (end of a forward iteration) and
+`v = pop()` (start of the reverse iteration). This pass makes the stacks explicit SSA
+values: two 1-D arrays (`tape_f` for floats, `tape_i` for ints and branch decisions) and
+their stack pointers, carried through every loop and If that pushes or pops:
+
+    tape_f = push(tape_f, sp_f, x0); sp_f = sp_f + 1        (forward)
+    sp_f = sp_f - 1; x0 = tape_f[sp_f]                      (reverse)
+
+`push` grows the array by doubling when it is full; the initial capacity is the trip
+count of the first loop times the values it records per iteration, when that is known
+before the loop. For CUDA the same sizes are computed before launch (docs/storage.md).
+"""
+
+from __future__ import annotations
+
+from ..ir.builder import Builder, const
+from ..ir.nodes import Block, For, Function, If, Op, Var, While, walk
+from ..ir.types import BOOL, F32, F64, I64, ArrayT
+
+TAPE_F = ArrayT(F64, 1)
+TAPE_I = ArrayT(I64, 1)
+
+
+def _kind(t) -> str:
+    return "f" if t in (F64, F32) else "i"
+
+
+def _touches(block: Block) -> bool:
+    return any(isinstance(s, Op) and s.prim in ("push", "pop") for s in walk(block))
+
+
+class _State:
+    def __init__(self, tf, sf, ti, si):
+        self.v = {"tf": tf, "sf": sf, "ti": ti, "si": si}
+
+    def copy(self):
+        st = _State(None, None, None, None)
+        st.v = dict(self.v)
+        return st
+
+
+_NAMES = {"tf": ("tape_f", TAPE_F), "sf": ("sp_f", I64), "ti": ("tape_i", TAPE_I),
+          "si": ("sp_i", I64)}
+
+
+def _thread(block: Block, st: _State) -> None:
+    new = []
+    b = Builder(Block())
+    for s in block.stmts:
+        if isinstance(s, Op) and s.prim == "push":
+            (v,) = s.args
+            k = _kind(v.type)
+            tape, sp = st.v["t" + k], st.v["s" + k]
+            b.block = Block()
+            b.loc = s.loc
+            tape2 = b.op("push", tape, sp, v, name=_NAMES["t" + k][0], type=tape.type)
+            sp2 = b.op("add", sp, const(1), name=_NAMES["s" + k][0])
+            new += b.block.stmts
+            st.v["t" + k], st.v["s" + k] = tape2, sp2
+        elif isinstance(s, Op) and s.prim == "pop":
+            r = s.results[0]
+            k = _kind(r.type)
+            tape, sp = st.v["t" + k], st.v["s" + k]
+            b.block = Block()
+            b.loc = s.loc
+            sp2 = b.op("sub", sp, const(1), name=_NAMES["s" + k][0])
+            if r.type == BOOL:
+                raw = b.op("getitem", tape, sp2)
+                b.append(Op("ne", [raw, const(0)], [r], {}, s.loc))
+            else:
+                b.append(Op("getitem", [tape, sp2], [r], {}, s.loc))
+            new += b.block.stmts
+            st.v["s" + k] = sp2
+        elif isinstance(s, If) and (_touches(s.then) or _touches(s.orelse)):
+            sts = []
+            for blk in (s.then, s.orelse):
+                sub = st.copy()
+                _thread(blk, sub)
+                sts.append(sub)
+            for key in st.v:
+                a, c = sts[0].v[key], sts[1].v[key]
+                if a is c:
+                    continue
+                s.then.yields.append(a)
+                s.orelse.yields.append(c)
+                name, t = _NAMES[key]
+                r = Var(name, t)
+                s.results.append(r)
+                st.v[key] = r
+            new.append(s)
+        elif isinstance(s, (For, While)) and _touches(s.body):
+            params = {key: Var(*_NAMES[key]) for key in st.v}
+            sub = st.copy()
+            sub.v = dict(params)
+            _thread(s.body, sub)
+            for key, p in params.items():
+                if sub.v[key] is p:  # unchanged by the body: no need to carry it
+                    from ..transforms.common import substitute
+
+                    substitute(s.body, {p: st.v[key]})
+                    continue
+                s.params.append(p)
+                s.inits.append(st.v[key])
+                s.body.yields.append(sub.v[key])
+                r = Var(*_NAMES[key])
+                s.results.append(r)
+                st.v[key] = r
+            new.append(s)
+        else:
+            new.append(s)
+    block.stmts = new
+
+
+def thread_tapes(fn: Function) -> Function:
+    if not _touches(fn.body):
+        return fn
+    tf, ti = Var("tape_f", TAPE_F), Var("tape_i", TAPE_I)
+    cap = _initial_capacity(fn.body)
+    b = Builder(Block())
+    b.loc = fn.loc
+    b.append(Op("empty", [cap], [tf], {"dtype": "f64"}))
+    b.append(Op("empty", [cap], [ti], {"dtype": "i64"}))
+    _thread(fn.body, _State(tf, const(0), ti, const(0)))
+    fn.body.stmts[:0] = b.block.stmts
+    return fn
+
+
+def _initial_capacity(block: Block):
+    return const(1024)

@@ -1,0 +1,156 @@
+"""Forward mode: each active value v gets a tangent v_dot, computed right after v.
+
+    f(x1, x2) -> y      becomes      f_jvp(x1, x2, x1_dot, x2_dot) -> (y, y_dot)
+
+Regions map structurally: an If yields tangents next to its results, a loop carries
+tangents next to its carried values.
+"""
+
+from __future__ import annotations
+
+from ..errors import NoRuleError
+from ..ir.builder import Builder
+from ..ir.nodes import Block, Const, For, Function, If, Op, Value, Var, While
+from ..ir.types import is_float
+from ..analysis.activity import active_values
+from .common import add, clone_function, eval_partials, mul, name_derivative, rule_for, zero_of
+
+
+class Tangent:
+    def __init__(self, fn: Function, wrt: list[int]):
+        self.fn = clone_function(fn)
+        self.wrt = [self.fn.params[i] for i in wrt]
+        outs = [o for o in self.fn.outputs if isinstance(o, Var)]
+        self.active = active_values(self.fn, self.wrt, outs)
+        self.dot: dict[Var, Value] = {}
+
+    def tangent_of(self, v: Value) -> Value | None:
+        return self.dot.get(v) if isinstance(v, Var) else None
+
+    def zero_like(self, b: Builder, v: Value) -> Value:
+        if isinstance(v.type, type(None)):
+            raise TypeError
+        from ..ir.types import ArrayT
+
+        if isinstance(v.type, ArrayT):
+            return b.op("zeros_like", v)
+        return zero_of(v.type)
+
+    def run(self) -> Function:
+        fn = self.fn
+        dots = []
+        for p in self.wrt:
+            d = Var("", p.type, base=p, suffix="_dot")
+            dots.append(d)
+            if p in self.active:
+                self.dot[p] = d
+        body = self.block(fn.body)
+        b = Builder(body)
+        outs = list(fn.outputs)
+        out_dots = []
+        for o in outs:
+            if not is_float(o.type):
+                continue
+            t = self.tangent_of(o)
+            out_dots.append(t if t is not None else self.zero_like(b, o))
+        body.yields = outs + out_dots
+        return Function(fn.name + "_jvp", fn.params + dots, body, fn.loc,
+                        (fn.out_tree, "tangents"), fn.doc)
+
+    def block(self, blk: Block) -> Block:
+        out = Block()
+        b = Builder(out)
+        for s in blk.stmts:
+            b.loc = s.loc
+            out.stmts.append(s)
+            if isinstance(s, Op):
+                self.op(b, s)
+            elif isinstance(s, If):
+                self.if_(b, s)
+            elif isinstance(s, (For, While)):
+                self.loop(b, s)
+        out.yields = list(blk.yields)
+        return out
+
+    def op(self, b: Builder, s: Op) -> None:
+        if s.prim == "setitem":
+            arr, val = s.args[0], s.args[-1]
+            if arr in self.active:
+                t = self.tangent_of(val)
+                b.effect("setitem", self.dot[arr], *s.args[1:-1],
+                         t if t is not None else zero_of(arr.type.dtype))
+            return
+        if not s.results or s.results[0] not in self.active:
+            return
+        ans = s.results[0]
+        if s.prim == "getitem":
+            self.dot[ans] = name_derivative(b.op("getitem", self.dot[s.args[0]], *s.args[1:]),
+                                            ans, "_dot")
+            return
+        if s.prim in ("zeros", "ones", "empty", "full", "zeros_like", "empty_like", "copy"):
+            self.dot[ans] = name_derivative(self.alloc_tangent(b, s), ans, "_dot")
+            return
+        rule = rule_for(s)
+        if rule.kind != "partials":
+            raise NoRuleError(f"forward mode of {s.prim} is not implemented", s.loc)
+        ps = eval_partials(b, s)
+        acc = None
+        for a, p in zip(s.args, ps):
+            t = self.tangent_of(a)
+            if t is None or p is None:
+                continue
+            acc = add(b, acc, mul(b, p, t))
+        if acc is not None:
+            self.dot[ans] = name_derivative(acc, ans, "_dot")
+
+    def alloc_tangent(self, b: Builder, s: Op) -> Value:
+        if s.prim == "copy":
+            return b.op("copy", self.dot[s.args[0]])
+        return b.op("zeros_like", s.results[0])
+
+    def if_(self, b: Builder, s: If) -> None:
+        s.then = self.block(s.then)
+        s.orelse = self.block(s.orelse)
+        new = []
+        for k, r in enumerate(list(s.results)):
+            if r not in self.active:
+                continue
+            ys = []
+            for blk in (s.then, s.orelse):
+                t = self.tangent_of(blk.yields[k])
+                if t is None:
+                    t = self.zero_like(Builder(blk), blk.yields[k])
+                ys.append(t)
+            d = Var("", r.type, base=r, suffix="_dot")
+            new.append((d, ys))
+            self.dot[r] = d
+        for d, (yt, ye) in new:
+            s.results.append(d)
+            s.then.yields.append(yt)
+            s.orelse.yields.append(ye)
+
+    def loop(self, b: Builder, s) -> None:
+        act = [k for k, p in enumerate(s.params) if p in self.active]
+        tparams = []
+        for k in act:
+            d = Var("", s.params[k].type, base=s.params[k], suffix="_dot")
+            self.dot[s.params[k]] = d
+            tparams.append(d)
+        if isinstance(s, While):
+            s.cond = self.block(s.cond)
+        s.body = self.block(s.body)
+        for k, d in zip(act, tparams):
+            init = s.inits[k]
+            t0 = self.tangent_of(init)
+            s.params.append(d)
+            s.inits.append(t0 if t0 is not None else self.zero_like(b, init))
+            y = s.body.yields[k]
+            ty = self.tangent_of(y)
+            s.body.yields.append(ty if ty is not None else self.zero_like(Builder(s.body), y))
+            r = Var("", s.results[k].type, base=s.results[k], suffix="_dot")
+            s.results.append(r)
+            self.dot[s.results[k]] = r
+
+
+def tangent(fn: Function, wrt: list[int]) -> Function:
+    return Tangent(fn, wrt).run()
