@@ -383,11 +383,10 @@ def _coalesce(fn: Function) -> dict:
     for s in walk(fn.body):
         if isinstance(s, (For, While)):
             for p, r in zip(s.params, s.results):
-                alias_ok = root(p) is not root(r)
-                if alias_ok:
+                if root(p) is not root(r):
                     alias[r] = p  # the result is the last value of the carried variable
                     members[p] = group(p) + [r]
-    # live range of a carried param spans its whole loop; of a result, from the loop's end
+    # a carried variable's name is in use for its whole loop
     for s in walk(fn.body):
         if isinstance(s, (For, While)):
             lo, hi = pos[id(s)], end[id(s)]
@@ -397,23 +396,43 @@ def _coalesce(fn: Function) -> dict:
     # SSA versions of one variable (x_bar, x_bar_1 = x_bar + t) share a name when the old
     # version dies where the new one is made; codegen then writes `x_bar += t`
     for s in walk(fn.body):
-        if isinstance(s, Op) and s.prim in ("add", "sub") and s.results and \
+        if isinstance(s, Op) and s.prim in ("add", "sub", "push") and s.results and \
                 isinstance(s.args[0], Var) and _stem(s.args[0]) == _stem(s.results[0]) and \
                 _stem(s.args[0]) is not None:
-            _try(union, s.args[0], s.results[0])
+            union(s.args[0], s.results[0])
     for s in walk(fn.body):
         if isinstance(s, (For, While)):
-            for p, i, y in zip(s.params, s.inits, s.body.yields):
-                if isinstance(i, Var) and i not in fn.params or isinstance(i, Var):
-                    _try(union, i, p)
-                if isinstance(y, Var) and y not in s.params:
-                    _try(union, p, y)
+            lo, hi = pos[id(s)], end[id(s)]
+            for k, (p, i, y) in enumerate(zip(s.params, s.inits, s.body.yields)):
+                if isinstance(i, Var):
+                    union(i, p)
+                if not isinstance(y, Var) or y in s.params or dpos.get(y, -1) <= lo:
+                    continue
+                # the yield may take p's name if p is not read after it is computed
+                ys = group(y)
+                if root(y) is root(p) or any(m in s.params or m in fn.params for m in ys):
+                    continue
+                first_def = min(dpos.get(m, hi) for m in ys)
+                p_uses = [u for m in group(p) if lo <= dpos.get(m, -1) <= hi or m is p
+                          for u in upos.get(m, []) if lo < u < hi]
+                others = [v for j, v in enumerate(s.body.yields) if j != k]
+                if any(u > first_def for u in p_uses) or any(v in ys for v in others):
+                    continue
+                if any(max(upos.get(m, [0])) > hi for m in ys):
+                    continue
+                ra, rb = root(p), root(y)
+                if ra.type != rb.type:
+                    continue
+                alias[rb] = ra
+                members[ra] = group(ra) + ys
+                members.pop(rb, None)
         elif isinstance(s, If):
             for k, r in enumerate(s.results):
                 for blk in (s.then, s.orelse):
                     y = blk.yields[k]
-                    if isinstance(y, Var) and dpos.get(y, -1) > pos[id(s)]:
-                        _try(union, r, y)
+                    if isinstance(y, Var) and dpos.get(y, -1) > pos[id(s)] and \
+                            blk.yields.count(y) == 1:
+                        union(r, y)
     return alias
 
 
@@ -421,10 +440,6 @@ def _stem(v: Var):
     if v.base is not None:
         return (id(v.base), v.suffix)
     return v.name or None
-
-
-def _try(union, a, b) -> None:
-    union(a, b)
 
 
 def _inlinable(fn: Function, alias: dict) -> set[Var]:
