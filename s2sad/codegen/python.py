@@ -458,6 +458,7 @@ def _inlinable(fn: Function, alias: dict) -> set[Var]:
         if isinstance(v, Var):
             uses[v] = uses.get(v, 0) + 2  # returned values keep their names
     out: set[Var] = set()
+    defs = {s.results[0]: s for s in walk(fn.body) if isinstance(s, Op) and len(s.results) == 1}
 
     def visit(b: Block):
         local = {}
@@ -495,9 +496,24 @@ def _inlinable(fn: Function, alias: dict) -> set[Var]:
                 continue
             if any(isinstance(t, (For, While, If)) for t in between):
                 continue
+            # nothing in between may rebind a name the expression reads
+            reads = {_find(alias, v) for v in _operands(s, out, defs)}
+            if any(_find(alias, x) in reads for t in between for x in t.results):
+                continue
             out.add(r)
 
     visit(fn.body)
+    return out
+
+
+def _operands(op: Op, inlined: set, defs: dict) -> list[Var]:
+    """Vars an inlined expression reads, through the temporaries inlined into it."""
+    out = []
+    for a in op.args:
+        if isinstance(a, Var):
+            out.append(a)
+            if a in inlined and a in defs:
+                out += _operands(defs[a], inlined, defs)
     return out
 
 

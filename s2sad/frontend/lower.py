@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import libcst as cst
 import numpy as np
 
-from ..errors import NoRuleError, S2SADError, TypeMismatch, UnsupportedSyntax
+from ..errors import BadArguments, NoRuleError, S2SADError, TypeMismatch, UnsupportedSyntax
 from ..ir.builder import Builder, const
 from ..ir.nodes import Block, Const, For, Function, If, Value, Var, While
 from ..ir.primitives import CALLABLES, NAMED_CONSTANTS, PRIMS
@@ -197,10 +197,10 @@ class Lowerer:
             elif p.default is not None:
                 env[name] = self.expr(p.default, {})
             else:
-                self.refuse(p, f"missing argument {name!r}", cls=S2SADError)
+                self.refuse(p, f"{self.pf.name}() missing argument {name!r}", cls=BadArguments)
         if len(args) > len(plist):
-            self.refuse(node, f"{self.pf.name} takes {len(plist)} arguments, got {len(args)}",
-                        cls=S2SADError)
+            self.refuse(node, f"{self.pf.name}() takes {len(plist)} arguments, got {len(args)}",
+                        cls=BadArguments)
         return env
 
     # ---------------------------------------------------------------- statements
@@ -896,8 +896,8 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
         if isinstance(node, cst.FunctionDef) else list(node.params.params)
     names = [p.name.value for p in params_nodes]
     if len(arg_types) > len(names) and isinstance(node, cst.FunctionDef):
-        raise S2SADError(f"{pf.name} takes {len(names)} arguments, got {len(arg_types)}",
-                         pf.loc(node))
+        raise BadArguments(f"{pf.name}() takes {len(names)} arguments, got {len(arg_types)}",
+                           pf.loc(node))
     params = [Var(n, t) for n, t in zip(names, arg_types)]
     lw = Lowerer(pf, b)
     tree = lw.lower_function(list(params))

@@ -28,7 +28,7 @@ from ..analysis.activity import active_values
 from .common import (add, clone_function, eval_partials, is_array_var, mul, name_derivative,
                      rule_for, substitute, zero_of)
 
-_RECOMPUTE = {"add", "sub", "mul", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
+_RECOMPUTE = {"add", "sub", "mul", "div", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
               "eq", "ne", "not", "dim", "size", "len", "int", "float"}
 _ALLOCS = {"zeros", "ones", "empty", "full", "zeros_like", "empty_like", "ones_like", "copy"}
 

@@ -91,7 +91,7 @@ def substitute(block: Block, mapping: dict) -> None:
 
 def name_derivative(v: Value, base: Var, suffix: str) -> Value:
     """Give a freshly computed derivative value a readable name (x_bar, vn_dot)."""
-    if isinstance(v, Var) and not v.name and v.base is None:
+    if isinstance(v, Var) and not v.name and v.base is None and getattr(v, "_deriv", False):
         v.base, v.suffix = base, suffix
     return v
 
