@@ -108,14 +108,21 @@ class Emitter:
             return f"{self.arg(a[0], _PREC['atom'])}[{idx}]", _PREC["atom"]
         if p == "stop_gradient":
             return self.val(a[0])
-        if p == "empty":
+        if p in ("empty", "zeros", "ones"):
             self.imports.add("np")
             dt = op.attrs.get("dtype", "f64")
-            extra = "" if dt == "f64" else ", dtype=np.int64"
-            return f"np.empty({self.val(a[0])[0]}{extra})", _PREC["atom"]
+            extra = "" if dt == "f64" else ", dtype=np." + {"i64": "int64", "f32": "float32",
+                                                            "bool": "bool_"}[dt]
+            dims = [self.val(x)[0] for x in a]
+            shape = dims[0] if len(dims) == 1 else "(" + ", ".join(dims) + ")"
+            return f"np.{p}({shape}{extra})", _PREC["atom"]
+        if p == "copy":
+            return f"{self.arg(a[0], _PREC['atom'])}.copy()", _PREC["atom"]
         if p == "zeros_like":
             self.imports.add("np")
             return f"np.zeros_like({self.val(a[0])[0]})", _PREC["atom"]
+        if p == "iadd":
+            return f"{self.val(a[0])[0]} += {self.val(a[1])[0]}", _PREC["atom"]
         if p == "push":
             self.imports.add("_rt")
             return f"_rt.push({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]

@@ -626,6 +626,8 @@ class Lowerer:
             return self.array_attribute(e, base, attr)
         if isinstance(base, Var | Const) and attr in ("real",):
             return base
+        if isinstance(base, Var) and isinstance(base.type, ArrayT) and attr == "copy":
+            return _Method(base, "copy")
         self.refuse(e, f"attribute {attr!r} of a {getattr(base, 'type', 'tuple')} value is not "
                     "supported")
 
@@ -636,6 +638,8 @@ class Lowerer:
             return self.b.op("size", arr, type=I64)
         if attr == "ndim":
             return const(arr.type.ndim)
+        if attr == "copy":
+            return _Method(arr, "copy")
         self.refuse(e, f"array attribute .{attr} is not supported yet")
 
     def _callee(self, func):
@@ -722,6 +726,10 @@ class Lowerer:
     # ---------------------------------------------------------------- calls
     def call(self, e: cst.Call, env: dict):
         fv = self.expr(e.func, env)
+        if isinstance(fv, _Method):
+            if e.args:
+                self.refuse(e, f".{fv.name}() takes no arguments here")
+            return self.apply(fv.name, [fv.obj], e)
         if not isinstance(fv, _PyObject):
             self.refuse(e.func, "this value is not callable", cls=TypeMismatch)
         obj = resolve.unwrap(fv.obj)
@@ -756,6 +764,8 @@ class Lowerer:
         if obj in (range, reversed):
             self.refuse(e, f"{name}() is only supported as the iterator of a for loop")
         prim = CALLABLES.get(obj) if _hashable(obj) else None
+        if prim in ("zeros", "ones", "empty"):
+            return self.alloc(e, prim, pos, kw)
         if prim is not None:
             if kw:
                 self.refuse(e, f"keyword arguments to {name} are not supported",
@@ -772,6 +782,21 @@ class Lowerer:
                     "use a supported function (see docs/rules.md), write it in Python so "
                     "s2sad can lower it, or register a rule with s2sad.defrule",
                     cls=NoRuleError)
+
+    def alloc(self, e, prim, pos, kw):
+        shape = kw.pop("shape", None) if not pos else pos[0]
+        dtype = kw.pop("dtype", None)
+        if kw or len(pos) > 1:
+            self.refuse(e, f"np.{prim}: only the shape and dtype arguments are supported")
+        dims = list(shape) if isinstance(shape, tuple) else [shape]
+        dims = [self.int_value(d, e) for d in dims]
+        dt = {None: "f64", float: "f64", np.float64: "f64", np.float32: "f32", int: "i64",
+              np.int64: "i64", bool: "bool", np.bool_: "bool"}.get(
+            dtype.obj if isinstance(dtype, _PyObject) else dtype)
+        if dt is None:
+            self.refuse(e, f"np.{prim}: dtype {dtype!r} is not supported",
+                        "use float (np.float64), np.float32, int or bool")
+        return self.b.op(prim, *dims, dtype=dt)
 
     def inline(self, e, obj, pos, kw):
         if self.depth >= MAX_INLINE_DEPTH:
@@ -844,6 +869,15 @@ class Lowerer:
         if value.type != arr.type.dtype:
             value = self.coerce(value, arr.type.dtype)
         self.b.effect("setitem", arr, *idx, value)
+
+
+class _Method:
+    """A bound array method (a.copy) awaiting its call."""
+
+    __slots__ = ("obj", "name")
+
+    def __init__(self, obj, name):
+        self.obj, self.name = obj, name
 
 
 class _PyObject:

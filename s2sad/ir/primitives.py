@@ -109,6 +109,18 @@ prim("select",   3, "select")
 prim("getitem",  -1, "getitem")
 prim("setitem",  -1, "none", pure=False)
 prim("len",      1,  "int",  builtins.len,                        emit="len")
+prim("dim",      1,  "int")   # a.shape[axis]
+prim("size",     1,  "int")   # a.size
+# allocation: shape as one int per dimension; attrs: dtype ("f64", "i64", ...)
+prim("zeros",    -1, "alloc", np.zeros,                           emit="np.zeros")
+prim("ones",     -1, "alloc", np.ones,                            emit="np.ones")
+prim("empty",    -1, "alloc", np.empty,                           emit="np.empty")
+prim("zeros_like", 1, "same", np.zeros_like,                      emit="np.zeros_like")
+prim("ones_like",  1, "same", np.ones_like,                       emit="np.ones_like")
+prim("empty_like", 1, "same", np.empty_like,                      emit="np.empty_like")
+prim("copy",     1,  "same",  np.copy,                            emit="np.copy")
+prim("push",     3,  "same",  pure=False)  # push(tape, sp, v) -> tape (storage for the adjoint)
+prim("iadd",     2,  "none",  pure=False)  # a += b, in place
 # fmt: on
 
 # math.log(x, base) is lowered to log(x) / log(base); np.log shares "log".
@@ -149,6 +161,9 @@ def result_type(name: str, arg_types: list[Type], attrs: dict | None = None) -> 
         return r
     if t == "select":
         return promote(arg_types[1], arg_types[2])
+    if t == "alloc":
+        dt = {"f64": F64, "f32": Scalar("f32"), "i64": I64, "bool": BOOL}[(attrs or {}).get("dtype", "f64")]
+        return ArrayT(dt, len(arg_types))
     if t == "getitem":
         arr = arg_types[0]
         assert isinstance(arr, ArrayT)

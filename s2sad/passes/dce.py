@@ -6,6 +6,7 @@ from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, stmt_use
 from ..ir.primitives import PRIMS
 
 _EFFECTS = {"setitem", "push", "iadd"}
+_FRESH = {"zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like", "copy"}  # new arrays
 
 
 def _pure(op: Op) -> bool:
@@ -135,8 +136,7 @@ def cse(fn: Function) -> Function:
                         del avail[k]
                     keep.append(s)
                     continue
-                if len(s.results) == 1 and not (s.prim == "getitem" and s.args[0] in writes
-                                                and False):
+                if len(s.results) == 1 and s.prim not in _FRESH:
                     k = _key(s)
                     if k in avail and avail[k].type == s.results[0].type:
                         mapping[s.results[0]] = avail[k]

@@ -141,6 +141,11 @@ class Adjoint:
                 old = b.op("getitem", buf, *s.args[1:])
                 b.effect("setitem", buf, *s.args[1:], add(b, old, g))
             return
+        if s.prim == "copy":
+            src = s.args[0]
+            if isinstance(src, Var) and src in self.active:
+                b.effect("iadd", self.bufs[src], self.bufs[ans])
+            return
         if s.prim in _ALLOCS:
             return  # the buffer was zeroed at allocation
         g = adj.pop(ans, None)

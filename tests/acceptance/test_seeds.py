@@ -125,3 +125,25 @@ def test_newton_sqrt_while(target):
     for a in (0.5, 2.0, 9.0):
         g = s2sad.grad(loops.newton_sqrt, target=target)(a)
         assert g == pytest.approx(1 / (2 * math.sqrt(a)), rel=1e-12)
+
+
+@pytest.mark.parametrize("fn", [loops.final_energy_arrays, loops.state_in_arrays])
+@pytest.mark.parametrize("target", TARGETS)
+def test_verlet_with_arrays(fn, target):
+    Ef, g = s2sad.value_and_grad(fn, argnums=(3, 2, 1), target=target)(F, 1.0, 1.0, 0.05)
+    assert round(Ef, 4) == 0.6137
+    assert [round(x, 4) for x in g] == [-5.9562, 0.6026, 0.6248]
+    # forward mode agrees with reverse mode
+    _, t = s2sad.jvp(fn, (F, 1.0, 1.0, 0.05), (np.zeros(loops.N), 0.3, -0.2, 0.7), target=target)
+    assert t == pytest.approx(0.7 * g[0] - 0.2 * g[1] + 0.3 * g[2], rel=1e-12)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_branches_and_loop_branches(target):
+    g = s2sad.grad(loops.branchy, argnums=(0, 1), target=target)
+    for args in [(2.0, 1.0), (0.5, 1.0), (-0.5, 1.0)]:
+        got = g(*args)
+        for i in range(2):
+            assert got[i] == pytest.approx(fd(loops.branchy, args, i), rel=1e-7, abs=1e-9)
+    h = s2sad.grad(loops.loop_branch, target=target)
+    assert h(0.7, 10) == pytest.approx(fd(loops.loop_branch, (0.7, 10), 0), rel=1e-7)
