@@ -53,8 +53,7 @@ class Ret:
     tree: object
 
 
-class _Flow(Exception):
-    pass
+_STOP = object()  # a statement list ended in break/continue
 
 
 def flatten(tree) -> list[Value]:
@@ -210,8 +209,20 @@ class Lowerer:
                 # early return: the statements after the `if` continue in its branches
                 return self.if_stmt(s, env, rest=stmts[i + 1 :])
             out = self.stmt(s, env)
+            if out is _STOP:
+                return None  # after break/continue: the rest of this block is dead
             if out is not None:
                 return out
+            rest = stmts[i + 1:]
+            if rest and _contains([s], (cst.Break, cst.Continue), into_loops=False):
+                # the rest runs only if neither break nor continue happened
+                flags = [env[f] for f in ("%brk", "%cont") if f in env]
+                guard = None
+                for f in flags:
+                    nf = self.apply("not", [f], s)
+                    guard = nf if guard is None else self._and(guard, nf)
+                if guard is not None:
+                    return self.branch(s, guard, rest, [], env)
         return None
 
     def stmt(self, s, env: dict) -> Ret | None:
@@ -275,7 +286,11 @@ class Lowerer:
         if isinstance(s, cst.Pass):
             return None
         if isinstance(s, (cst.Break, cst.Continue)):
-            raise _Flow(s)
+            flag = "%brk" if isinstance(s, cst.Break) else "%cont"
+            if flag not in env:
+                self.refuse(s, f"`{'break' if flag == '%brk' else 'continue'}` outside a loop")
+            env[flag] = const(True)
+            return _STOP
         self._refuse_node(s)
 
     def assign(self, target, value, env: dict) -> None:
@@ -364,7 +379,7 @@ class Lowerer:
             leaves1.append(c)
         flat0 = [v for x in leaves0 for v in flatten(x)]
         flat1 = [v for x in leaves1 for v in flatten(x)]
-        hints = [n for n, x in zip(merged_names, leaves0) for _ in flatten(x)]
+        hints = [n.lstrip("%") for n, x in zip(merged_names, leaves0) for _ in flatten(x)]
         results = self.merge(node, cond, blocks, [flat0, flat1], hints)
         it = iter(results)
         for n, x in zip(merged_names, leaves0):
@@ -485,13 +500,13 @@ class Lowerer:
         self._forget_locals(body, env, names)
 
     def loop_body(self, body, benv, names, node) -> None:
-        try:
-            r = self.stmts(body, benv)
-        except _Flow as f:
-            self.refuse(f.args[0], f"`{'break' if isinstance(f.args[0], cst.Break) else 'continue'}`"
-                        " is not supported here")
+        if _contains(body, cst.Continue, into_loops=False):
+            benv["%cont"] = const(False)
+        r = self.stmts(body, benv)
+        benv.pop("%cont", None)
         if r is not None:
-            self.refuse(node, "`return` inside a loop is not supported here")
+            self.refuse(node, "`return` inside a loop is not supported",
+                        "set a result variable, `break`, and return after the loop")
 
     def _forget_locals(self, body, env, names) -> None:
         for n in assigned_names(body) - set(names):
@@ -499,31 +514,74 @@ class Lowerer:
             self.loop_locals.add(n)
 
     def for_as_while(self, s, env, start, stop, step, reverse, body) -> None:
-        self.refuse(s, "`break`/`return` inside a for loop is not supported yet",
-                    "use a while loop with an explicit condition")
+        """`for` with `break`: a while loop over the index with a break flag."""
+        if _contains(body, cst.Return, into_loops=False):
+            self.refuse(s, "`return` inside a loop is not supported",
+                        "set a result variable, `break`, and return after the loop")
+        if reverse or not isinstance(step, Const):
+            self.refuse(s, "`break` is supported in range loops with a constant step")
+        name = s.target.value
+        idx = "%i"
+        env[idx] = start
+        cmp = "lt" if step.value > 0 else "gt"
+
+        def test(benv):
+            c = self.b.op(cmp, benv[idx], stop)
+            nb = self.apply("not", [benv["%brk"]], s)
+            return self._and(nb, c)
+
+        def before(benv):
+            benv[name] = benv[idx]
+
+        def after(benv):
+            benv[idx] = self.b.op("add", benv[idx], step, name=name)
+
+        self.generic_while(s, env, body, test, before, after, extra=[idx])
+        env.pop(idx, None)
 
     def while_stmt(self, s: cst.While, env: dict) -> None:
         if s.orelse is not None:
             self.refuse(s.orelse, "while/else is not supported", "use a flag variable")
         body = _body(s)
-        if _contains(body, (cst.Break, cst.Continue, cst.Return), into_loops=False):
-            self.refuse(s, "`break`/`continue`/`return` inside a while loop is not supported yet",
-                        "put the exit test into the while condition")
+        if _contains(body, cst.Return, into_loops=False):
+            self.refuse(s, "`return` inside a loop is not supported",
+                        "set a result variable, `break`, and return after the loop")
+
+        def test(benv):
+            t = self.truth(self.expr(s.test, dict(benv)), s.test)
+            if "%brk" not in benv:
+                return t
+            blk = Block()
+            with self.b.into(blk):
+                blk.yields = [t]
+            out = Var("", BOOL)
+            self.b.append(If(benv["%brk"], Block([], [const(False)]), blk, [out], self.loc(s)))
+            return out
+
+        self.generic_while(s, env, body, test, lambda e: None, lambda e: None, extra=[])
+
+    def generic_while(self, s, env, body, test, before, after, extra) -> None:
+        has_break = _contains(body, cst.Break, into_loops=False)
+        if has_break:
+            env["%brk"] = const(False)
+            extra = extra + ["%brk"]
         loc = self.loc(s)
-        names = self.carried(body, env, s)
+        names = sorted(set(self.carried(body, env, s)) | set(extra))
         inits = [env[n] for n in names]
         types = [v.type for v in inits]
         for _ in range(4):
-            params = [Var(n, t) for n, t in zip(names, types)]
+            params = [Var(n.lstrip("%") or "i", t) for n, t in zip(names, types)]
             benv = dict(env)
             benv.update(zip(names, params))
             cblk = Block()
             with self.b.into(cblk):
-                self.b.loc = self.loc(s.test)
-                cblk.yields = [self.truth(self.expr(s.test, dict(benv)), s.test)]
+                self.b.loc = self.loc(getattr(s, "test", s))
+                cblk.yields = [test(benv)]
             blk = Block()
             with self.b.into(blk):
+                before(benv)
                 self.loop_body(body, benv, names, s)
+                after(benv)
                 yields = [benv[n] for n in names]
             new_types = [unify(t, y.type) for t, y in zip(types, yields)]
             if new_types == types:
@@ -535,9 +593,10 @@ class Lowerer:
         with self.b.into(blk):
             blk.yields = [self.coerce(y, t) for y, t in zip(yields, types)]
         inits = [self.coerce(v, t) for v, t in zip(inits, types)]
-        results = [Var(n, t) for n, t in zip(names, types)]
+        results = [Var(n.lstrip("%"), t) for n, t in zip(names, types)]
         self.b.append(While(params, inits, cblk, blk, results, loc))
         env.update(zip(names, results))
+        env.pop("%brk", None)
         self._forget_locals(body, env, names)
 
     # ---------------------------------------------------------------- expressions

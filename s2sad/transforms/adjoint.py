@@ -255,12 +255,12 @@ class Adjoint:
             rloop = For(rivar, const(0), s.results[-1], const(1), params, inits, rbody,
                         ret_bar + new_free, s.loc)
         b.append(rloop)
+        for v, r in zip(free_act, new_free):
+            adj[v] = r
         for k, r in zip(act, ret_bar):
             init = s.inits[k]
             if isinstance(init, Var) and init in self.active:
-                adj[init] = add(b, adj.get(init), r)
-        for v, r in zip(free_act, new_free):
-            adj[v] = r
+                adj[init] = name_derivative(add(b, adj.get(init), r), init, "_bar")
 
     def _count_iterations(self, s: While) -> None:
         it = Var("n_iter", I64)

@@ -102,3 +102,45 @@ def state_in_arrays(F, x0, v0, gamma):
         v[i + 1] = fac1 * fac2 * v[i] - fac2 * dt * x[i] + fac2 * dt * F[i]
         x[i + 1] = x[i] + dt * v[i + 1]
     return 0.5 * (x[N - 1] ** 2 + v[N - 1] ** 2)
+
+
+def first_crossing(x, n):
+    """for with break: sum terms until the partial sum passes 2."""
+    s = 0.0
+    for i in range(n):
+        s = s + math.sin(x * (i + 1)) ** 2
+        if s > 2.0:
+            break
+    return s * x
+
+
+def skip_odd(x, n):
+    """for with continue."""
+    s = 0.0
+    for i in range(n):
+        if i % 2 == 1:
+            continue
+        s = s + x ** i / (i + 1)
+    return s
+
+
+def newton_break(a):
+    """while True with break: Newton for sqrt(a) with an iteration cap."""
+    x = a
+    k = 0
+    while True:
+        x = 0.5 * (x + a / x)
+        k += 1
+        if abs(x * x - a) < 1e-13 * a or k > 100:
+            break
+    return x
+
+
+def countdown(x, n):
+    """reversed(range(...)) and a negative step."""
+    s = x
+    for i in reversed(range(1, n)):
+        s = math.sin(s) * i / n + x
+    for j in range(n, 0, -2):
+        s = s * 0.9 + x / j
+    return s
