@@ -78,7 +78,8 @@ def compiled(fn, req: pipeline.Request, target: str) -> Compiled:
 class Transform:
     """A differentiated function; calling it compiles (once per argument types) and runs."""
 
-    def __init__(self, fun: Callable, mode: str, argnums, target: str, name: str):
+    def __init__(self, fun: Callable, mode: str, argnums, target: str, name: str,
+                 checkpoint=None):
         if target not in TARGETS:
             raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
         self.fun = fun
@@ -86,6 +87,7 @@ class Transform:
         self.argnums = argnums
         self.target = target
         self._name = name
+        self.checkpoint = _norm_checkpoint(checkpoint)
         self._last: tuple | None = None  # (python types, Compiled, single)
         functools.update_wrapper(self, fun, updated=())
 
@@ -102,7 +104,7 @@ class Transform:
                     f"but argument {n} has type {types[n]}",
                     hint=f"pass a float (e.g. {args[n]!r} -> {float(np.sum(args[n]))!r}) or "
                     "leave that argument out of argnums")
-        req = pipeline.Request(self.mode, nums, types)
+        req = pipeline.Request(self.mode, nums, types, self.checkpoint)
         c = compiled(self.fun, req, self.target)
         outs = c.primal.outputs
         if len(outs) != 1 or not isinstance(outs[0].type, type(outs[0].type)) or \
@@ -145,18 +147,30 @@ class Transform:
     def python_function(self, types: tuple[Type, ...]):
         """The generated Python function for these argument types (used by nested AD)."""
         nums, _ = _norm_argnums(self.argnums, len(types), self._name)
-        return compiled(self.fun, pipeline.Request(self.mode, nums, types), "python").py_func
+        req = pipeline.Request(self.mode, nums, types, self.checkpoint)
+        return compiled(self.fun, req, "python").py_func
+
+
+def _norm_checkpoint(checkpoint):
+    if checkpoint in (None, False):
+        return None
+    if checkpoint is True or checkpoint == "sqrt":
+        return "sqrt"
+    if isinstance(checkpoint, int) and checkpoint >= 1:
+        return checkpoint
+    raise BadArguments(f"checkpoint={checkpoint!r}: use None, True/'sqrt' or a positive int k "
+                       "(snapshot every k iterations)")
 
 
 def _decorator(mode: str, name: str):
     def transform(fun: Callable | None = None, argnums: int | tuple = 0, *,
-                  target: str = "cpu"):
+                  target: str = "cpu", checkpoint=None):
         if fun is None:
-            return lambda f: Transform(f, mode, argnums, target, name)
+            return lambda f: Transform(f, mode, argnums, target, name, checkpoint)
         if isinstance(fun, int | tuple) and not callable(fun):
             nums = fun
-            return lambda f: Transform(f, mode, nums, target, name)
-        return Transform(fun, mode, argnums, target, name)
+            return lambda f: Transform(f, mode, nums, target, name, checkpoint)
+        return Transform(fun, mode, argnums, target, name, checkpoint)
 
     transform.__name__ = name
     return transform
@@ -200,15 +214,13 @@ def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu"):
     return outs, unflatten(out_tree, full)
 
 
-def vjp(fun: Callable, *primals, target: str = "cpu"):
+def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None):
     """Reverse mode: (f(*primals), vjp_fn) with vjp_fn(cotangent) -> one cotangent per
     primal (None for integer arguments), as jax.vjp."""
     types = _types_of("vjp", primals)
     wrt = _float_args(primals, types)
-    c = compiled(fun, pipeline.Request("reverse", wrt, types), target)
-    prim = compiled(fun, pipeline.Request("primal", (), types), target) \
-        if False else None
-    del prim
+    c = compiled(fun, pipeline.Request("reverse", wrt, types, _norm_checkpoint(checkpoint)),
+                 target)
     n = len(c.primal.outputs)
     out_tree = c.primal.out_tree
     float_outs = [i for i, o in enumerate(c.primal.outputs) if is_float(o.type)]
@@ -305,6 +317,17 @@ def stop_gradient(x):
 
 
 stop_gradient._s2sad_stop_gradient = True  # type: ignore[attr-defined]
+
+
+def storage_bytes(fun: Callable, *args, argnums: int | tuple = 0, checkpoint=None,
+                  target: str = "cpu") -> int:
+    """Bytes the reverse sweep's stacks held at the end of grad(fun)(*args): the memory
+    reverse mode needs beyond the primal (what checkpoint= trades for time)."""
+    types = _types_of("storage_bytes", args)
+    nums, _ = _norm_argnums(argnums, len(args), "storage_bytes")
+    req = pipeline.Request("grad", nums, types, _norm_checkpoint(checkpoint), storage=True)
+    r = compiled(fun, req, target).call(*args)
+    return 8 * (int(r[-2]) + int(r[-1]))
 
 
 def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple = 0,

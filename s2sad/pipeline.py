@@ -21,8 +21,9 @@ from .frontend.lower import lower
 from .ir.nodes import Function
 from .ir.types import Type
 from .passes.dce import cse, dce
+from .passes.simplify import simplify
 from .transforms.adjoint import adjoint
-from .transforms.storage import thread_tapes
+from .transforms.storage import report_storage, thread_tapes
 from .transforms.tangent import tangent
 
 MODES = ("primal", "forward", "reverse", "grad", "value_and_grad")
@@ -33,6 +34,8 @@ class Request:
     mode: str  # one of MODES
     wrt: tuple[int, ...]
     types: tuple[Type, ...]
+    checkpoint: object = None  # reverse modes: None, k (snapshot every k iterations), "sqrt"
+    storage: bool = False  # also return the bytes the reverse sweep's stacks occupied
 
 
 def _dump(stage: str, fn: Function) -> None:
@@ -48,7 +51,7 @@ def primal_ir(fn, types: tuple[Type, ...]) -> Function:
     key = (fn, getattr(fn, "__code__", None), types)
     ir = _primal_cache.get(key)
     if ir is None:
-        ir = lower(fn, list(types))
+        ir = dce(cse(lower(fn, list(types))))
         _primal_cache[key] = ir
         _dump("lower", ir)
     return ir
@@ -64,7 +67,7 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
         _dump("tangent", d)
     else:
         seed = "param" if req.mode == "reverse" else "one"
-        d = adjoint(primal, list(req.wrt), seed)
+        d = adjoint(primal, list(req.wrt), seed, req.checkpoint)
         if req.mode in ("grad", "value_and_grad"):
             n_out = len(primal.outputs)
             grads = d.body.yields[n_out:]
@@ -77,7 +80,9 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
         d = thread_tapes(d)
     if stop_after == "differentiate":
         return d
-    d = dce(cse(d))
+    d = dce(cse(simplify(d)))
+    if req.storage:
+        report_storage(d)
     _dump("passes", d)
     return d
 

@@ -23,6 +23,15 @@ def _push(tape, sp, v):
     return tape
 
 
+def _reserve(tape, n):
+    """A stack with room for n values (the same one if it has room already)."""
+    if n <= tape.shape[0]:
+        return tape
+    new = np.empty(max(n, 2 * tape.shape[0]), tape.dtype)
+    new[: tape.shape[0]] = tape
+    return new
+
+
 def _trip_count(start, stop, step):
     """len(range(start, stop, step))."""
     if step > 0:
@@ -32,5 +41,6 @@ def _trip_count(start, stop, step):
 
 push = numba.njit(cache=True, inline="always")(_push)
 trip_count = numba.njit(cache=True, inline="always")(_trip_count)
+reserve = numba.njit(cache=True)(_reserve)
 
-PY = types.SimpleNamespace(push=_push, trip_count=_trip_count)
+PY = types.SimpleNamespace(push=_push, trip_count=_trip_count, reserve=_reserve)

@@ -24,7 +24,7 @@ from ..ir.types import ArrayT, BOOL, F32, I64
 _PREC = {"select": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "add": 10, "sub": 10, "mul": 11,
          "div": 11, "floordiv": 11, "mod": 11, "neg": 12, "pos": 12, "pow": 14, "atom": 20}
 _CMP = {"lt", "le", "gt", "ge", "eq", "ne"}
-_EFFECTS = {"setitem", "push", "iadd"}
+_EFFECTS = {"setitem", "push", "iadd", "reserve"}
 
 
 class Emitter:
@@ -123,6 +123,12 @@ class Emitter:
             return f"np.zeros_like({self.val(a[0])[0]})", _PREC["atom"]
         if p == "iadd":
             return f"{self.val(a[0])[0]} += {self.val(a[1])[0]}", _PREC["atom"]
+        if p == "trip_count":
+            self.imports.add("_rt")
+            return f"_rt.trip_count({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
+        if p == "reserve":
+            self.imports.add("_rt")
+            return f"_rt.reserve({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
         if p == "push":
             self.imports.add("_rt")
             return f"_rt.push({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
@@ -403,7 +409,7 @@ def _coalesce(fn: Function) -> dict:
     # SSA versions of one variable (x_bar, x_bar_1 = x_bar + t) share a name when the old
     # version dies where the new one is made; codegen then writes `x_bar += t`
     for s in walk(fn.body):
-        if isinstance(s, Op) and s.prim in ("add", "sub", "push") and s.results and \
+        if isinstance(s, Op) and s.prim in ("add", "sub", "push", "reserve") and s.results and \
                 isinstance(s.args[0], Var) and _stem(s.args[0]) == _stem(s.results[0]) and \
                 _stem(s.args[0]) is not None:
             union(s.args[0], s.results[0])

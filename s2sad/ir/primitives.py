@@ -119,7 +119,9 @@ prim("zeros_like", 1, "same", np.zeros_like,                      emit="np.zeros
 prim("ones_like",  1, "same", np.ones_like,                       emit="np.ones_like")
 prim("empty_like", 1, "same", np.empty_like,                      emit="np.empty_like")
 prim("copy",     1,  "same",  np.copy,                            emit="np.copy")
-prim("push",     3,  "same",  pure=False)  # push(tape, sp, v) -> tape (storage for the adjoint)
+prim("trip_count", 3, "int")  # len(range(start, stop, step))
+prim("push",     3,  "same",  pure=False)
+prim("reserve",  2,  "same",  pure=False)  # reserve(tape, n) -> tape with room for n  # push(tape, sp, v) -> tape (storage for the adjoint)
 prim("iadd",     2,  "none",  pure=False)  # a += b, in place
 # fmt: on
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import operator
 
 from ..ir.builder import const
-from ..ir.nodes import Const, Op, Value, Var
+from ..ir.nodes import Block, Const, Function, Op, Value, Var, sub_blocks
 from ..ir.primitives import result_type
-from ..ir.types import ArrayT, F32, F64
+from ..ir.types import I64, ArrayT, F32, F64
 
 _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
           "div": operator.truediv}
@@ -82,6 +82,13 @@ def fold_op(prim: str, args: list[Value], attrs: dict | None = None) -> Value | 
         x, y = args
         if _is(y, 1.0):
             return keep(x)
+    elif prim in ("floordiv",) and rt == I64:
+        x, y = args
+        if _is(y, 1):
+            return keep(x)
+    elif prim == "trip_count" and all(isinstance(a, Const) for a in args):
+        start, stop, step = (a.value for a in args)
+        return const(len(range(start, stop, step)))
     elif prim == "select":
         c, a, b = args
         if isinstance(c, Const):
@@ -95,3 +102,35 @@ def note_neg(op: Op) -> None:
     """Remember that op's result is -arg, so -(-x) folds to x."""
     if op.prim == "neg" and isinstance(op.results[0], Var):
         op.results[0]._neg_of = op.args[0]
+
+
+def simplify(fn: Function) -> Function:
+    """Apply fold_op to every op of a function (after transforms built ops directly)."""
+    from ..transforms.common import substitute
+
+    mapping: dict = {}
+
+    def visit(b: Block) -> None:
+        keep = []
+        for s in b.stmts:
+            if mapping:
+                _subst(s, mapping)
+            if isinstance(s, Op) and len(s.results) == 1 and s.prim not in ("push", "pop"):
+                folded = fold_op(s.prim, s.args, s.attrs)
+                if folded is not None:
+                    mapping[s.results[0]] = folded
+                    continue
+            for sb in sub_blocks(s):
+                visit(sb)
+            keep.append(s)
+        b.stmts = keep
+
+    visit(fn.body)
+    substitute(fn.body, mapping)
+    return fn
+
+
+def _subst(s, mapping) -> None:
+    from .dce import _subst_stmt
+
+    _subst_stmt(s, mapping)

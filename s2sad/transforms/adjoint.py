@@ -34,11 +34,12 @@ _ALLOCS = {"zeros", "ones", "empty", "full", "zeros_like", "empty_like", "ones_l
 
 
 class Adjoint:
-    def __init__(self, fn: Function, wrt: list[int], seed: str):
+    def __init__(self, fn: Function, wrt: list[int], seed: str, checkpoint=None):
         self.fn = clone_function(fn)
         self.wrt_idx = wrt
         self.wrt = [self.fn.params[i] for i in wrt]
         self.seed = seed  # "one": grad of a scalar output; "param": cotangent parameters
+        self.checkpoint = checkpoint  # None, an int k (snapshot every k iterations) or "sqrt"
         outs = [o for o in self.fn.outputs if isinstance(o, Var)]
         self.active = active_values(self.fn, self.wrt, outs)
         self.written = {s.args[0] for s in walk(self.fn.body)
@@ -75,6 +76,7 @@ class Adjoint:
                     rb.effect("iadd", buf, seed)
                 else:
                     adj[o] = add(rb, adj.get(o), seed)
+        self.top_level = set(map(id, fwd.stmts))
         self.reverse_block(fwd, rev, adj)
         results = []
         for p in self.wrt:
@@ -117,6 +119,10 @@ class Adjoint:
                 self.reverse_op(b, s, adj)
             elif isinstance(s, If):
                 self.reverse_if(b, s, adj)
+            elif isinstance(s, For) and self.checkpoint and id(s) in self.top_level:
+                from .checkpoint import reverse_checkpointed
+
+                reverse_checkpointed(self, b, s, adj, self.checkpoint)
             elif isinstance(s, (For, While)):
                 self.reverse_loop(b, s, adj)
 
@@ -390,5 +396,5 @@ def _level_defs(s) -> set[Var]:
     return out
 
 
-def adjoint(fn: Function, wrt: list[int], seed: str = "one") -> Function:
-    return Adjoint(fn, wrt, seed).run()
+def adjoint(fn: Function, wrt: list[int], seed: str = "one", checkpoint=None) -> Function:
+    return Adjoint(fn, wrt, seed, checkpoint).run()

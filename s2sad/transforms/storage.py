@@ -16,7 +16,7 @@ before the loop. For CUDA the same sizes are computed before launch (docs/storag
 from __future__ import annotations
 
 from ..ir.builder import Builder, const
-from ..ir.nodes import Block, For, Function, If, Op, Var, While, walk
+from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, walk
 from ..ir.types import BOOL, F32, F64, I64, ArrayT
 
 TAPE_F = ArrayT(F64, 1)
@@ -91,6 +91,8 @@ def _thread(block: Block, st: _State) -> None:
                 st.v[key] = r
             new.append(s)
         elif isinstance(s, (For, While)) and _touches(s.body):
+            if isinstance(s, For):
+                new += _reserve(s, st)
             params = {key: Var(*_NAMES[key]) for key in st.v}
             sub = st.copy()
             sub.v = dict(params)
@@ -113,19 +115,44 @@ def _thread(block: Block, st: _State) -> None:
     block.stmts = new
 
 
+def _reserve(s: For, st: _State) -> list:
+    """Before a range loop whose body records unconditionally: make room for all of it."""
+    b = Builder(Block())
+    b.loc = s.loc
+    for k in ("f", "i"):
+        per_iter = sum(1 for t in s.body.stmts if isinstance(t, Op) and t.prim == "push"
+                       and _kind(t.args[0].type) == k)
+        if not per_iter:
+            continue
+        n = b.op("trip_count", s.start, s.stop, s.step)
+        need = b.op("add", st.v["s" + k], b.op("mul", n, const(per_iter)))
+        name, t = _NAMES["t" + k]
+        st.v["t" + k] = b.op("reserve", st.v["t" + k], need, name=name, type=t)
+    return b.block.stmts
+
+
 def thread_tapes(fn: Function) -> Function:
-    if not _touches(fn.body):
-        return fn
     tf, ti = Var("tape_f", TAPE_F), Var("tape_i", TAPE_I)
-    cap = _initial_capacity(fn.body)
+    if not _touches(fn.body):
+        fn.tape_state = None
+        return fn
     b = Builder(Block())
     b.loc = fn.loc
-    b.append(Op("empty", [cap], [tf], {"dtype": "f64"}))
-    b.append(Op("empty", [cap], [ti], {"dtype": "i64"}))
-    _thread(fn.body, _State(tf, const(0), ti, const(0)))
+    b.append(Op("empty", [const(16)], [tf], {"dtype": "f64"}))
+    b.append(Op("empty", [const(16)], [ti], {"dtype": "i64"}))
+    st = _State(tf, const(0), ti, const(0))
+    _thread(fn.body, st)
     fn.body.stmts[:0] = b.block.stmts
+    fn.tape_state = st.v
     return fn
 
 
-def _initial_capacity(block: Block):
-    return const(1024)
+def report_storage(fn: Function) -> None:
+    """Append to the outputs the bytes held by the two stacks at the end of the call."""
+    st = getattr(fn, "tape_state", None)
+    b = Builder(fn.body)
+    if st is None:
+        fn.body.yields += [const(0), const(0)]
+        return
+    fn.body.yields += [const(0) if isinstance(st["s" + k], Const) else b.op("size", st["t" + k])
+                       for k in ("f", "i")]
