@@ -9,10 +9,26 @@
     f(2.0, 5.0)   # (5.5, 1.7163378145367738)
 """
 
-from .api import (derivative_source, grad, hessian, jacfwd, jacrev, jvp, stop_gradient,
-                  value_and_grad, vjp)
-from .errors import (BadArguments, NoRuleError, NonDifferentiableOutput, S2SADError,
-                     SourceUnavailable, TypeMismatch, UnsupportedSyntax)
+from .api import (
+                  derivative_source,
+                  grad,
+                  hessian,
+                  jacfwd,
+                  jacrev,
+                  jvp,
+                  stop_gradient,
+                  value_and_grad,
+                  vjp,
+)
+from .errors import (
+                  BadArguments,
+                  NonDifferentiableOutput,
+                  NoRuleError,
+                  S2SADError,
+                  SourceUnavailable,
+                  TypeMismatch,
+                  UnsupportedSyntax,
+)
 
 __version__ = "0.1.0"
 

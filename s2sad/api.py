@@ -8,7 +8,8 @@ per (function, argnums, mode, types, target).
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -67,6 +68,8 @@ _compiled: dict = {}
 
 
 def compiled(fn, req: pipeline.Request, target: str) -> Compiled:
+    if isinstance(fn, Transform):  # nested AD: differentiate the generated derivative
+        fn = fn.python_function(req.types)
     key = (fn, getattr(fn, "__code__", None), req, target)
     c = _compiled.get(key)
     if c is None:
@@ -90,6 +93,9 @@ class Transform:
         self.checkpoint = _norm_checkpoint(checkpoint)
         self._last: tuple | None = None  # (python types, Compiled, single)
         functools.update_wrapper(self, fun, updated=())
+        # No __wrapped__: the frontend unwraps it, and would then lower `fun` itself, so a
+        # derivative of grad(f) would silently be a derivative of f.
+        del self.__wrapped__
 
     def __repr__(self) -> str:
         return f"<s2sad.{self._name} of {getattr(self.fun, '__name__', self.fun)}>"

@@ -20,7 +20,7 @@ from .codegen.python import generate
 from .frontend.lower import lower
 from .ir.nodes import Function
 from .ir.types import Type
-from .passes.dce import cse, dce
+from .passes.dce import cse, dce, prune_records
 from .passes.simplify import simplify
 from .transforms.adjoint import adjoint
 from .transforms.storage import report_storage, thread_tapes
@@ -77,7 +77,7 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
         _dump("adjoint", d)
         if stop_after == "differentiate":
             return d
-        d = thread_tapes(d)
+        d = thread_tapes(prune_records(dce(d)))
     if stop_after == "differentiate":
         return d
     d = dce(cse(simplify(d)))

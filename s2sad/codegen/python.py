@@ -15,10 +15,22 @@ import libcst as cst
 import numpy as np
 
 from ..ir.names import Namer
-from ..ir.nodes import (Block, Const, For, Function, If, Op, Value, Var, While, stmt_uses,
-                        sub_blocks, walk)
+from ..ir.nodes import (
+    Block,
+    Const,
+    For,
+    Function,
+    If,
+    Op,
+    Value,
+    Var,
+    While,
+    stmt_uses,
+    sub_blocks,
+    walk,
+)
 from ..ir.primitives import PRIMS
-from ..ir.types import ArrayT, BOOL, F32, I64
+from ..ir.types import BOOL, F32, I64, ArrayT
 
 # precedence: higher binds tighter
 _PREC = {"select": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "add": 10, "sub": 10, "mul": 11,

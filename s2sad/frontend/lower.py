@@ -155,6 +155,8 @@ class Lowerer:
         return self.pf.loc(node)
 
     def refuse(self, node, msg, hint=None, cls=UnsupportedSyntax):
+        if hint is None:
+            hint = "see docs/subset.md for the Python subset s2sad differentiates"
         raise cls(msg, self.loc(node), hint)
 
     # ---------------------------------------------------------------- entry
@@ -606,7 +608,8 @@ class Lowerer:
         if isinstance(e, cst.Float):
             return const(float(e.value.replace("_", "")))
         if isinstance(e, cst.Imaginary):
-            self.refuse(e, "complex numbers are not supported")
+            self.refuse(e, "complex numbers are not supported",
+                        "split the value into real and imaginary float parts")
         if isinstance(e, cst.Name):
             return self.name(e, env)
         if isinstance(e, cst.Tuple):
@@ -624,7 +627,8 @@ class Lowerer:
                 return v
             if isinstance(e.operator, cst.Not):
                 return self.apply("not", [self.truth(v, e)], e)
-            self.refuse(e, "bitwise operators are not supported")
+            self.refuse(e, "bitwise operators are not supported",
+                        "use `not`, `and`, `or` on conditions, or arithmetic on numbers")
         if isinstance(e, cst.Comparison):
             return self.comparison(e, env)
         if isinstance(e, cst.BooleanOperation):
@@ -648,7 +652,8 @@ class Lowerer:
                         "one branch)", f"assign {n} before the loop or in every branch")
         obj = resolve.lookup(self.fn, n)
         if resolve.is_missing(obj):
-            self.refuse(e, f"name {n!r} is not defined", cls=S2SADError)
+            self.refuse(e, f"name {n!r} is not defined", "define it at module level or pass "
+                        "it in as an argument", cls=S2SADError)
         return self.pyconst(obj, e)
 
     def pyconst(self, obj, node):
@@ -722,6 +727,11 @@ class Lowerer:
         return self.b.op(prim, *args, **attrs)
 
     def binop(self, op: str, a, c, node) -> Value:
+        if op == "matmul":
+            arrays = all(isinstance(v, Var | Const) and isinstance(v.type, ArrayT) for v in (a, c))
+            self.refuse(node, "`@` (matrix multiplication) " + (
+                "of arrays is not supported yet" if arrays else "needs arrays, not scalars"),
+                "use * for scalars; write the product as loops over elements")
         if op == "pow" and isinstance(c, Const) and c.type == I64 and c.value >= 0:
             return self.apply("pow", [a, c], node, nonneg_int_exponent=True)
         if op in ("floordiv", "mod") and isinstance(a, Value) and isinstance(c, Value):
@@ -792,6 +802,10 @@ class Lowerer:
         if not isinstance(fv, _PyObject):
             self.refuse(e.func, "this value is not callable", cls=TypeMismatch)
         obj = resolve.unwrap(fv.obj)
+        name = getattr(obj, "__name__", "")
+        if name in BANNED_CALLS and getattr(obj, "__module__", None) == "builtins":
+            self.refuse(e, f"{name}() cannot be differentiated", BANNED_CALLS[name],
+                        cls=UnsupportedSyntax)
         pos, kw = [], {}
         for a in e.args:
             if a.star:
@@ -988,11 +1002,21 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     params_nodes = (list(node.params.posonly_params) + list(node.params.params)) \
         if isinstance(node, cst.FunctionDef) else list(node.params.params)
     names = [p.name.value for p in params_nodes]
+    if isinstance(node, cst.FunctionDef):
+        for bad, what in ((node.params.star_arg, "*args"), (node.params.star_kwarg, "**kwargs")):
+            if isinstance(bad, cst.Param):
+                raise UnsupportedSyntax(f"{what} parameters are not supported", pf.loc(bad),
+                                        "list the parameters explicitly")
     if len(arg_types) > len(names) and isinstance(node, cst.FunctionDef):
         raise BadArguments(f"{pf.name}() takes {len(names)} arguments, got {len(arg_types)}",
                            pf.loc(node))
     params = [Var(n, t) for n, t in zip(names, arg_types)]
     lw = Lowerer(pf, b)
+    if isinstance(node, cst.FunctionDef):
+        for bad, what in ((node.params.star_arg, "*args"), (node.params.star_kwarg, "**kwargs")):
+            if isinstance(bad, cst.Param):
+                lw.refuse(bad, f"{what} parameters are not supported",
+                          "list the parameters explicitly")
     tree = lw.lower_function(list(params))
     outs = flatten(tree)
     for v in outs:

@@ -35,9 +35,16 @@ def is_module(obj) -> bool:
     return isinstance(obj, types.ModuleType)
 
 
+_LIBRARIES = {"numpy", "scipy", "math", "builtins", "numba", "jax", "torch", "autograd"}
+
+
 def is_user_function(obj) -> bool:
-    """A plain Python function whose source we can lower (not a builtin or a ufunc)."""
-    return isinstance(obj, types.FunctionType)
+    """A plain Python function whose source we lower: the user's own code, not a
+    library's (NumPy implements some functions in Python; those need rules)."""
+    if not isinstance(obj, types.FunctionType):
+        return False
+    root = (getattr(obj, "__module__", None) or "").split(".")[0]
+    return root not in _LIBRARIES
 
 
 def unwrap(obj):

@@ -121,7 +121,8 @@ prim("empty_like", 1, "same", np.empty_like,                      emit="np.empty
 prim("copy",     1,  "same",  np.copy,                            emit="np.copy")
 prim("trip_count", 3, "int")  # len(range(start, stop, step))
 prim("push",     3,  "same",  pure=False)
-prim("reserve",  2,  "same",  pure=False)  # reserve(tape, n) -> tape with room for n  # push(tape, sp, v) -> tape (storage for the adjoint)
+prim("reserve",  2,  "same",  pure=False)
+prim("pop",      0,  "none")  # v = pop(): the value recorded by the matching push  # reserve(tape, n) -> tape with room for n  # push(tape, sp, v) -> tape (storage for the adjoint)
 prim("iadd",     2,  "none",  pure=False)  # a += b, in place
 # fmt: on
 

@@ -64,7 +64,8 @@ def _dce_once(fn: Function) -> bool:
                     p, r = s.params[k], s.results[k]
                     y = s.body.yields[k]
                     own = 1 if y is p else 0
-                    selfloop = isinstance(y, Var) and _only_feeds(s.body, p, y)
+                    in_cond = isinstance(s, While) and p in _all_uses(s.cond)
+                    selfloop = isinstance(y, Var) and not in_cond and _only_feeds(s.body, p, y)
                     if not used.get(r) and (used.get(p, 0) - own == 0 or selfloop):
                         del s.params[k], s.inits[k], s.body.yields[k], s.results[k]
                         changed = True
@@ -83,7 +84,8 @@ def _dce_once(fn: Function) -> bool:
 def _only_feeds(body: Block, p: Var, y: Var) -> bool:
     """p is used only to compute y (and y only as the yield), e.g. a dead accumulator."""
     uses_p = [s for s in body.stmts if p in stmt_uses(s)]
-    if len(uses_p) != 1 or not isinstance(uses_p[0], Op) or uses_p[0].results != [y]:
+    if len(uses_p) != 1 or not isinstance(uses_p[0], Op) or uses_p[0].results != [y] or \
+            not _pure(uses_p[0]):
         return False
     uses_y = [s for s in body.stmts if y in stmt_uses(s)]
     nested = any(p in _all_uses(sb) or y in _all_uses(sb) for s in body.stmts
@@ -183,3 +185,21 @@ def _subst_stmt(s, mapping) -> None:
 
 def is_const(v) -> bool:
     return isinstance(v, Const)
+
+
+def prune_records(fn: Function) -> Function:
+    """Drop pushes whose matching pop the clean-up passes removed (value never read)."""
+    from ..ir.nodes import walk
+
+    popped = {s.attrs.get("pair") for s in walk(fn.body) if isinstance(s, Op) and s.prim == "pop"}
+
+    def visit(b: Block) -> None:
+        b.stmts = [s for s in b.stmts if not (isinstance(s, Op) and s.prim == "push" and
+                                              len(s.args) == 1 and
+                                              s.attrs.get("pair") not in popped)]
+        for s in b.stmts:
+            for sb in sub_blocks(s):
+                visit(sb)
+
+    visit(fn.body)
+    return fn

@@ -11,7 +11,7 @@ import operator
 from ..ir.builder import const
 from ..ir.nodes import Block, Const, Function, Op, Value, Var, sub_blocks
 from ..ir.primitives import result_type
-from ..ir.types import I64, ArrayT, F32, F64
+from ..ir.types import F32, F64, I64, ArrayT
 
 _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
           "div": operator.truediv}

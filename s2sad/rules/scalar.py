@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from . import nondiff, partials
-from .dsl import cos, exp, log, sin, sinh, cosh, sqrt, emit, where
+from .dsl import cos, cosh, emit, exp, log, sin, sinh, sqrt, where
 
 LN2, LN10, TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
 POS, UNIT = (0.2, 3.0), (-0.9, 0.9)

@@ -19,14 +19,34 @@ Storage is plain NumPy arrays grown by doubling; no Python objects (see docs/sto
 
 from __future__ import annotations
 
+from ..analysis.activity import active_values
 from ..errors import NoRuleError, S2SADError
 from ..ir.builder import Builder, const
-from ..ir.nodes import (Block, Const, For, Function, If, Op, Value, Var, While, block_defs,
-                        block_uses, walk)
-from ..ir.types import F64, I64, BOOL, ArrayT, is_float
-from ..analysis.activity import active_values
-from .common import (add, clone_function, eval_partials, is_array_var, mul, name_derivative,
-                     rule_for, substitute, zero_of)
+from ..ir.nodes import (
+    Block,
+    For,
+    Function,
+    If,
+    Op,
+    Value,
+    Var,
+    While,
+    block_defs,
+    block_uses,
+    walk,
+)
+from ..ir.types import I64, ArrayT, is_float
+from .common import (
+    add,
+    clone_function,
+    eval_partials,
+    is_array_var,
+    mul,
+    name_derivative,
+    rule_for,
+    substitute,
+    zero_of,
+)
 
 _RECOMPUTE = {"add", "sub", "mul", "div", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
               "eq", "ne", "not", "dim", "size", "len", "int", "float"}
@@ -330,9 +350,9 @@ class Adjoint:
                 raise S2SADError("an array value that changes every iteration is needed by the "
                                  "reverse sweep", s.loc,
                                  "write into a preallocated array instead of rebinding it")
-            fb.effect("push", v)
+            fb.effect("push", v, pair=id(v))
         for v in reversed(taped):
-            mapping[v] = pb.op("pop", name=v.name, type=v.type)
+            mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=id(v))
         for v in order:
             st = defs[v]
             args = [mapping.get(a, a) if isinstance(a, Var) else a for a in st.args]

@@ -51,7 +51,7 @@ def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
     is_ckp = fb.op("eq", fb.op("mod", it, k), const(0))
     snap = Block()
     for p in s.params:
-        snap.stmts.append(Op("push", [p], [], {}, s.loc))
+        snap.stmts.append(Op("push", [p], [], {"pair": ("ckp", id(p))}, s.loc))
     fb.append(If(is_ckp, snap, Block(), [], s.loc))
     s.body.stmts[:0] = fb.block.stmts
     # ---- reverse sweep: one loop over the segments, last first
@@ -65,7 +65,8 @@ def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
     sb.loc = s.loc
     restored = [None] * len(s.params)
     for j in reversed(range(len(s.params))):
-        restored[j] = sb.op("pop", name=s.params[j].name, type=s.params[j].type)
+        restored[j] = sb.op("pop", name=s.params[j].name, type=s.params[j].type,
+                            pair=("ckp", id(s.params[j])))
     lo = sb.op("mul", seg, k, name="lo")
     hi = sb.op("min", sb.op("add", lo, k), n, name="hi")
     # the segment's loop: a copy of the primal loop over iterations [lo, hi)

@@ -7,7 +7,7 @@ import copy
 from ..errors import NoRuleError
 from ..ir.builder import Builder, const
 from ..ir.nodes import Block, Const, For, Function, If, Op, Value, Var, While
-from ..ir.types import ArrayT, BOOL, F32, F64, I64, Type
+from ..ir.types import BOOL, F32, F64, I64, ArrayT, Type
 from ..rules import RULES, Rule
 from ..rules.dsl import Sym, emitting
 

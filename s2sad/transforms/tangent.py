@@ -8,11 +8,11 @@ tangents next to its carried values.
 
 from __future__ import annotations
 
+from ..analysis.activity import active_values
 from ..errors import NoRuleError
 from ..ir.builder import Builder
-from ..ir.nodes import Block, Const, For, Function, If, Op, Value, Var, While
+from ..ir.nodes import Block, For, Function, If, Op, Value, Var, While
 from ..ir.types import is_float
-from ..analysis.activity import active_values
 from .common import add, clone_function, eval_partials, mul, name_derivative, rule_for, zero_of
 
 

@@ -1,0 +1,106 @@
+"""Property tests: small generated programs with branches and loops; forward mode, reverse
+mode and central differences agree (finite differences only where the program is smooth at
+the point, i.e. where two step sizes agree)."""
+
+import importlib.util
+import itertools
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import s2sad
+
+_counter = itertools.count()
+
+UNARY = ["math.sin({})", "math.cos({})", "math.tanh({})", "math.sqrt(1.0 + {0} * {0})",
+         "math.log(1.0 + {0} * {0})", "math.exp(math.tanh({}))", "abs({})", "-{}"]
+BINARY = ["({} + {})", "({} - {})", "({} * {})", "({} / (1.5 + math.tanh({})))",
+          "max({}, {})", "min({}, {})"]
+
+
+def exprs(names):
+    leaf = st.sampled_from(names + ["0.5", "1.25", "2.0"])
+    return st.recursive(
+        leaf,
+        lambda sub: st.one_of(
+            st.builds(lambda f, a: f.format(a), st.sampled_from(UNARY), sub),
+            st.builds(lambda f, a, b: f.format(a, b), st.sampled_from(BINARY), sub, sub),
+        ),
+        max_leaves=6,
+    )
+
+
+@st.composite
+def programs(draw):
+    body = ["def f(x, y, n):"]
+    body.append(f"    s = {draw(exprs(['x', 'y']))}")
+    kind = draw(st.sampled_from(["for", "for_if", "while", "nested", "break"]))
+    inner = ["x", "y", "s", "i"]
+    e1, e2 = draw(exprs(inner)), draw(exprs(inner))
+    if kind == "for":
+        body += ["    for i in range(n):", f"        s = 0.5 * s + 0.3 * {e1}"]
+    elif kind == "for_if":
+        body += ["    for i in range(n):",
+                 f"        if {draw(exprs(inner))} > {draw(exprs(inner))}:",
+                 f"            s = 0.5 * s + 0.3 * {e1}",
+                 "        else:",
+                 f"            s = 0.7 * s - 0.2 * {e2}"]
+    elif kind == "while":
+        e1 = draw(exprs(["x", "y", "s", "k"]))
+        body += ["    k = 0", "    while k < n:", f"        s = 0.5 * s + 0.3 * {e1}",
+                 "        k += 1"]
+    elif kind == "nested":
+        body += ["    for i in range(n):", "        for j in range(1, i + 2):",
+                 f"            s = 0.6 * s + 0.2 * {e1} / j"]
+    else:
+        body += ["    for i in range(n):", f"        s = 0.5 * s + 0.3 * {e1}",
+                 f"        if s > {draw(st.sampled_from(['2.0', '0.5', 'x']))}:",
+                 "            break"]
+    body.append(f"    return s * {draw(exprs(['x', 'y', 's']))}")
+    return "import math\n\n\n" + "\n".join(body) + "\n"
+
+
+def load(src, tmp_path):
+    path = tmp_path / f"gen_{next(_counter)}.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.f
+
+
+def fd(f, x, y, n, i, h):
+    a, b = [x, y], [x, y]
+    a[i] += h
+    b[i] -= h
+    return (f(*a, n) - f(*b, n)) / (2 * h)
+
+
+def smooth_at(f, x, y, n, i, h=1e-6) -> bool:
+    """One-sided differences agree: no kink or branch boundary within h."""
+    a, b = [x, y], [x, y]
+    a[i] += h
+    b[i] -= h
+    f0 = f(x, y, n)
+    right, left = (f(*a, n) - f0) / h, (f0 - f(*b, n)) / h
+    return abs(right - left) <= 1e-4 * (1 + abs(right))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(src=programs(), x=st.floats(-1.5, 1.5), y=st.floats(-1.5, 1.5), n=st.integers(0, 6))
+def test_forward_reverse_fd_agree(src, x, y, n, tmp_path):
+    f = load(src, tmp_path)
+    v = f(x, y, n)
+    if not math.isfinite(v) or abs(v) > 1e6:
+        return
+    val, g = s2sad.value_and_grad(f, argnums=(0, 1), target="python")(x, y, n)
+    assert val == pytest.approx(v, rel=1e-12, abs=1e-12), src
+    for i in range(2):
+        tan = [0.0, 0.0, 0]
+        tan[i] = 1.0
+        _, t = s2sad.jvp(f, (x, y, n), tan, target="python")
+        assert g[i] == pytest.approx(t, rel=1e-9, abs=1e-9), src
+        if smooth_at(f, x, y, n, i):  # away from kinks and branch boundaries
+            assert g[i] == pytest.approx(fd(f, x, y, n, i, 1e-6), rel=1e-5, abs=1e-6), src
