@@ -8,6 +8,7 @@ per (function, argnums, mode, types, target).
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -78,6 +79,38 @@ def compiled(fn, req: pipeline.Request, target: str) -> Compiled:
     return c
 
 
+def _entry_code(names: list[str], checks: str):
+    params = ", ".join(names)
+    src = f"def entry({params}):\n"
+    if checks:
+        src += f"    if {checks}:\n        return _s2sad_call({params})\n"
+    src += f"    return _s2sad_slow({params})\n"
+    ns: dict = {}
+    exec(compile(src, "<s2sad entry>", "exec"), ns)
+    return ns["entry"].__code__
+
+
+def _make_entry(tr):
+    """A plain function (cheaper to call than an object) that runs the last specialisation
+    after checking the argument types, and falls back to `tr(...)` otherwise."""
+    ns = {"_s2sad_slow": lambda *args: tr(*args), "_s2sad_call": None, "_s2sad_key": None}
+    exec("def entry(*args):\n    return _s2sad_slow(*args)\n", ns)
+    return ns["entry"]
+
+
+def _param_names(fun, nargs: int) -> list[str]:
+    try:
+        import inspect
+
+        names = [p.name for p in inspect.signature(fun).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    if len(names) != nargs or any(n.startswith("_s2sad") for n in names):
+        names = [f"a{i}" for i in range(nargs)]
+    return names
+
+
 class Transform:
     """A differentiated function; calling it compiles (once per argument types) and runs."""
 
@@ -91,11 +124,12 @@ class Transform:
         self.target = target
         self._name = name
         self.checkpoint = _norm_checkpoint(checkpoint)
-        self._last: tuple | None = None  # (python types, Compiled, single)
-        functools.update_wrapper(self, fun, updated=())
+        self._entry = _make_entry(self)
+        functools.update_wrapper(self._entry, fun, updated=())
+        self._entry.transform = self
         # No __wrapped__: the frontend unwraps it, and would then lower `fun` itself, so a
         # derivative of grad(f) would silently be a derivative of f.
-        del self.__wrapped__
+        del self._entry.__wrapped__
 
     def __repr__(self) -> str:
         return f"<s2sad.{self._name} of {getattr(self.fun, '__name__', self.fun)}>"
@@ -110,7 +144,7 @@ class Transform:
                     f"but argument {n} has type {types[n]}",
                     hint=f"pass a float (e.g. {args[n]!r} -> {float(np.sum(args[n]))!r}) or "
                     "leave that argument out of argnums")
-        req = pipeline.Request(self.mode, nums, types, self.checkpoint)
+        req = pipeline.Request(self.mode, nums, types, self.checkpoint, single=single)
         c = compiled(self.fun, req, self.target)
         outs = c.primal.outputs
         if len(outs) != 1 or not isinstance(outs[0].type, type(outs[0].type)) or \
@@ -123,37 +157,31 @@ class Transform:
         return c, single
 
     def __call__(self, *args):
-        last = self._last
-        if last is not None and len(args) == len(last[0]) and \
-                all(type(a) is t for a, t in zip(args, last[0])) and last[3]:
-            r = last[1].call(*args)
-        else:
-            c, single = self.specialise(args)
-            scalars_only = all(not isinstance(a, np.ndarray) for a in args)
-            self._last = (tuple(type(a) for a in args), c, single, scalars_only)
-            try:
-                r = c.call(*args)
-            except Exception as e:
-                if isinstance(e, S2SADError):
-                    raise
-                raise
-            last = self._last
-        return self._shape(r, last[2])
+        c, single = self.specialise(args)
+        self._fast(args, c)
+        return c.call(*args)
 
-    def _shape(self, r, single):
-        if self.mode == "grad":
-            if single:
-                return r
-            return r if isinstance(r, tuple) else (r,)
-        value, grads = r[0], r[1:]
-        if single:
-            return value, grads[0]
-        return value, tuple(grads)
+    def _fast(self, args: tuple, c: Compiled) -> None:
+        """Point the generated entry function at this specialisation."""
+        ns = self._entry.__globals__
+        ns["_s2sad_call"] = c.call
+        names = _param_names(self.fun, len(args))
+        checks = []
+        for i, (n, a) in enumerate(zip(names, args)):
+            ns[f"_s2sad_T{i}"] = type(a)
+            checks.append(f"type({n}) is _s2sad_T{i}")
+            if isinstance(a, np.ndarray):
+                ns[f"_s2sad_D{i}"] = a.dtype
+                checks.append(f"{n}.dtype is _s2sad_D{i} and {n}.ndim == {a.ndim}")
+        key = (tuple(names), " and ".join(checks))
+        if ns.get("_s2sad_key") != key:
+            self._entry.__code__ = _entry_code(names, key[1])
+            ns["_s2sad_key"] = key
 
     def python_function(self, types: tuple[Type, ...]):
         """The generated Python function for these argument types (used by nested AD)."""
         nums, _ = _norm_argnums(self.argnums, len(types), self._name)
-        req = pipeline.Request(self.mode, nums, types, self.checkpoint)
+        req = pipeline.Request(self.mode, nums, types, self.checkpoint, single=_)
         return compiled(self.fun, req, "python").py_func
 
 
@@ -172,11 +200,11 @@ def _decorator(mode: str, name: str):
     def transform(fun: Callable | None = None, argnums: int | tuple = 0, *,
                   target: str = "cpu", checkpoint=None):
         if fun is None:
-            return lambda f: Transform(f, mode, argnums, target, name, checkpoint)
+            return lambda f: Transform(f, mode, argnums, target, name, checkpoint)._entry
         if isinstance(fun, int | tuple) and not callable(fun):
             nums = fun
-            return lambda f: Transform(f, mode, nums, target, name, checkpoint)
-        return Transform(fun, mode, argnums, target, name, checkpoint)
+            return lambda f: Transform(f, mode, nums, target, name, checkpoint)._entry
+        return Transform(fun, mode, argnums, target, name, checkpoint)._entry
 
     transform.__name__ = name
     return transform

@@ -223,7 +223,7 @@ def show(args) -> str:
         raise UsageError(f"--types gives {len(types)} type(s), but {fn.__name__} has "
                          f"{len(names)} parameter(s): {', '.join(names)}")
     wrt = resolve_wrt(names, types, args.wrt, args.mode)
-    req = pipeline.Request(args.mode, wrt, types)
+    req = pipeline.Request(args.mode, wrt, types, single=len(wrt) == 1)
     if args.ir or args.after:
         ir = pipeline.derive(fn, req, stop_after=None if args.after == "passes" else args.after)
         text = print_function(ir, types=args.typed)

@@ -36,6 +36,7 @@ class Request:
     types: tuple[Type, ...]
     checkpoint: object = None  # reverse modes: None, k (snapshot every k iterations), "sqrt"
     storage: bool = False  # also return the bytes the reverse sweep's stacks occupied
+    single: bool = True  # grad/value_and_grad: argnums was an int (not a tuple)
 
 
 def _dump(stage: str, fn: Function) -> None:
@@ -74,6 +75,14 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
             d.body.yields = (d.body.yields[:n_out] if req.mode == "value_and_grad" else []) + \
                 grads
             d.name = primal.name + ("_grad" if req.mode == "grad" else "_value_and_grad")
+            # return exactly what the API returns: g | (g1, g2) | (value, g) | (value, (g...))
+            k = len(grads)
+            gshape = 0 if req.single else tuple(range(k))
+            if req.mode == "value_and_grad":
+                gshape = 1 if req.single else tuple(range(1, k + 1))
+                d.ret_shape = (0, gshape)
+            else:
+                d.ret_shape = gshape
         _dump("adjoint", d)
         if stop_after == "differentiate":
             return d
@@ -83,6 +92,7 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
     d = dce(cse(simplify(d)))
     if req.storage:
         report_storage(d)
+        d.ret_shape = None
     _dump("passes", d)
     return d
 

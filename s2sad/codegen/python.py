@@ -279,7 +279,11 @@ class Emitter:
         body_start = len(self.lines)
         self.block(fn.body, 1)
         outs = [self.val(v)[0] for v in fn.outputs]
-        ret = outs[0] if len(outs) == 1 else "(" + ", ".join(outs) + ")"
+        shape = getattr(fn, "ret_shape", None)
+        if shape is not None:
+            ret = _nest(shape, outs)
+        else:
+            ret = outs[0] if len(outs) == 1 else "(" + ", ".join(outs) + ")"
         self.emit(1, f"return {ret}")
         body = self.lines[body_start:]
         imports = []
@@ -302,6 +306,14 @@ class Emitter:
         src = "\n".join(lines) + "\n"
         cst.parse_module(src)  # the output must be valid Python
         return src
+
+
+def _nest(shape, outs: list[str]) -> str:
+    """Return expression for a nested tuple of output indices, e.g. (0, (1, 2))."""
+    if isinstance(shape, int):
+        return outs[shape]
+    inner = ", ".join(_nest(x, outs) for x in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
 def _minus(text: str, k: int) -> str:

@@ -801,7 +801,15 @@ class Lowerer:
             return self.apply(fv.name, [fv.obj], e)
         if not isinstance(fv, _PyObject):
             self.refuse(e.func, "this value is not callable", cls=TypeMismatch)
-        obj = resolve.unwrap(fv.obj)
+        obj = fv.obj
+        if getattr(obj, "transform", None) is not None:
+            # an s2sad transform (nested AD): lower its generated source for these types
+            pos = [self.expr(a.value, env) for a in e.args]
+            types = tuple(v.type for v in pos if isinstance(v, Var | Const))
+            if len(types) != len(pos) or any(a.keyword or a.star for a in e.args):
+                self.refuse(e, "call a differentiated function with positional numbers")
+            return self.inline(e, obj.transform.python_function(types), pos, {})
+        obj = resolve.unwrap(obj)
         name = getattr(obj, "__name__", "")
         if name in BANNED_CALLS and getattr(obj, "__module__", None) == "builtins":
             self.refuse(e, f"{name}() cannot be differentiated", BANNED_CALLS[name],
@@ -996,6 +1004,8 @@ def _fold(prim: str, args: list) -> Value | None:
 
 def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     """Lower `fn` specialised to `arg_types` into an IR Function."""
+    if getattr(fn, "transform", None) is not None:  # differentiating a derivative
+        fn = fn.transform.python_function(tuple(arg_types))
     pf = parse_function(resolve.unwrap(fn))
     b = Builder()
     node = pf.node

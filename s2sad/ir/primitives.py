@@ -35,6 +35,11 @@ def prim(name, arity, typing, *objects, infix=None, emit=None, pure=True) -> Pri
     PRIMS[name] = p
     for obj in objects:
         CALLABLES[obj] = name
+        # The frontend unwraps `__wrapped__` before the lookup (NumPy's dispatchers such as
+        # np.round, np.fix, np.copy, np.zeros_like have one): register the inner one as well.
+        inner = getattr(obj, "__wrapped__", None)
+        if inner is not None:
+            CALLABLES[inner] = name
     return p
 
 

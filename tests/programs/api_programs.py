@@ -144,3 +144,14 @@ def mixed_outputs(a, x, n):
 
 
 def one_liner(x): return x * x
+
+
+# ---------------------------------------------------------------- NumPy dispatchers
+def copy_and_scale(a, x):
+    b = np.copy(a)
+    z = np.zeros_like(a)
+    s = 0.0
+    for i in range(b.shape[0]):
+        z[i] = x * b[i]
+        s = s + z[i] * b[i] + np.around(x)
+    return s
