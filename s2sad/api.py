@@ -8,7 +8,6 @@ per (function, argnums, mode, types, target).
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,7 @@ import numpy as np
 from . import pipeline
 from .backends import cpu as cpu_backend
 from .backends import python as python_backend
-from .errors import BadArguments, NonDifferentiableOutput, S2SADError
+from .errors import BadArguments, NonDifferentiableOutput
 from .frontend.lower import stop_gradient_marker, unflatten
 from .ir.types import ArrayT, Type, is_float, typeof
 
@@ -69,8 +68,9 @@ _compiled: dict = {}
 
 
 def compiled(fn, req: pipeline.Request, target: str) -> Compiled:
-    if isinstance(fn, Transform):  # nested AD: differentiate the generated derivative
-        fn = fn.python_function(req.types)
+    tr = fn if isinstance(fn, Transform) else getattr(fn, "transform", None)
+    if isinstance(tr, Transform):  # nested AD: differentiate the generated derivative
+        fn = tr.python_function(req.types)  # (keyed on it: the entry's __code__ changes)
     key = (fn, getattr(fn, "__code__", None), req, target)
     c = _compiled.get(key)
     if c is None:
@@ -380,12 +380,12 @@ def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple
             nparams = len(node.params.params) + len(node.params.posonly_params)
             args = (1.0,) * nparams
         types = _types_of("derivative_source", tuple(args))
-    nums, _ = _norm_argnums(argnums, len(types), "derivative_source")
+    nums, single = _norm_argnums(argnums, len(types), "derivative_source")
     mode = {"fwd": "forward", "rev": "reverse", "tangent": "forward",
             "adjoint": "reverse"}.get(mode, mode)
     if mode not in pipeline.MODES:
         raise BadArguments(f"unknown mode {mode!r}; choose one of {pipeline.MODES}")
-    return pipeline.source(fun, pipeline.Request(mode, nums, tuple(types)))
+    return pipeline.source(fun, pipeline.Request(mode, nums, tuple(types), single=single))
 
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",

@@ -6,6 +6,7 @@ uncompiled (`PY`).
 
 from __future__ import annotations
 
+import math
 import types
 
 import numba
@@ -39,8 +40,38 @@ def _trip_count(start, stop, step):
     return max(0, (start - stop - step - 1) // (-step))
 
 
+def _erf(x):
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out.flat[i] = math.erf(x.flat[i])
+    return out
+
+
+def _erfc(x):
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out.flat[i] = math.erfc(x.flat[i])
+    return out
+
+
+def _eig_gaps(w):
+    """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it (distinct eigenvalues)."""
+    n = w.shape[0]
+    f = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                f[i, j] = 1.0 / (w[j] - w[i])
+    return f
+
+
 push = numba.njit(cache=True, inline="always")(_push)
 trip_count = numba.njit(cache=True, inline="always")(_trip_count)
 reserve = numba.njit(cache=True)(_reserve)
 
-PY = types.SimpleNamespace(push=_push, trip_count=_trip_count, reserve=_reserve)
+eig_gaps = numba.njit(cache=True)(_eig_gaps)
+erf = numba.njit(cache=True)(_erf)
+erfc = numba.njit(cache=True)(_erfc)
+
+PY = types.SimpleNamespace(push=_push, trip_count=_trip_count, reserve=_reserve,
+                           eig_gaps=_eig_gaps, erf=_erf, erfc=_erfc)

@@ -36,7 +36,7 @@ from ..ir.types import BOOL, F32, I64, ArrayT
 _PREC = {"select": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "add": 10, "sub": 10, "mul": 11,
          "div": 11, "floordiv": 11, "mod": 11, "neg": 12, "pos": 12, "pow": 14, "atom": 20}
 _CMP = {"lt", "le", "gt", "ge", "eq", "ne"}
-_EFFECTS = {"setitem", "push", "iadd", "reserve"}
+_EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice"}
 
 
 class Emitter:
@@ -148,12 +148,78 @@ class Emitter:
             return f"{self.arg(a[0], _PREC['atom'])}.shape[{op.attrs['axis']}]", _PREC["atom"]
         if p == "size":
             return f"{self.arg(a[0], _PREC['atom'])}.size", _PREC["atom"]
+        if p in ("sum", "mean", "prod", "amax", "amin"):
+            self.imports.add("np")
+            x = self.val(a[0])[0]
+            ax = op.attrs.get("axis")
+            fn = {"amax": "max", "amin": "min"}.get(p, p)
+            if ax is None:
+                return f"np.{fn}({x})", _PREC["atom"]
+            if p == "mean":  # Numba has no np.mean(axis=)
+                return (f"np.sum({x}, axis={ax}) / {self.arg(a[0], _PREC['atom'])}.shape[{ax}]",
+                        _PREC["mul"])
+            return f"np.{fn}({x}, axis={ax})", _PREC["atom"]
+        if p == "transpose":
+            return f"{self.arg(a[0], _PREC['atom'])}.T", _PREC["atom"]
+        if p == "reshape":
+            dims = [self.val(x)[0] for x in a[1:]]
+            shape = dims[0] if len(dims) == 1 else "(" + ", ".join(dims) + ")"
+            return f"{self.arg(a[0], _PREC['atom'])}.reshape({shape})", _PREC["atom"]
+        if p in ("getslice",):
+            return (f"{self.arg(a[0], _PREC['atom'])}[{self.index_text(op.attrs['spec'], a[1:])}]",
+                    _PREC["atom"])
+        if p in ("setslice", "iaddslice"):
+            target = f"{self.arg(a[0], _PREC['atom'])}[{self.index_text(op.attrs['spec'], a[1:-1])}]"
+            return f"{target} {'=' if p == 'setslice' else '+='} {self.val(a[-1])[0]}", _PREC["atom"]
+        if p in ("concatenate", "stack"):
+            self.imports.add("np")
+            parts = ", ".join(self.val(x)[0] for x in a)
+            return f"np.{p}(({parts},), axis={op.attrs.get('axis', 0)})", _PREC["atom"]
+        if p == "expand_to":
+            self.imports.add("np")
+            g, x = self.val(a[0])[0], self.arg(a[1], _PREC["atom"])
+            ax = op.attrs.get("axis")
+            if ax is None:
+                return f"np.full({x}.shape, {g})", _PREC["atom"]
+            return f"np.broadcast_to(np.expand_dims({g}, {ax}), {x}.shape)", _PREC["atom"]
+        if p in ("logabsdet", "sign_det"):
+            self.imports.add("np")
+            k = 1 if p == "logabsdet" else 0
+            return f"np.linalg.slogdet({self.val(a[0])[0]})[{k}]", _PREC["atom"]
+        if p == "eigh_vecs":
+            self.imports.add("np")
+            return f"np.linalg.eigh({self.val(a[0])[0]})[1]", _PREC["atom"]
+        if p == "eye_like":
+            self.imports.add("np")
+            return f"np.eye({self.arg(a[0], _PREC['atom'])}.shape[0])", _PREC["atom"]
+        if p == "phi":
+            self.imports.add("np")
+            x = self.val(a[0])[0]
+            return f"np.tril({x}) - 0.5 * np.diag(np.diag({x}))", _PREC["add"]
+        if p == "eig_gaps":
+            self.imports.add("_rt")
+            return f"_rt.eig_gaps({self.val(a[0])[0]})", _PREC["atom"]
         emit = PRIMS[p].emit
+        if isinstance(op.results[0].type, ArrayT) if op.results else False:
+            emit = _ARRAY_EMIT.get(p, emit)
         if not emit:
             raise NotImplementedError(f"codegen for {p}")
         if emit.startswith("np."):
             self.imports.add("np")
+        if emit.startswith("_rt."):
+            self.imports.add("_rt")
         return f"{emit}({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
+
+    def index_text(self, spec, vals) -> str:
+        it = iter(vals)
+        parts = []
+        for k in spec:
+            if k[0] == "i":
+                parts.append(self.val(next(it))[0])
+                continue
+            lo, hi, st = (self.val(next(it))[0] if has else "" for has in k[1:])
+            parts.append(f"{lo}:{hi}" + (f":{st}" if st else ""))
+        return ", ".join(parts)
 
     # ------------------------------------------------------------ statements
     def emit(self, depth: int, text: str, loc=None) -> None:
@@ -306,6 +372,19 @@ class Emitter:
         src = "\n".join(lines) + "\n"
         cst.parse_module(src)  # the output must be valid Python
         return src
+
+
+# elementwise functions on arrays: NumPy's ufuncs instead of math's scalar functions
+_ARRAY_EMIT = {
+    "exp": "np.exp", "expm1": "np.expm1", "log": "np.log", "log2": "np.log2",
+    "log10": "np.log10", "log1p": "np.log1p", "sqrt": "np.sqrt", "sin": "np.sin",
+    "cos": "np.cos", "tan": "np.tan", "asin": "np.arcsin", "acos": "np.arccos",
+    "atan": "np.arctan", "atan2": "np.arctan2", "sinh": "np.sinh", "cosh": "np.cosh",
+    "tanh": "np.tanh", "asinh": "np.arcsinh", "acosh": "np.arccosh", "atanh": "np.arctanh",
+    "hypot": "np.hypot", "fpow": "np.power", "copysign": "np.copysign", "abs": "np.abs",
+    "fabs": "np.fabs", "max": "np.maximum", "min": "np.minimum", "erf": "_rt.erf",
+    "erfc": "_rt.erfc", "float": "np.asarray",
+}
 
 
 def _nest(shape, outs: list[str]) -> str:
@@ -555,7 +634,7 @@ def _operands(op: Op, inlined: set, defs: dict) -> list[Var]:
 
 
 def _reads_memory(op: Op) -> bool:
-    return op.prim == "getitem"
+    return op.prim in ("getitem", "getslice")
 
 
 def _all(b: Block) -> set:

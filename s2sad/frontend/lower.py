@@ -20,6 +20,7 @@ from ..ir.nodes import Block, Const, For, Function, If, Value, Var, While
 from ..ir.primitives import CALLABLES, NAMED_CONSTANTS, PRIMS
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, Scalar, Type, elem, is_float, unify
 from . import resolve
+from .arrays import ArrayLowering, BoundMethod
 from .source import ParsedFunction, parse_function
 from .subset import BANNED_CALLS, REFUSED
 
@@ -140,7 +141,7 @@ def _body(node) -> list:
     return list(b.body)  # SimpleStatementSuite: small statements
 
 
-class Lowerer:
+class Lowerer(ArrayLowering):
     """Lowers one function (and, recursively, the helpers it calls)."""
 
     def __init__(self, pf: ParsedFunction, builder: Builder, depth: int = 0):
@@ -271,6 +272,11 @@ class Lowerer:
             op = _AUGOPS.get(type(s.operator))
             if op is None:
                 self.refuse(s, "this augmented assignment is not supported")
+            if isinstance(s.target, cst.Subscript) and self.index_spec(s.target, env) is not None:
+                old = self.subscript(s.target, env)
+                new = self.binop(op, old, self.expr(s.value, env), s)
+                self.assign(s.target, new, env)
+                return None
             if isinstance(s.target, cst.Subscript):
                 arr, idx = self.subscript_parts(s.target, env)
                 old = self.load(s.target, arr, idx)
@@ -316,6 +322,10 @@ class Lowerer:
             for t, v in zip(elts, value):
                 self.assign(t, v, env)
         elif isinstance(target, cst.Subscript):
+            sliced = self.index_spec(target, env)
+            if sliced is not None:
+                self.slice_store(target, self.expr(target.value, env), *sliced, value)
+                return
             arr, idx = self.subscript_parts(target, env)
             self.store(target, arr, idx, value)
         elif isinstance(target, cst.Attribute):
@@ -690,21 +700,8 @@ class Lowerer:
             return self.array_attribute(e, base, attr)
         if isinstance(base, Var | Const) and attr in ("real",):
             return base
-        if isinstance(base, Var) and isinstance(base.type, ArrayT) and attr == "copy":
-            return _Method(base, "copy")
         self.refuse(e, f"attribute {attr!r} of a {getattr(base, 'type', 'tuple')} value is not "
                     "supported")
-
-    def array_attribute(self, e, arr, attr):
-        if attr == "shape":
-            return tuple(self.b.op("dim", arr, type=I64, axis=k) for k in range(arr.type.ndim))
-        if attr == "size":
-            return self.b.op("size", arr, type=I64)
-        if attr == "ndim":
-            return const(arr.type.ndim)
-        if attr == "copy":
-            return _Method(arr, "copy")
-        self.refuse(e, f"array attribute .{attr} is not supported yet")
 
     def _callee(self, func):
         """The Python object a call's function expression names, or None."""
@@ -729,9 +726,10 @@ class Lowerer:
     def binop(self, op: str, a, c, node) -> Value:
         if op == "matmul":
             arrays = all(isinstance(v, Var | Const) and isinstance(v.type, ArrayT) for v in (a, c))
-            self.refuse(node, "`@` (matrix multiplication) " + (
-                "of arrays is not supported yet" if arrays else "needs arrays, not scalars"),
-                "use * for scalars; write the product as loops over elements")
+            if not arrays:
+                self.refuse(node, "`@` (matrix multiplication) needs arrays, not scalars",
+                            "use * for scalars")
+            return self.array_call(node, "matmul", [a, c], {})
         if op == "pow" and isinstance(c, Const) and c.type == I64 and c.value >= 0:
             return self.apply("pow", [a, c], node, nonneg_int_exponent=True)
         if op in ("floordiv", "mod") and isinstance(a, Value) and isinstance(c, Value):
@@ -795,10 +793,9 @@ class Lowerer:
     # ---------------------------------------------------------------- calls
     def call(self, e: cst.Call, env: dict):
         fv = self.expr(e.func, env)
-        if isinstance(fv, _Method):
-            if e.args:
-                self.refuse(e, f".{fv.name}() takes no arguments here")
-            return self.apply(fv.name, [fv.obj], e)
+        if isinstance(fv, BoundMethod):
+            pos, kw = self.call_args(e, env)
+            return self.call_method(e, fv, pos, kw)
         if not isinstance(fv, _PyObject):
             self.refuse(e.func, "this value is not callable", cls=TypeMismatch)
         obj = fv.obj
@@ -809,20 +806,14 @@ class Lowerer:
             if len(types) != len(pos) or any(a.keyword or a.star for a in e.args):
                 self.refuse(e, "call a differentiated function with positional numbers")
             return self.inline(e, obj.transform.python_function(types), pos, {})
-        obj = resolve.unwrap(obj)
+        known = _hashable(obj) and (obj in CALLABLES or obj in _TUPLE_CALLS)
+        if not known:  # a Numba dispatcher or a decorated user function: lower the inside
+            obj = resolve.unwrap(obj)
         name = getattr(obj, "__name__", "")
         if name in BANNED_CALLS and getattr(obj, "__module__", None) == "builtins":
             self.refuse(e, f"{name}() cannot be differentiated", BANNED_CALLS[name],
                         cls=UnsupportedSyntax)
-        pos, kw = [], {}
-        for a in e.args:
-            if a.star:
-                self.refuse(a, "*args / **kwargs in calls are not supported")
-            v = self.expr(a.value, env)
-            if a.keyword is not None:
-                kw[a.keyword.value] = v
-            else:
-                pos.append(v)
+        pos, kw = self.call_args(e, env)
         name = getattr(obj, "__name__", "")
         if obj is _STOP_GRADIENT or getattr(obj, "_s2sad_stop_gradient", False):
             return self.apply("stop_gradient", pos, e)
@@ -847,6 +838,10 @@ class Lowerer:
         prim = CALLABLES.get(obj) if _hashable(obj) else None
         if prim in ("zeros", "ones", "empty"):
             return self.alloc(e, prim, pos, kw)
+        if prim is not None or obj in _TUPLE_CALLS:
+            out = self.array_call(e, prim or _TUPLE_CALLS[obj], list(pos), dict(kw))
+            if out is not None:
+                return out
         if prim is not None:
             if kw:
                 self.refuse(e, f"keyword arguments to {name} are not supported",
@@ -878,6 +873,18 @@ class Lowerer:
             self.refuse(e, f"np.{prim}: dtype {dtype!r} is not supported",
                         "use float (np.float64), np.float32, int or bool")
         return self.b.op(prim, *dims, dtype=dt)
+
+    def call_args(self, e, env):
+        pos, kw = [], {}
+        for a in e.args:
+            if a.star:
+                self.refuse(a, "*args / **kwargs in calls are not supported")
+            v = self.expr(a.value, env)
+            if a.keyword is not None:
+                kw[a.keyword.value] = v
+            else:
+                pos.append(v)
+        return pos, kw
 
     def inline(self, e, obj, pos, kw):
         if self.depth >= MAX_INLINE_DEPTH:
@@ -913,14 +920,15 @@ class Lowerer:
         arr = self.expr(e.value, env)
         idx = []
         for el in e.slice:
-            if not isinstance(el.slice, cst.Index):
-                self.refuse(el, "slices are not supported yet", "index single elements in a loop")
             idx.append(self.expr(el.slice.value, env))
         if len(idx) == 1 and isinstance(idx[0], tuple):
             idx = list(idx[0])
         return arr, idx
 
     def subscript(self, e: cst.Subscript, env: dict):
+        sliced = self.index_spec(e, env)
+        if sliced is not None:
+            return self.slice_load(e, self.expr(e.value, env), *sliced)
         arr, idx = self.subscript_parts(e, env)
         if isinstance(arr, tuple):
             if len(idx) != 1 or not isinstance(idx[0], Const) or idx[0].type != I64:
@@ -952,13 +960,7 @@ class Lowerer:
         self.b.effect("setitem", arr, *idx, value)
 
 
-class _Method:
-    """A bound array method (a.copy) awaiting its call."""
-
-    __slots__ = ("obj", "name")
-
-    def __init__(self, obj, name):
-        self.obj, self.name = obj, name
+_TUPLE_CALLS = {np.linalg.slogdet: "slogdet", np.linalg.eigh: "eigh"}
 
 
 class _PyObject:

@@ -148,6 +148,8 @@ def result_type(name: str, arg_types: list[Type], attrs: dict | None = None) -> 
     """Type of a primitive's result given its argument types (NumPy promotion)."""
     p = PRIMS[name]
     t = p.typing
+    if callable(t):
+        return t(arg_types, attrs or {})
     if t == "arith":
         return promote(*arg_types)
     if t == "float":
@@ -181,3 +183,109 @@ def result_type(name: str, arg_types: list[Type], attrs: dict | None = None) -> 
 
 def is_scalar_type(t: Type) -> bool:
     return isinstance(t, Scalar)
+
+
+# ---------------------------------------------------------------- arrays (vectorized NumPy)
+def _arr(t: Type) -> ArrayT:
+    if not isinstance(t, ArrayT):
+        raise TypeError(f"expected an array, got {t}")
+    return t
+
+
+def _reduce_t(ts, attrs):
+    a = _arr(ts[0])
+    dt = float_of(a.dtype) if attrs.get("float") else a.dtype
+    axis = attrs.get("axis")
+    return dt if axis is None or a.ndim == 1 else ArrayT(dt, a.ndim - 1)
+
+
+def _matmul_t(ts, attrs):
+    a, b = ts
+    dt = promote(elem(a), elem(b))
+    nd = {(2, 2): 2, (2, 1): 1, (1, 2): 1, (1, 1): 0}[(a.ndim, b.ndim)]
+    return ArrayT(dt, nd) if nd else dt
+
+
+def _slice_t(ts, attrs):
+    a = _arr(ts[0])
+    nd = sum(1 for k in attrs["spec"] if k[0] == "s")
+    return ArrayT(a.dtype, nd) if nd else a.dtype
+
+
+def _same_float(ts, attrs):
+    return float_of(ts[0])
+
+
+def _shape_t(ts, attrs):
+    return ArrayT(elem(ts[0]), attrs["ndim"])
+
+
+def _join_t(ts, attrs):
+    dt = promote(*[elem(t) for t in ts])
+    nd = _arr(ts[0]).ndim + (1 if attrs.get("new_axis") else 0)
+    return ArrayT(dt, nd)
+
+
+def _diag_t(ts, attrs):
+    a = _arr(ts[0])
+    return ArrayT(a.dtype, 2 if a.ndim == 1 else 1)
+
+
+def _transpose_t(ts, attrs):
+    return _arr(ts[0])
+
+
+def _where_t(ts):
+    dt = elem(promote(ts[1], ts[2]))
+    nd = max((t.ndim for t in ts if isinstance(t, ArrayT)), default=-1)
+    return ArrayT(dt, nd) if nd >= 0 else dt
+
+
+def _scalar_of(ts, attrs):
+    return float_of(elem(ts[0]))
+
+
+# fmt: off
+prim("sum",       1, _reduce_t,  np.sum,                      emit="np.sum")
+prim("mean",      1, lambda ts, a: _reduce_t(ts, {**a, "float": True}), np.mean, emit="np.mean")
+prim("prod",      1, _reduce_t,  np.prod,                     emit="np.prod")
+prim("amax",      1, _reduce_t,  np.max, np.amax,             emit="np.max")
+prim("amin",      1, _reduce_t,  np.min, np.amin,             emit="np.min")
+prim("matmul",    2, _matmul_t,  np.matmul, np.dot,           emit="np.dot")
+prim("outer",     2, lambda ts, a: ArrayT(promote(elem(ts[0]), elem(ts[1])), 2), np.outer,
+                                                              emit="np.outer")
+prim("transpose", 1, _transpose_t, np.transpose,              emit="np.transpose")
+prim("reshape",   -1, _shape_t,  np.reshape,                  emit="np.reshape")
+prim("where",     3, lambda ts, a: _where_t(ts), np.where,    emit="np.where")
+prim("clip",      3, "same",     np.clip,                     emit="np.clip")
+prim("norm",      1, _scalar_of, np.linalg.norm,              emit="np.linalg.norm")
+prim("cumsum",    1, "same",     np.cumsum,                   emit="np.cumsum")
+prim("diag",      1, _diag_t,    np.diag,                     emit="np.diag")
+prim("trace",     1, _scalar_of, np.trace,                    emit="np.trace")
+prim("concatenate", -1, _join_t, np.concatenate,              emit="np.concatenate")
+prim("stack",     -1, lambda ts, a: _join_t(ts, {**a, "new_axis": True}), np.stack,
+                                                              emit="np.stack")
+prim("getslice",  -1, _slice_t)                     # a[1:-1], a[:, j]: attrs["spec"]
+prim("setslice",  -1, "none", pure=False)           # a[1:-1] = v
+prim("iaddslice", -1, "none", pure=False)           # a[1:-1] += v
+prim("expand_to", 2, lambda ts, a: ts[1])           # broadcast g back over x's shape (axis)
+# linear algebra
+prim("solve",     2, lambda ts, a: ts[1],  np.linalg.solve,   emit="np.linalg.solve")
+prim("inv",       1, "same",     np.linalg.inv,               emit="np.linalg.inv")
+prim("det",       1, _scalar_of, np.linalg.det,               emit="np.linalg.det")
+prim("logabsdet", 1, _scalar_of)                    # slogdet(a)[1]
+prim("sign_det",  1, _scalar_of)                    # slogdet(a)[0]
+prim("cholesky",  1, "same",     np.linalg.cholesky,          emit="np.linalg.cholesky")
+prim("eigvalsh",  1, lambda ts, a: ArrayT(elem(ts[0]), 1), np.linalg.eigvalsh,
+                                                              emit="np.linalg.eigvalsh")
+prim("eigh_vecs", 1, "same")                        # eigh(a)[1]
+prim("tril",      1, "same",     np.tril,                     emit="np.tril")
+prim("triu",      1, "same",     np.triu,                     emit="np.triu")
+prim("arange",    -1, lambda ts, a: ArrayT(elem(promote(*ts)) if any(elem(t) == F64 for t in ts)
+                                          else I64, 1), np.arange, emit="np.arange")
+prim("eye",       1, lambda ts, a: ArrayT(F64, 2), np.eye,   emit="np.eye")
+prim("linspace",  3, lambda ts, a: ArrayT(F64, 1), np.linspace, emit="np.linspace")
+prim("eig_gaps",  1, lambda ts, a: ArrayT(elem(ts[0]), 2))  # F[i,j] = 1/(w[j]-w[i]), 0 on diag
+prim("phi",       1, "same")                        # lower triangle, half the diagonal
+prim("eye_like",  1, "same")                        # identity of a square matrix's shape
+# fmt: on

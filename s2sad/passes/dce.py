@@ -5,8 +5,9 @@ from __future__ import annotations
 from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, stmt_uses, sub_blocks
 from ..ir.primitives import PRIMS
 
-_EFFECTS = {"setitem", "push", "iadd", "reserve"}
-_FRESH = {"zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like", "copy"}  # new arrays
+_EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice"}
+_FRESH = {"zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like", "copy", "arange",
+          "eye", "linspace"}  # new arrays
 
 
 def _pure(op: Op) -> bool:
@@ -134,7 +135,8 @@ def cse(fn: Function) -> Function:
                 if not _pure(s):
                     # a write invalidates loads from the written array
                     arr = s.args[0] if s.args else None
-                    for k in [k for k in avail if k[0] == "getitem" and k[1][0] == ("v", id(arr))]:
+                    for k in [k for k in avail if k[0] in ("getitem", "getslice")
+                              and k[1][0] == ("v", id(arr))]:
                         del avail[k]
                     keep.append(s)
                     continue
@@ -150,13 +152,13 @@ def cse(fn: Function) -> Function:
                 for sb in sub_blocks(s):
                     # loads inside loops may see writes from later iterations
                     sub_avail = avail if isinstance(s, If) else {
-                        k: v for k, v in avail.items() if k[0] != "getitem"}
+                        k: v for k, v in avail.items() if k[0] not in ("getitem", "getslice")}
                     visit(sb, sub_avail, inner_writes)
                 if not isinstance(s, If):
-                    for k in [k for k in avail if k[0] == "getitem"]:
+                    for k in [k for k in avail if k[0] in ("getitem", "getslice")]:
                         del avail[k]
                 elif _has_effects(s.then) or _has_effects(s.orelse):
-                    for k in [k for k in avail if k[0] == "getitem"]:
+                    for k in [k for k in avail if k[0] in ("getitem", "getslice")]:
                         del avail[k]
                 keep.append(s)
         b.stmts = keep

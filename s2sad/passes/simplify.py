@@ -39,6 +39,8 @@ def fold_op(prim: str, args: list[Value], attrs: dict | None = None) -> Value | 
     def zero() -> Value | None:
         return const(0.0, rt) if rt in (F64, F32) else None
 
+    if prim in ("add", "sub", "mul") and rt == I64 and all(isinstance(a, Const) for a in args):
+        return const(_ARITH[prim](args[0].value, args[1].value))
     if prim in _ARITH and all(isinstance(a, Const) for a in args) and rt in (F64, F32):
         try:
             return const(_ARITH[prim](args[0].value, args[1].value), rt)

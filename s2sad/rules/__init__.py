@@ -28,13 +28,15 @@ class Rule:
     adjoint: Callable | None = None
     domain: tuple = (-2.0, 2.0)  # where tests sample arguments
     smooth: bool = True  # False: tests avoid kinks
+    finite: bool = True  # False: a partial can be inf/nan where the primal is finite, so the
+    # adjoint of an array op multiplies safely (0 where the cotangent is 0: masked by where)
 
 
 RULES: dict[str, Rule] = {}
 
 
-def partials(prim: str, f: Callable, domain=(-2.0, 2.0), smooth=True) -> None:
-    RULES[prim] = Rule(prim, "partials", partials=f, domain=domain, smooth=smooth)
+def partials(prim: str, f: Callable, domain=(-2.0, 2.0), smooth=True, finite=True) -> None:
+    RULES[prim] = Rule(prim, "partials", partials=f, domain=domain, smooth=smooth, finite=finite)
 
 
 def linear(prim: str, adjoint: Callable, domain=(-2.0, 2.0)) -> None:
@@ -54,4 +56,4 @@ def get(prim: str) -> Rule | None:
     return RULES.get(prim)
 
 
-from . import scalar  # noqa: E402,F401  (fills the table)
+from . import arrays, linalg, scalar  # noqa: E402,F401  (fill the table)

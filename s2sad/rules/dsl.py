@@ -67,10 +67,12 @@ def lift(x, like: Value | None = None) -> Value:
         return x.value
     if isinstance(x, (Const,)) or hasattr(x, "type"):
         return x
-    t = elem(like.type) if like is not None and not isinstance(x, bool) else None
-    if t is not None and t.name not in ("f64", "f32"):
+    if isinstance(x, bool) or isinstance(x, int):
+        return const(x)
+    t = elem(like.type) if like is not None else F64
+    if t.name not in ("f64", "f32"):
         t = F64
-    return const(x, t) if not isinstance(x, bool) else const(x)
+    return const(x, t)
 
 
 def emit(prim: str, *args, **attrs) -> Sym:
@@ -106,7 +108,9 @@ erf_exp = None
 
 
 def where(c, a, b) -> Sym:
-    return emit("select", c, a, b)
+    """Elementwise choice: `a if c else b` on scalars, np.where on arrays."""
+    arrays = any(isinstance(v, Sym) and is_array(v.value.type) for v in (c, a, b))
+    return emit("where" if arrays else "select", c, a, b)
 
 
 def is_arr(x) -> bool:

@@ -20,7 +20,7 @@ Storage is plain NumPy arrays grown by doubling; no Python objects (see docs/sto
 from __future__ import annotations
 
 from ..analysis.activity import active_values
-from ..errors import NoRuleError, S2SADError
+from ..errors import S2SADError
 from ..ir.builder import Builder, const
 from ..ir.nodes import (
     Block,
@@ -35,17 +35,20 @@ from ..ir.nodes import (
     block_uses,
     walk,
 )
-from ..ir.types import I64, ArrayT, is_float
+from ..ir.types import F64, I64, ArrayT, is_float
+from ..rules.dsl import Sym, emitting, where
 from .common import (
     add,
     clone_function,
     eval_partials,
+    fit_to,
     is_array_var,
     mul,
     name_derivative,
     rule_for,
     substitute,
     zero_of,
+    zero_value,
 )
 
 _RECOMPUTE = {"add", "sub", "mul", "div", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
@@ -72,9 +75,14 @@ class Adjoint:
         fwd = fn.body
         pre = Block()
         bpre = Builder(pre)
+        subscripted = {t.args[0] for t in walk(fwd) if isinstance(t, Op) and t.prim in
+                       ("getitem", "setitem", "getslice", "setslice")}
         for p in fn.params:
             if p in self.active and is_array_var(p):
-                self.bufs[p] = name_derivative(bpre.op("zeros_like", p), p, "_bar")
+                buf = Var("", p.type, base=p, suffix="_bar")
+                pre.stmts.append(Op("zeros_like", [p], [buf], {}, fn.loc))
+                self.bufs[p] = buf
+        self.subscripted = subscripted
         self._alloc_buffers(fwd)
         # seed the output adjoints
         adj: dict[Var, Value] = {}
@@ -91,11 +99,7 @@ class Adjoint:
                     seed.name = "out_bar"
                 ct_params.append(seed)
             if isinstance(o, Var) and o in self.active:
-                if is_array_var(o):
-                    buf = self.bufs[o]
-                    rb.effect("iadd", buf, seed)
-                else:
-                    adj[o] = add(rb, adj.get(o), seed)
+                self.contribute(rb, o, seed, adj)
         self.top_level = set(map(id, fwd.stmts))
         self.reverse_block(fwd, rev, adj)
         results = []
@@ -115,16 +119,18 @@ class Adjoint:
         new = []
         for s in blk.stmts:
             new.append(s)
-            if isinstance(s, Op) and s.prim in _ALLOCS and s.results and \
-                    s.results[0] in self.active:
+            if isinstance(s, Op) and s.results and s.results[0] in self.active and \
+                    is_array_var(s.results[0]) and (s.prim in _ALLOCS or
+                                                     s.results[0] in self.subscripted):
                 r = s.results[0]
                 buf = Var("", r.type, base=r, suffix="_bar")
                 new.append(Op("zeros_like", [r], [buf], {}, s.loc))
                 self.bufs[r] = buf
             for sub in _sub_blocks(s):
                 for t in walk(sub):
-                    if isinstance(t, Op) and t.prim in _ALLOCS and t.results and \
-                            t.results[0] in self.active:
+                    if isinstance(t, Op) and t.results and t.results[0] in self.active and \
+                            is_array_var(t.results[0]) and (t.prim in _ALLOCS or
+                                                            t.results[0] in self.subscripted):
                         raise S2SADError("arrays allocated inside a loop or branch cannot be "
                                          "differentiated in reverse mode yet", t.loc,
                                          "allocate the array before the loop")
@@ -147,47 +153,74 @@ class Adjoint:
                 self.reverse_loop(b, s, adj)
 
     def reverse_op(self, b: Builder, s: Op, adj: dict) -> None:
-        if s.prim == "setitem":
+        if s.prim in ("setitem", "setslice"):
             arr, idx, val = s.args[0], s.args[1:-1], s.args[-1]
             if arr not in self.active:
                 return
             buf = self.bufs[arr]
+            read = "getitem" if s.prim == "setitem" else "getslice"
             if isinstance(val, Var) and val in self.active:
-                g = b.op("getitem", buf, *idx)
-                adj[val] = name_derivative(add(b, adj.get(val), g), val, "_bar")
-            b.effect("setitem", buf, *idx, zero_of(arr.type.dtype))
+                self.contribute(b, val, b.op(read, buf, *idx, **s.attrs), adj)
+            zero = zero_of(arr.type.dtype)
+            b.effect(s.prim, buf, *idx, zero, **s.attrs)
             return
         if not s.results or s.results[0] not in self.active:
             return
         ans = s.results[0]
-        if s.prim == "getitem":
-            g = adj.pop(ans, None)
-            if g is not None:
-                buf = self.bufs[s.args[0]]
+        if s.prim in _ALLOCS and s.prim != "copy":
+            return  # the buffer was zeroed at allocation
+        g = self.take_adjoint(ans, adj)
+        if g is None:
+            return
+        if s.prim in ("getitem", "getslice"):
+            buf = self.bufs[s.args[0]]
+            if s.prim == "getitem":
                 old = b.op("getitem", buf, *s.args[1:])
                 b.effect("setitem", buf, *s.args[1:], add(b, old, g))
+            else:
+                b.effect("iaddslice", buf, *s.args[1:], g, **s.attrs)
             return
         if s.prim == "copy":
-            src = s.args[0]
-            if isinstance(src, Var) and src in self.active:
-                b.effect("iadd", self.bufs[src], self.bufs[ans])
-            return
-        if s.prim in _ALLOCS:
-            return  # the buffer was zeroed at allocation
-        g = adj.pop(ans, None)
-        if g is None:
+            self.contribute(b, s.args[0], g, adj)
             return
         rule = rule_for(s)
         if rule.kind == "nondiff":
             return
-        if rule.kind != "partials":
-            raise NoRuleError(f"reverse mode of {s.prim} is not implemented", s.loc)
-        ps = eval_partials(b, s)
-        for a, p in zip(s.args, ps):
-            if p is None or not isinstance(a, Var) or a not in self.active:
+        if rule.kind == "partials":
+            ps = eval_partials(b, s)
+            for a, p in zip(s.args, ps):
+                if p is None or not isinstance(a, Var) or a not in self.active:
+                    continue
+                c = mul(b, p, g)
+                if not rule.finite and isinstance(ans.type, ArrayT):
+                    # 0 where the cotangent is 0, even where the partial is inf/nan: the
+                    # branch np.where did not take contributes nothing (no NaN leaks)
+                    with emitting(b):
+                        c = where(Sym(g) == 0.0, 0.0, Sym(c)).value
+                self.contribute(b, a, c, adj)
+            return
+        with emitting(b):
+            cts = rule.adjoint([Sym(a) for a in s.args], Sym(ans), Sym(g), s.attrs)
+        if not isinstance(cts, tuple):
+            cts = (cts,)
+        for a, c in zip(s.args, cts):
+            if c is None or not isinstance(a, Var) or a not in self.active:
                 continue
-            contrib = mul(b, p, g)
-            adj[a] = name_derivative(add(b, adj.get(a), contrib), a, "_bar")
+            self.contribute(b, a, c.value if isinstance(c, Sym) else const(c, F64), adj)
+
+    def take_adjoint(self, v: Var, adj: dict) -> Value | None:
+        """The accumulated adjoint of v, once every use of v has been reversed."""
+        if v in self.bufs:
+            return self.bufs[v]
+        return adj.pop(v, None)
+
+    def contribute(self, b: Builder, a: Var, c: Value, adj: dict) -> None:
+        """a_bar += c, summing c over the dimensions broadcasting added."""
+        c = fit_to(b, c, a.type)
+        if a in self.bufs:
+            b.effect("iadd", self.bufs[a], c)
+        else:
+            adj[a] = name_derivative(add(b, adj.get(a), c), a, "_bar")
 
     # ------------------------------------------------------------------ if
     def reverse_if(self, b: Builder, s: If, adj: dict) -> None:
@@ -215,7 +248,7 @@ class Adjoint:
         for k in keys:
             for env, blk in zip(envs, blocks):
                 v = env.get(k)
-                blk.yields.append(v if v is not None else zero_of(k.type))
+                blk.yields.append(v if v is not None else zero_value(Builder(blk), k))
             r = Var("", k.type, base=k, suffix="_bar")
             results.append(r)
             adj[k] = r
@@ -264,12 +297,13 @@ class Adjoint:
             if isinstance(y, Var) and y in self.active:
                 env[y] = add(rb, env.get(y), c)
         self.reverse_block(s.body, rbody, env)
-        rbody.yields = [env.get(s.params[k]) or zero_of(s.params[k].type) for k in act]
-        rbody.yields += [env.get(v) or zero_of(v.type) for v in free_act]
+        zb = Builder(rbody)
+        rbody.yields = [env.get(s.params[k]) or zero_value(zb, s.params[k]) for k in act]
+        rbody.yields += [env.get(v) or zero_value(zb, v) for v in free_act]
         rivar = Var(s.ivar.name if is_for else "_", I64)
         self.restore(s, rbody, rivar)
-        inits = [adj.pop(s.results[k], None) or zero_of(s.results[k].type) for k in act]
-        inits += [adj.get(v) or zero_of(v.type) for v in free_act]
+        inits = [adj.pop(s.results[k], None) or zero_value(b, s.results[k]) for k in act]
+        inits += [adj.get(v) or zero_value(b, v) for v in free_act]
         ret_bar = [Var("", s.params[k].type, base=s.inits[k] if isinstance(s.inits[k], Var)
                        else s.params[k], suffix="_bar") for k in act]
         new_free = [Var("", v.type, base=v, suffix="_bar") for v in free_act]

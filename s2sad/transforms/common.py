@@ -98,3 +98,22 @@ def name_derivative(v: Value, base: Var, suffix: str) -> Value:
 
 def is_array_var(v) -> bool:
     return isinstance(v, Var) and isinstance(v.type, ArrayT)
+
+
+def fit_to(b: Builder, c: Value, t: Type) -> Value:
+    """Sum a contribution over the dimensions broadcasting added, so it has type t's rank."""
+    ct = c.type
+    if not isinstance(ct, ArrayT):
+        return c
+    if not isinstance(t, ArrayT):
+        return b.op("sum", c, type=ct.dtype, axis=None)
+    for _ in range(ct.ndim - t.ndim):
+        c = b.op("sum", c, type=ArrayT(ct.dtype, c.type.ndim - 1), axis=0)
+    return c
+
+
+def zero_value(b: Builder, like: Var) -> Value:
+    """A zero of like's type: a constant for scalars, np.zeros_like for arrays."""
+    if isinstance(like.type, ArrayT):
+        return b.op("zeros_like", like)
+    return zero_of(like.type)

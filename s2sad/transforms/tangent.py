@@ -9,10 +9,10 @@ tangents next to its carried values.
 from __future__ import annotations
 
 from ..analysis.activity import active_values
-from ..errors import NoRuleError
 from ..ir.builder import Builder
 from ..ir.nodes import Block, For, Function, If, Op, Value, Var, While
 from ..ir.types import is_float
+from ..rules.dsl import Sym, emitting
 from .common import add, clone_function, eval_partials, mul, name_derivative, rule_for, zero_of
 
 
@@ -62,37 +62,54 @@ class Tangent:
         b = Builder(out)
         for s in blk.stmts:
             b.loc = s.loc
+            if isinstance(s, (For, While)):
+                self.loop(b, s)  # may put zero tangents for the carried values first
+                out.stmts.append(s)
+                continue
             out.stmts.append(s)
             if isinstance(s, Op):
                 self.op(b, s)
             elif isinstance(s, If):
                 self.if_(b, s)
-            elif isinstance(s, (For, While)):
-                self.loop(b, s)
         out.yields = list(blk.yields)
         return out
 
     def op(self, b: Builder, s: Op) -> None:
-        if s.prim == "setitem":
+        if s.prim in ("setitem", "setslice"):
             arr, val = s.args[0], s.args[-1]
             if arr in self.active:
                 t = self.tangent_of(val)
-                b.effect("setitem", self.dot[arr], *s.args[1:-1],
-                         t if t is not None else zero_of(arr.type.dtype))
+                b.effect(s.prim, self.dot[arr], *s.args[1:-1],
+                         t if t is not None else zero_of(arr.type.dtype), **s.attrs)
             return
         if not s.results or s.results[0] not in self.active:
             return
         ans = s.results[0]
-        if s.prim == "getitem":
-            self.dot[ans] = name_derivative(b.op("getitem", self.dot[s.args[0]], *s.args[1:]),
-                                            ans, "_dot")
+        if s.prim in ("getitem", "getslice"):
+            self.dot[ans] = name_derivative(
+                b.op(s.prim, self.dot[s.args[0]], *s.args[1:], type=ans.type, **s.attrs),
+                ans, "_dot")
             return
         if s.prim in ("zeros", "ones", "empty", "full", "zeros_like", "empty_like", "copy"):
             self.dot[ans] = name_derivative(self.alloc_tangent(b, s), ans, "_dot")
             return
         rule = rule_for(s)
-        if rule.kind != "partials":
-            raise NoRuleError(f"forward mode of {s.prim} is not implemented", s.loc)
+        if rule.kind == "nondiff":
+            return
+        if rule.kind in ("rule", "linear"):
+            dots = [self.tangent_of(a) for a in s.args]
+            if rule.kind == "linear":
+                args = [d if d is not None else (self.zero_like(b, a) if is_float(a.type)
+                                                 else a) for a, d in zip(s.args, dots)]
+                t = b.op(s.prim, *args, type=ans.type, **s.attrs)
+            else:
+                with emitting(b):
+                    t = rule.tangent([Sym(a) for a in s.args], Sym(ans),
+                                     [None if d is None else Sym(d) for d in dots], s.attrs)
+                t = t.value if isinstance(t, Sym) else t
+            if t is not None:
+                self.dot[ans] = name_derivative(t, ans, "_dot")
+            return
         ps = eval_partials(b, s)
         acc = None
         for a, p in zip(s.args, ps):

@@ -1,0 +1,139 @@
+"""Derivatives of NumPy array operations: reductions, products, shape and slicing.
+
+`linear` ops give only their adjoint (the tangent is the op applied to the tangents);
+`rule` gives both directions side by side. Adjoints receive (args, ans, g, attrs) and
+return one cotangent per argument (None for integer/index arguments).
+Elementwise ufuncs on arrays use the scalar table (rules/scalar.py) with broadcasting.
+"""
+
+from __future__ import annotations
+
+from . import linear, nondiff, partials, rule
+from .dsl import emit, where
+
+
+def ndim(x) -> int:
+    return getattr(x.value.type, "ndim", 0)
+
+
+def dims(x) -> list:
+    return [emit("dim", x, axis=k) for k in range(ndim(x))]
+
+
+def T(x):
+    return emit("transpose", x) if ndim(x) == 2 else x
+
+
+def mm(a, b):
+    return emit("matmul", a, b)
+
+
+def _mean_adjoint(args, ans, g, at):
+    (x,) = args
+    ax = at.get("axis")
+    count = emit("size", x) if ax is None else emit("dim", x, axis=ax)
+    return (emit("expand_to", g / emit("float", count), x, axis=ax),)
+
+
+def _extreme(args, ans, g, at):
+    """max/min: the cotangent is shared equally by the elements that attain it (JAX)."""
+    (x,) = args
+    mask = where(x == ans, 1.0, 0.0)
+    return (mask * (g / emit("sum", mask, axis=None)),)
+
+
+def _extreme_tangent(args, ans, dots, at):
+    (x,), (xd,) = args, dots
+    mask = where(x == ans, 1.0, 0.0)
+    return emit("sum", mask * xd, axis=None) / emit("sum", mask, axis=None)
+
+
+def _matmul_adjoint(args, ans, g, at):
+    a, b = args
+    shape = (ndim(a), ndim(b))
+    if shape == (2, 2):
+        return mm(g, T(b)), mm(T(a), g)
+    if shape == (2, 1):
+        return emit("outer", g, b), mm(T(a), g)
+    if shape == (1, 2):
+        return mm(b, g), emit("outer", a, g)
+    return g * b, g * a
+
+
+def _bilinear_tangent(prim):
+    def tangent(args, ans, dots, at):
+        (a, b), (ad, bd) = args, dots
+        out = None
+        if ad is not None:
+            out = emit(prim, ad, b)
+        if bd is not None:
+            t = emit(prim, a, bd)
+            out = t if out is None else out + t
+        return out
+
+    return tangent
+
+
+def _concat_adjoint(args, ans, g, at):
+    ax = at.get("axis", 0)
+    nd = ndim(g)
+    out, lo = [], None
+    for x in args:
+        n = emit("dim", x, axis=ax)
+        hi = n if lo is None else lo + n
+        spec, vals = [], []
+        for k in range(nd):
+            if k == ax:
+                spec.append(("s", lo is not None, True, False))
+                vals += ([lo] if lo is not None else []) + [hi]
+            else:
+                spec.append(("s", False, False, False))
+        out.append(emit("getslice", g, *vals, spec=tuple(spec)))
+        lo = hi
+    return tuple(out)
+
+
+def _stack_adjoint(args, ans, g, at):
+    ax = at.get("axis", 0)
+    out = []
+    for k in range(len(args)):
+        spec = [("s", False, False, False)] * ndim(g)
+        spec[ax] = ("i",)
+        out.append(emit("getslice", g, k, spec=tuple(spec)))
+    return tuple(out)
+
+
+def _reversed(x):
+    return emit("getslice", x, -1, spec=(("s", False, False, True),))
+
+
+# fmt: off
+linear("sum",       adjoint=lambda args, ans, g, at: (emit("expand_to", g, args[0], axis=at.get("axis")),))
+linear("mean",      adjoint=_mean_adjoint)
+linear("expand_to", adjoint=lambda args, ans, g, at: (emit("sum", g, axis=at.get("axis")), None))
+linear("transpose", adjoint=lambda args, ans, g, at: (T(g),))
+linear("reshape",   adjoint=lambda args, ans, g, at: (emit("reshape", g, *dims(args[0]), ndim=ndim(args[0])),)
+                                                     + (None,) * (len(args) - 1))
+linear("cumsum",    adjoint=lambda args, ans, g, at: (_reversed(emit("cumsum", _reversed(g))),))
+linear("diag",      adjoint=lambda args, ans, g, at: (emit("diag", g),))
+linear("trace",     adjoint=lambda args, ans, g, at: (emit("eye_like", args[0]) * g,))
+linear("concatenate", adjoint=_concat_adjoint)
+linear("stack",     adjoint=_stack_adjoint)
+linear("getslice",  adjoint=lambda args, ans, g, at: None)  # reversed by the transform
+rule("matmul",      tangent=_bilinear_tangent("matmul"), adjoint=_matmul_adjoint)
+rule("outer",       tangent=_bilinear_tangent("outer"),
+                    adjoint=lambda args, ans, g, at: (mm(g, args[1]), mm(T(g), args[0])))
+rule("amax",        tangent=_extreme_tangent, adjoint=_extreme)
+rule("amin",        tangent=_extreme_tangent, adjoint=_extreme)
+rule("prod",        tangent=lambda args, ans, dots, at: emit("sum", ans / args[0] * dots[0], axis=None),
+                    adjoint=lambda args, ans, g, at: (g * ans / args[0],))
+partials("where",   lambda c, a, b, ans: (None, where(c, 1.0, 0.0), where(c, 0.0, 1.0)))
+partials("clip",    lambda x, lo, hi, ans: (where(x < lo, 0.0, where(x > hi, 0.0, 1.0)),
+                                            where(x < lo, 1.0, 0.0), where(x > hi, 1.0, 0.0)),
+                                                                                   smooth=False)
+partials("norm",    lambda x, ans: x / ans,                                        finite=False)
+linear("tril",      adjoint=lambda args, ans, g, at: (emit("tril", g),))
+linear("triu",      adjoint=lambda args, ans, g, at: (emit("triu", g),))
+nondiff("arange", "eye", "linspace")
+nondiff("dim", "size", "eye_like", "zeros_like", "ones_like", "empty_like", "trip_count")
+# fmt: on

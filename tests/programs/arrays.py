@@ -1,0 +1,83 @@
+"""Array programs under test: vectorized NumPy and element loops."""
+
+import numpy as np
+
+
+def sumsq(x):
+    return np.sum(x * x)
+
+
+def mlp_loss(W1, b1, W2, b2, X, y):
+    h = np.tanh(X @ W1 + b1)
+    out = h @ W2 + b2
+    return np.mean((out - y) ** 2)
+
+
+def linreg(b0, b1, x, y):
+    """Automatic Differentiation with pytorch: mean((y - (b0 + b1 x))^2)."""
+    return np.mean((y - (b0 + b1 * x)) ** 2)
+
+
+def rosenbrock_vec(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def rosenbrock_loop(x):
+    s = 0.0
+    for i in range(len(x) - 1):
+        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def masked_sqrt(x):
+    return np.sum(np.where(x > 0, np.sqrt(x), 0.0))
+
+
+def masked_sinc(x):
+    return np.sum(np.where(x != 0, np.sin(x) / x, 1.0))
+
+
+def heat(u0, r, nt):
+    u = u0.copy()
+    n = len(u0)
+    un = np.zeros(n)
+    for t in range(nt):
+        for i in range(1, n - 1):
+            un[i] = u[i] + r * (u[i - 1] - 2.0 * u[i] + u[i + 1])
+        for i in range(1, n - 1):
+            u[i] = un[i]
+    return np.sum(u * u)
+
+
+def lin_solve(A, b):
+    x = np.linalg.solve(A, b)
+    return np.sum(x * x)
+
+
+def logdet(A):
+    s, ld = np.linalg.slogdet(A)
+    return ld + np.trace(np.linalg.inv(A)) + np.linalg.det(A)
+
+
+def chol(A):
+    L = np.linalg.cholesky(A)
+    W = np.tril(np.ones(A.shape)) + A * A
+    return np.sum(L * W)
+
+
+def ground_state(kappa, x, T):
+    V = 0.5 * x ** 2 + kappa * np.exp(-x ** 2 / 2.0)
+    H = T + np.diag(V)
+    w = np.linalg.eigvalsh(H)
+    return w[0]
+
+
+def chol_sym(A):
+    L = np.linalg.cholesky(0.5 * (A + A.T))
+    W = np.tril(np.ones(A.shape)) + A * A
+    return np.sum(L * W)
+
+
+def eig_vectors(A):
+    w, V = np.linalg.eigh(0.5 * (A + A.T))
+    return np.sum(V[:, 0] ** 2 * np.arange(1.0, A.shape[0] + 1.0)) + w[1] * w[2]
