@@ -12,7 +12,7 @@ from .dsl import emit
 
 
 def _solve_tangent(args, ans, dots, at):
-    (a, b), (ad, bd) = args, dots
+    (a, _), (ad, bd) = args, dots
     rhs = bd
     if ad is not None:
         t = mm(ad, ans)

@@ -74,7 +74,6 @@ class Adjoint:
         fn = self.fn
         fwd = fn.body
         pre = Block()
-        bpre = Builder(pre)
         subscripted = {t.args[0] for t in walk(fwd) if isinstance(t, Op) and t.prim in
                        ("getitem", "setitem", "getslice", "setslice")}
         for p in fn.params:

@@ -41,7 +41,7 @@ def heat(u0, r, nt):
     u = u0.copy()
     n = len(u0)
     un = np.zeros(n)
-    for t in range(nt):
+    for _ in range(nt):
         for i in range(1, n - 1):
             un[i] = u[i] + r * (u[i - 1] - 2.0 * u[i] + u[i + 1])
         for i in range(1, n - 1):

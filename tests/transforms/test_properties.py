@@ -85,7 +85,7 @@ def smooth_at(f, x, y, n, i, h=1e-6) -> bool:
     b[i] -= h
     f0 = f(x, y, n)
     right, left = (f(*a, n) - f0) / h, (f0 - f(*b, n)) / h
-    return abs(right - left) <= 1e-4 * (1 + abs(right))
+    return abs(right - left) <= 1e-4 * (abs(right) + abs(left)) + 1e-9
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
