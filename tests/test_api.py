@@ -11,7 +11,7 @@ import pytest
 
 import s2sad
 from s2sad import api, pipeline, testing
-from s2sad.ir.types import F64, I64, ArrayT
+from s2sad.ir.types import F64, ArrayT
 from s2sad.rules import RULES, Rule
 from s2sad.testing import central_difference, check_grads
 from tests.programs import api_programs as P
@@ -80,7 +80,7 @@ def test_decorator_forms():
     assert P.d_prod(2.0, 3.0) == (9.0, 12.0)  # @s2sad.grad(argnums=(0, 1), ...)
     assert P.d_prod_wrt_y(2.0, 3.0) == 12.0  # s2sad.grad(f, 1, ...)
     assert P.d_cube(2.0) == 12.0  # bare @s2sad.grad: Numba (cpu) by default
-    assert P.d_cube.target == "cpu"
+    assert P.d_cube.transform.target == "cpu"
     assert P.d_cube.__name__ == "d_cube" and "d_cube" in repr(P.d_cube)
     assert s2sad.grad(argnums=1, target="python")(P.prod_sq)(2.0, 3.0) == 12.0
     assert s2sad.grad((0, 1), target="python")(P.prod_sq)(2.0, 3.0) == (9.0, 12.0)
@@ -188,6 +188,16 @@ def test_jacfwd_and_jacrev_agree():
     assert Jf[1] == pytest.approx(Jr[1], **EXACT) == float(np.sum(a**2))
 
 
+def test_numpy_dispatchers_resolve_to_primitives():
+    """np.copy, np.zeros_like, np.around are Python wrappers around the real functions
+    (`__wrapped__`); they must still reach their primitives, never NumPy's source."""
+    a = np.array([0.5, -1.0, 2.0])
+    g = s2sad.grad(P.copy_and_scale, argnums=(0, 1), target="python")(a, 1.3)
+    np.testing.assert_allclose(g[0], 2 * 1.3 * a, rtol=1e-15)
+    assert g[1] == pytest.approx(float(np.sum(a * a)), **EXACT)
+    check_grads(P.copy_and_scale, (a, 1.3))
+
+
 # ---------------------------------------------------------------- caches
 SRC_SIN = "import math\n\n\ndef f(x):\n    return math.sin(x)\n"
 SRC_CUBE = "import math\n\n\ndef f(x):\n    return x * x * x\n"
@@ -210,15 +220,8 @@ def test_redefinition_is_not_stale(tmp_path, target):
     assert s2sad.grad(m1.f, target=target)(x) == pytest.approx(math.cos(x), **EXACT)
 
 
-# Compiler bug, reported (frontend/source.py): parse_function caches the parsed source by
-# fn.__code__, and code objects compare by value (and closures share one), so the cached
-# ParsedFunction -- whose `fn` is used to resolve globals and closure cells -- belongs to
-# the first function seen. A silent wrong derivative.
-_STALE_PARSE = pytest.mark.xfail(strict=True, reason="compiler bug (frontend/source.py, "
-                                 "reported): parse cache keyed by equal code objects")
-
-
-@_STALE_PARSE
+# Equal code objects (closures of one def, or the same source in two modules) must resolve
+# names against their own globals and cells: no derivative of the wrong function.
 def test_same_code_different_globals(tmp_path):
     (tmp_path / "k2.py").write_text("K = 2.0\n\n\ndef f(x):\n    return K * x\n")
     (tmp_path / "k3.py").write_text("K = 3.0\n\n\ndef f(x):\n    return K * x\n")
@@ -227,7 +230,6 @@ def test_same_code_different_globals(tmp_path):
     assert s2sad.grad(f3, target="python")(1.0) == 3.0
 
 
-@_STALE_PARSE
 def test_closures_of_one_function(tmp_path):
     (tmp_path / "clos.py").write_text(
         "def make(k):\n    def f(x):\n        return k * x\n    return f\n")
@@ -239,23 +241,24 @@ def test_closures_of_one_function(tmp_path):
 @pytest.mark.parametrize("target", ["python", "cpu"])
 def test_compiled_once_per_types(target):
     t = s2sad.grad(P.poly, target=target)
-    c1, _ = t.specialise((0.5, 2.0))
-    c2, _ = t.specialise((0.7, -3.0))
-    assert c1 is c2
-    assert s2sad.grad(P.poly, target=target).specialise((0.1, 0.2))[0] is c1  # shared
+    t(0.5, 2.0)
+    n = len(api._compiled)
+    assert t(0.7, -3.0) == pytest.approx(central_difference(P.poly, (0.7, -3.0), 0), **FD)
+    s2sad.grad(P.poly, target=target)(0.1, 0.2)  # another transform object, same types
+    assert len(api._compiled) == n  # nothing compiled again
     req = pipeline.Request("grad", (0,), (F64, F64))
-    assert api.compiled(P.poly, req, target) is c1
-    c3, _ = t.specialise((0.5, 2))  # y an int: another specialisation
-    assert c3 is not c1
-    assert c3.request.types == (F64, I64)
-    assert t(0.5, 2) == pytest.approx(t(0.5, 2.0), **EXACT)
+    assert api.compiled(P.poly, req, target) is api.compiled(P.poly, req, target)
+    assert t(0.5, 2) == pytest.approx(t(0.5, 2.0), **EXACT)  # y an int: a new specialisation
+    assert len(api._compiled) == n + 1
+    assert t(0.5, 2.0) == pytest.approx(t(0.5, 2), **EXACT)  # and back
+    assert len(api._compiled) == n + 1
 
 
 # ---------------------------------------------------------------- generated source
 @pytest.mark.parametrize("mode, name, expect", [
     ("grad", "wengert_grad", (5.5, 1.7163378145367738)),
-    ("value_and_grad", "wengert_value_and_grad", (math.log(2) + 10 - math.sin(5), 5.5,
-                                                   1.7163378145367738)),
+    ("value_and_grad", "wengert_value_and_grad", (math.log(2) + 10 - math.sin(5),
+                                                   (5.5, 1.7163378145367738))),
     ("reverse", "wengert_vjp", (math.log(2) + 10 - math.sin(5), 5.5, 1.7163378145367738)),
     ("forward", "wengert_jvp", (math.log(2) + 10 - math.sin(5), 5.5 + 1.7163378145367738)),
     ("primal", "wengert", math.log(2) + 10 - math.sin(5)),
@@ -268,7 +271,11 @@ def test_derivative_source_parses_and_runs(mode, name, expect):
     ns: dict = {}
     exec(compile(src, f"<{name}>", "exec"), ns)
     args = (2.0, 5.0, 1.0, 1.0) if mode == "forward" else (2.0, 5.0)
-    assert ns[name](*args) == pytest.approx(expect, rel=1e-15)
+    got = ns[name](*args)
+    if mode == "value_and_grad":  # (value, (g1, g2)), as s2sad.value_and_grad returns
+        assert got[0] == pytest.approx(expect[0], rel=1e-15)
+        got, expect = got[1], expect[1]
+    assert got == pytest.approx(expect, rel=1e-15)
 
 
 def test_derivative_source_aliases_and_types():
@@ -289,7 +296,7 @@ SECOND = [(P.wengert, (2.0, 5.0)), (P.g_of_f, (0.5, 0.75)), (P.reassigned, (0.7,
 def test_generated_gradient_differentiates_again(fn, args):
     types = (F64,) * len(args)
     for i in range(len(args)):
-        gen = s2sad.grad(fn, argnums=i, target="python").python_function(types)
+        gen = s2sad.grad(fn, argnums=i, target="python").transform.python_function(types)
         assert gen.__name__ == f"{fn.__name__}_grad"
         h = s2sad.grad(gen, argnums=(0, 1), target="python")(*args)
         for j in range(len(args)):
@@ -298,7 +305,7 @@ def test_generated_gradient_differentiates_again(fn, args):
 
 
 def test_second_derivatives_on_cpu():
-    gen = s2sad.grad(P.wengert, argnums=0, target="python").python_function((F64, F64))
+    gen = s2sad.grad(P.wengert, argnums=0, target="python").transform.python_function((F64, F64))
     h = s2sad.grad(gen, argnums=(0, 1), target="cpu")(2.0, 5.0)
     assert h == pytest.approx((-0.25, 1.0), **EXACT)
 
@@ -314,16 +321,11 @@ def test_hessian_and_grad_of_grad():
     assert tan == pytest.approx(gg(t), **EXACT)
 
 
-# Compiler bug, reported (frontend/lower.py, attribute()): the adjoint of a loop keeps its
-# stacks through `_rt.push/_rt.reserve` (`_rt` a SimpleNamespace on the python target); the
-# frontend crashes on it with an internal `TypeError: unhashable type`, so the generated
-# code of loops is not in the accepted subset and cannot be differentiated again.
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="compiler bug (frontend/lower.py, "
-                   "reported): generated adjoint of a loop (with _rt stacks) cannot be "
-                   "lowered again")
+# The adjoint of a loop keeps its stacks through `_rt.push/_rt.reserve`; that generated code
+# is itself in the accepted subset, so it differentiates again (forward over reverse).
 def test_generated_loop_gradient_differentiates_again():
     a = np.array([0.5, -1.0, 2.0])
-    gen = s2sad.grad(P.weighted_squares, argnums=1, target="python").python_function(
+    gen = s2sad.grad(P.weighted_squares, argnums=1, target="python").transform.python_function(
         (ArrayT(F64, 1), F64))
     h = s2sad.grad(gen, argnums=1, target="python")(a, 1.5)
     assert h == 0.0
@@ -345,11 +347,6 @@ def test_transform_inside_a_function_is_never_silently_wrong():
     assert got == pytest.approx(exact, **EXACT)
 
 
-# Compiler gap, reported (frontend/lower.py): a call to an s2sad transform inside a
-# differentiated function (a PINN loss containing du/dt) is refused with NoRuleError;
-# it should be lowered from the transform's generated source (Transform.python_function).
-@pytest.mark.xfail(strict=True, raises=s2sad.NoRuleError, reason="compiler gap "
-                   "(frontend/lower.py, reported): transforms called inside differentiated code")
 def test_transform_inside_a_function():
     t = 0.7
     d = math.cos(t) * t + math.sin(t)
@@ -357,10 +354,6 @@ def test_transform_inside_a_function():
     assert s2sad.grad(P.pinn_loss, target="python")(t) == pytest.approx(exact, **EXACT)
 
 
-# Compiler bug, reported (frontend/lower.py): `def f(x): return x * x` on one line (a
-# SimpleStatementSuite body) is refused with "Return is not supported by s2sad".
-@pytest.mark.xfail(strict=True, raises=s2sad.UnsupportedSyntax, reason="compiler bug "
-                   "(frontend/lower.py, reported): one-line def bodies are refused")
 def test_one_line_def():
     assert s2sad.grad(P.one_liner, target="python")(3.0) == 6.0
 

@@ -134,11 +134,11 @@ def _contains(stmts, kinds, into_loops: bool) -> bool:
 
 
 def _body(node) -> list:
-    """The statements of an indented block or a one-line suite."""
+    """The statements of an indented block or a one-line suite (`def f(x): return x`)."""
     b = node.body
     if isinstance(b, cst.IndentedBlock):
         return list(b.body)
-    return list(b.body)  # SimpleStatementSuite: small statements
+    return [cst.SimpleStatementLine(body=b.body)]
 
 
 class Lowerer(ArrayLowering):
@@ -690,7 +690,7 @@ class Lowerer(ArrayLowering):
         attr = e.attr.value
         if isinstance(base, _PyObject):
             obj = base.obj
-            if (obj, attr) in NAMED_CONSTANTS:
+            if _hashable(obj) and (obj, attr) in NAMED_CONSTANTS:
                 return const(NAMED_CONSTANTS[(obj, attr)])
             if not hasattr(obj, attr):
                 self.refuse(e, f"{getattr(obj, '__name__', obj)!r} has no attribute {attr!r}",

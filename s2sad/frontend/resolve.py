@@ -35,7 +35,7 @@ def is_module(obj) -> bool:
     return isinstance(obj, types.ModuleType)
 
 
-_LIBRARIES = {"numpy", "scipy", "math", "builtins", "numba", "jax", "torch", "autograd"}
+_LIBRARIES = {"numpy", "scipy", "math", "builtins", "numba", "jax", "torch", "autograd", "s2sad"}
 
 
 def is_user_function(obj) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import linecache
 import textwrap
+import weakref
 from dataclasses import dataclass
 
 import libcst as cst
@@ -22,6 +23,7 @@ class ParsedFunction:
     first_line: int  # line in `file` of the snippet's first line
     indent: int  # columns removed by dedent
     lines: list[str]  # the file's lines (for carets)
+    code: object = None  # fn.__code__ when parsed (a redefined function gets a new one)
 
     def loc(self, node: cst.CSTNode, func: str | None = None) -> SourceLoc:
         rng = self.positions.get(node)
@@ -38,14 +40,15 @@ class ParsedFunction:
         return getattr(self.fn, "__name__", "<lambda>")
 
 
-_cache: dict[object, ParsedFunction] = {}
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def parse_function(fn) -> ParsedFunction:
     """Parse the source of `fn` (a def or a lambda) and keep node positions."""
-    code = getattr(fn, "__code__", None)
-    key = code
-    if key is not None and key in _cache:
+    # keyed by the function object: closures share one code object but not their cells,
+    # and equal code in two modules resolves names against different globals
+    key = fn
+    if key in _cache and _cache[key].code is getattr(fn, "__code__", None):
         return _cache[key]
     name = getattr(fn, "__name__", repr(fn))
     try:
@@ -77,8 +80,8 @@ def parse_function(fn) -> ParsedFunction:
             hint="write the function with `def` (one lambda per line at most)",
         )
     pf = ParsedFunction(fn, node, positions, file, first_line, indent, lines)
-    if key is not None:
-        _cache[key] = pf
+    pf.code = getattr(fn, "__code__", None)
+    _cache[key] = pf
     return pf
 
 

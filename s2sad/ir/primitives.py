@@ -289,3 +289,16 @@ prim("eig_gaps",  1, lambda ts, a: ArrayT(elem(ts[0]), 2))  # F[i,j] = 1/(w[j]-w
 prim("phi",       1, "same")                        # lower triangle, half the diagonal
 prim("eye_like",  1, "same")                        # identity of a square matrix's shape
 # fmt: on
+
+
+def _register_runtime() -> None:
+    """The generated code's helpers lower back to their primitives (for nested AD)."""
+    from .. import runtime
+
+    for name in ("push", "reserve", "trip_count", "eig_gaps"):
+        for obj in (getattr(runtime, name), getattr(runtime, "_" + name),
+                    getattr(runtime.PY, name)):
+            CALLABLES[obj] = name
+
+
+_register_runtime()

@@ -135,5 +135,9 @@ partials("norm",    lambda x, ans: x / ans,                                     
 linear("tril",      adjoint=lambda args, ans, g, at: (emit("tril", g),))
 linear("triu",      adjoint=lambda args, ans, g, at: (emit("triu", g),))
 nondiff("arange", "eye", "linspace")
+# the recording stacks of generated adjoints are linear in what they store (forward over
+# reverse differentiates them: push(tape_dot, sp, v_dot))
+linear("push",      adjoint=lambda args, ans, g, at: None)
+linear("reserve",   adjoint=lambda args, ans, g, at: None)
 nondiff("dim", "size", "eye_like", "zeros_like", "ones_like", "empty_like", "trip_count")
 # fmt: on

@@ -51,7 +51,7 @@ from .common import (
     zero_value,
 )
 
-_RECOMPUTE = {"add", "sub", "mul", "div", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
+_RECOMPUTE = {"add", "sub", "mul", "div", "pow", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
               "eq", "ne", "not", "dim", "size", "len", "int", "float"}
 _ALLOCS = {"zeros", "ones", "empty", "full", "zeros_like", "empty_like", "ones_like", "copy"}
 

@@ -26,8 +26,13 @@ from .common import add, name_derivative, zero_of
 
 
 def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
-    if any(isinstance(t, Op) and t.prim == "setitem" for t in walk(s.body)):
-        raise S2SADError("checkpointing a loop that writes into arrays is not supported yet",
+    # Re-running a segment must see the arrays as they were: allowed are writes into arrays
+    # that are neither differentiated nor read by the loop (e.g. arrays kept for plotting).
+    ops = [t for t in walk(s.body) if isinstance(t, Op)]
+    written = {t.args[0] for t in ops if t.prim in ("setitem", "setslice")}
+    read = {t.args[0] for t in ops if t.prim in ("getitem", "getslice")}
+    if any(a in tr.active or a in read for a in written):
+        raise S2SADError("checkpointing a loop whose state lives in arrays is not supported yet",
                          s.loc, "carry the state in scalar variables, or drop checkpoint=")
     if any(isinstance(p.type, ArrayT) for p in s.params):
         raise S2SADError("checkpointing a loop that carries arrays is not supported yet", s.loc)
