@@ -32,7 +32,8 @@ def _mean_adjoint(args, ans, g, at):
     (x,) = args
     ax = at.get("axis")
     count = emit("size", x) if ax is None else emit("dim", x, axis=ax)
-    return (emit("expand_to", g / emit("float", count), x, axis=ax),)
+    share = g / emit("float", count)
+    return (share if ax is None else emit("expand_to", share, x, axis=ax),)
 
 
 def _extreme(args, ans, g, at):
@@ -108,7 +109,13 @@ def _reversed(x):
 
 
 # fmt: off
-linear("sum",       adjoint=lambda args, ans, g, at: (emit("expand_to", g, args[0], axis=at.get("axis")),))
+def _sum_adjoint(args, ans, g, at):
+    ax = at.get("axis")
+    # a full sum's cotangent is the same for every element: leave it scalar (broadcasts)
+    return (g if ax is None else emit("expand_to", g, args[0], axis=ax),)
+
+
+linear("sum",       adjoint=_sum_adjoint)
 linear("mean",      adjoint=_mean_adjoint)
 linear("expand_to", adjoint=lambda args, ans, g, at: (emit("sum", g, axis=at.get("axis")), None))
 linear("transpose", adjoint=lambda args, ans, g, at: (T(g),))

@@ -85,8 +85,9 @@ def emit(prim: str, *args, **attrs) -> Sym:
         return Sym(folded)
     if prim == "mul":
         for a, c in ((vals[0], vals[1]), (vals[1], vals[0])):
-            if isinstance(a, Const) and not isinstance(a.value, bool) and a.value == -1.0 \
-                    and not is_array(a.type) and a.type == c.type:
+            if isinstance(a, Const) and not is_array(a.type) and \
+                    not isinstance(a.value, bool) and a.value == -1.0 and \
+                    elem(a.type) == elem(c.type):
                 return emit("neg", Sym(c))
     if prim in ("add", "sub"):
         neg_of = getattr(vals[1], "_neg_of", None)

@@ -24,6 +24,7 @@ from ..errors import S2SADError
 from ..ir.builder import Builder, const
 from ..ir.nodes import (
     Block,
+    Const,
     For,
     Function,
     If,
@@ -36,6 +37,7 @@ from ..ir.nodes import (
     walk,
 )
 from ..ir.types import F64, I64, ArrayT, is_float
+from ..rules import RULES
 from ..rules.dsl import Sym, emitting, where
 from .common import (
     add,
@@ -100,6 +102,7 @@ class Adjoint:
             if isinstance(o, Var) and o in self.active:
                 self.contribute(rb, o, seed, adj)
         self.top_level = set(map(id, fwd.stmts))
+        self.defs = {r: t for t in walk(fwd) if isinstance(t, Op) for r in t.results}
         self.reverse_block(fwd, rev, adj)
         results = []
         for p in self.wrt:
@@ -191,13 +194,16 @@ class Adjoint:
                 if p is None or not isinstance(a, Var) or a not in self.active:
                     continue
                 c = mul(b, p, g)
-                if not rule.finite and isinstance(ans.type, ArrayT):
+                finite = rule.finite or (s.prim in ("pow", "fpow") and
+                                         isinstance(s.args[1], Const) and s.args[1].value >= 1)
+                if not finite and isinstance(ans.type, ArrayT):
                     # 0 where the cotangent is 0, even where the partial is inf/nan: the
                     # branch np.where did not take contributes nothing (no NaN leaks)
                     with emitting(b):
                         c = where(Sym(g) == 0.0, 0.0, Sym(c)).value
                 self.contribute(b, a, c, adj)
             return
+        g = self.shaped(b, g, ans)
         with emitting(b):
             cts = rule.adjoint([Sym(a) for a in s.args], Sym(ans), Sym(g), s.attrs)
         if not isinstance(cts, tuple):
@@ -214,12 +220,27 @@ class Adjoint:
         return adj.pop(v, None)
 
     def contribute(self, b: Builder, a: Var, c: Value, adj: dict) -> None:
-        """a_bar += c, summing c over the dimensions broadcasting added."""
+        """a_bar += c, summing c over the dimensions broadcasting added.
+
+        A scalar c for an array a stands for a constant array (the adjoint of np.sum);
+        it stays scalar while only elementwise ops consume it, so no array of ones is made.
+        """
         c = fit_to(b, c, a.type)
         if a in self.bufs:
             b.effect("iadd", self.bufs[a], c)
-        else:
-            adj[a] = name_derivative(add(b, adj.get(a), c), a, "_bar")
+            return
+        if isinstance(a.type, ArrayT) and not isinstance(c.type, ArrayT):
+            d = self.defs.get(a)
+            rule = RULES.get(d.prim) if d is not None else None
+            if rule is None or rule.kind != "partials":
+                c = self.shaped(b, c, a)
+        adj[a] = name_derivative(add(b, adj.get(a), c), a, "_bar")
+
+    def shaped(self, b: Builder, v: Value, like: Var) -> Value:
+        """v as an array of like's shape, if v is a scalar standing for one."""
+        if isinstance(like.type, ArrayT) and not isinstance(v.type, ArrayT):
+            return b.op("expand_to", v, like, axis=None, type=like.type)
+        return v
 
     # ------------------------------------------------------------------ if
     def reverse_if(self, b: Builder, s: If, adj: dict) -> None:
@@ -247,7 +268,8 @@ class Adjoint:
         for k in keys:
             for env, blk in zip(envs, blocks):
                 v = env.get(k)
-                blk.yields.append(v if v is not None else zero_value(Builder(blk), k))
+                blk.yields.append(self.shaped(Builder(blk), v, k) if v is not None
+                                  else zero_value(Builder(blk), k))
             r = Var("", k.type, base=k, suffix="_bar")
             results.append(r)
             adj[k] = r
@@ -297,12 +319,19 @@ class Adjoint:
                 env[y] = add(rb, env.get(y), c)
         self.reverse_block(s.body, rbody, env)
         zb = Builder(rbody)
-        rbody.yields = [env.get(s.params[k]) or zero_value(zb, s.params[k]) for k in act]
-        rbody.yields += [env.get(v) or zero_value(zb, v) for v in free_act]
+
+        def out(v):
+            a = env.get(v)
+            return self.shaped(zb, a, v) if a is not None else zero_value(zb, v)
+
+        rbody.yields = [out(s.params[k]) for k in act] + [out(v) for v in free_act]
         rivar = Var(s.ivar.name if is_for else "_", I64)
         self.restore(s, rbody, rivar)
-        inits = [adj.pop(s.results[k], None) or zero_value(b, s.results[k]) for k in act]
-        inits += [adj.get(v) or zero_value(b, v) for v in free_act]
+        def start(v, g):
+            return self.shaped(b, g, v) if g is not None else zero_value(b, v)
+
+        inits = [start(s.results[k], adj.pop(s.results[k], None)) for k in act]
+        inits += [start(v, adj.get(v)) for v in free_act]
         ret_bar = [Var("", s.params[k].type, base=s.inits[k] if isinstance(s.inits[k], Var)
                        else s.params[k], suffix="_bar") for k in act]
         new_free = [Var("", v.type, base=v, suffix="_bar") for v in free_act]
