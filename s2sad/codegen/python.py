@@ -135,15 +135,6 @@ class Emitter:
             return f"np.zeros_like({self.val(a[0])[0]})", _PREC["atom"]
         if p == "iadd":
             return f"{self.val(a[0])[0]} += {self.val(a[1])[0]}", _PREC["atom"]
-        if p == "trip_count":
-            self.imports.add("_rt")
-            return f"_rt.trip_count({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
-        if p == "reserve":
-            self.imports.add("_rt")
-            return f"_rt.reserve({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
-        if p == "push":
-            self.imports.add("_rt")
-            return f"_rt.push({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
         if p == "dim":
             return f"{self.arg(a[0], _PREC['atom'])}.shape[{op.attrs['axis']}]", _PREC["atom"]
         if p == "size":
@@ -196,9 +187,6 @@ class Emitter:
             self.imports.add("np")
             x = self.val(a[0])[0]
             return f"np.tril({x}) - 0.5 * np.diag(np.diag({x}))", _PREC["add"]
-        if p == "eig_gaps":
-            self.imports.add("_rt")
-            return f"_rt.eig_gaps({self.val(a[0])[0]})", _PREC["atom"]
         emit = PRIMS[p].emit
         if isinstance(op.results[0].type, ArrayT) if op.results else False:
             emit = _ARRAY_EMIT.get(p, emit)

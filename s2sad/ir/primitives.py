@@ -124,10 +124,11 @@ prim("zeros_like", 1, "same", np.zeros_like,                      emit="np.zeros
 prim("ones_like",  1, "same", np.ones_like,                       emit="np.ones_like")
 prim("empty_like", 1, "same", np.empty_like,                      emit="np.empty_like")
 prim("copy",     1,  "same",  np.copy,                            emit="np.copy")
-prim("trip_count", 3, "int")  # len(range(start, stop, step))
-prim("push",     3,  "same",  pure=False)
-prim("reserve",  2,  "same",  pure=False)
-prim("pop",      0,  "none")  # v = pop(): the value recorded by the matching push  # reserve(tape, n) -> tape with room for n  # push(tape, sp, v) -> tape (storage for the adjoint)
+# storage of the adjoint's forward sweep (generated code calls s2sad.runtime)
+prim("trip_count", 3, "int",                        emit="_rt.trip_count")  # len(range(...))
+prim("push",     3,  "same",  pure=False,          emit="_rt.push")     # tape with v at sp
+prim("reserve",  2,  "same",  pure=False,          emit="_rt.reserve")  # tape with room for n
+prim("pop",      0,  "none")  # v = pop(): the value recorded by the matching push
 prim("iadd",     2,  "none",  pure=False)  # a += b, in place
 # fmt: on
 
@@ -285,7 +286,7 @@ prim("arange",    -1, lambda ts, a: ArrayT(elem(promote(*ts)) if any(elem(t) == 
                                           else I64, 1), np.arange, emit="np.arange")
 prim("eye",       1, lambda ts, a: ArrayT(F64, 2), np.eye,   emit="np.eye")
 prim("linspace",  3, lambda ts, a: ArrayT(F64, 1), np.linspace, emit="np.linspace")
-prim("eig_gaps",  1, lambda ts, a: ArrayT(elem(ts[0]), 2))  # F[i,j] = 1/(w[j]-w[i]), 0 on diag
+prim("eig_gaps",  1, lambda ts, a: ArrayT(elem(ts[0]), 2), emit="_rt.eig_gaps")  # 1/(w_j-w_i)
 prim("phi",       1, "same")                        # lower triangle, half the diagonal
 prim("eye_like",  1, "same")                        # identity of a square matrix's shape
 # fmt: on
