@@ -87,7 +87,7 @@ def compiled(fn, req: pipeline.Request, target: str) -> Compiled:
     tr = fn if isinstance(fn, Transform) else getattr(fn, "transform", None)
     if isinstance(tr, Transform):  # nested AD: differentiate the generated derivative
         fn = tr.python_function(req.types)  # (keyed on it: the entry's __code__ changes)
-    key = (fn, getattr(fn, "__code__", None), req, target)
+    key = (fn, getattr(fn, "__code__", None), req, target, frozenset(pipeline.disabled()))
     c = _compiled.get(key)
     if c is None:
         c = Compiled(fn, req, target)

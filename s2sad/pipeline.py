@@ -21,6 +21,7 @@ from .frontend.lower import lower
 from .ir.nodes import Function
 from .ir.types import Type
 from .passes.dce import cse, dce, prune_records
+from .passes.gather import gather
 from .passes.simplify import simplify
 from .transforms.adjoint import adjoint
 from .transforms.storage import report_storage, thread_tapes
@@ -46,6 +47,11 @@ def _dump(stage: str, fn: Function) -> None:
 
 
 _primal_cache: dict = {}
+
+
+def disabled() -> set[str]:
+    """Optional passes turned off with S2SAD_DISABLE=gather (for comparisons and debugging)."""
+    return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
 
 
 def primal_ir(fn, types: tuple[Type, ...]) -> Function:
@@ -90,6 +96,8 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
     if stop_after == "differentiate":
         return d
     d = dce(cse(simplify(d)))
+    if req.mode not in ("forward", "primal") and "gather" not in disabled():
+        d = dce(cse(simplify(gather(d))))
     if req.storage:
         report_storage(d)
         d.ret_shape = None
