@@ -130,6 +130,11 @@ class Emitter:
             return f"np.{p}({shape}{extra})", _PREC["atom"]
         if p == "copy":
             return f"{self.arg(a[0], _PREC['atom'])}.copy()", _PREC["atom"]
+        if p == "full":
+            self.imports.add("np")
+            dims = [self.val(x)[0] for x in a[:-1]]
+            shape = dims[0] if len(dims) == 1 else "(" + ", ".join(dims) + ")"
+            return f"np.full({shape}, {self.val(a[-1])[0]})", _PREC["atom"]
         if p == "zeros_like":
             self.imports.add("np")
             return f"np.zeros_like({self.val(a[0])[0]})", _PREC["atom"]

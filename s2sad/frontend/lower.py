@@ -838,6 +838,12 @@ class Lowerer(ArrayLowering):
         prim = CALLABLES.get(obj) if _hashable(obj) else None
         if prim in ("zeros", "ones", "empty"):
             return self.alloc(e, prim, pos, kw)
+        if prim == "full":
+            if kw or len(pos) != 2:
+                self.refuse(e, "np.full(shape, value): dtype= is not supported")
+            dims = list(pos[0]) if isinstance(pos[0], tuple) else [pos[0]]
+            fill = pos[1] if pos[1].type not in (I64, BOOL) else self.coerce(pos[1], F64)
+            return self.apply("full", [*(self.int_value(d, e) for d in dims), fill], e)
         if prim is not None or obj in _TUPLE_CALLS:
             out = self.array_call(e, prim or _TUPLE_CALLS[obj], list(pos), dict(kw))
             if out is not None:

@@ -120,6 +120,8 @@ prim("size",     1,  "int")   # a.size
 prim("zeros",    -1, "alloc", np.zeros,                           emit="np.zeros")
 prim("ones",     -1, "alloc", np.ones,                            emit="np.ones")
 prim("empty",    -1, "alloc", np.empty,                           emit="np.empty")
+prim("full",     -1, lambda ts, a: ArrayT(float_of(elem(ts[-1])), len(ts) - 1), np.full,
+                                                                 emit="np.full")
 prim("zeros_like", 1, "same", np.zeros_like,                      emit="np.zeros_like")
 prim("ones_like",  1, "same", np.ones_like,                       emit="np.ones_like")
 prim("empty_like", 1, "same", np.empty_like,                      emit="np.empty_like")

@@ -139,6 +139,8 @@ partials("clip",    lambda x, lo, hi, ans: (where(x < lo, 0.0, where(x > hi, 0.0
                                             where(x < lo, 1.0, 0.0), where(x > hi, 1.0, 0.0)),
                                                                                    smooth=False)
 partials("norm",    lambda x, ans: x / ans,                                        finite=False)
+linear("full",      adjoint=lambda args, ans, g, at: (None,) * (len(args) - 1)
+                                                     + (emit("sum", g, axis=None),))
 linear("tril",      adjoint=lambda args, ans, g, at: (emit("tril", g),))
 linear("triu",      adjoint=lambda args, ans, g, at: (emit("triu", g),))
 nondiff("arange", "eye", "linspace")

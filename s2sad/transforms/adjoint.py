@@ -169,7 +169,7 @@ class Adjoint:
         if not s.results or s.results[0] not in self.active:
             return
         ans = s.results[0]
-        if s.prim in _ALLOCS and s.prim != "copy":
+        if s.prim in _ALLOCS and s.prim not in ("copy", "full"):
             return  # the buffer was zeroed at allocation
         g = self.take_adjoint(ans, adj)
         if g is None:

@@ -90,7 +90,7 @@ class Tangent:
                 b.op(s.prim, self.dot[s.args[0]], *s.args[1:], type=ans.type, **s.attrs),
                 ans, "_dot")
             return
-        if s.prim in ("zeros", "ones", "empty", "full", "zeros_like", "empty_like", "copy"):
+        if s.prim in ("zeros", "ones", "empty", "zeros_like", "empty_like", "copy"):
             self.dot[ans] = name_derivative(self.alloc_tangent(b, s), ans, "_dot")
             return
         rule = rule_for(s)

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 import s2sad
@@ -49,3 +50,15 @@ def test_newton_while_matches_analytic():
     g = s2sad.grad(loops.newton_sqrt, target="python")
     for a in (0.25, 4.0, 10.0):
         assert g(a) == pytest.approx(0.5 / math.sqrt(a), rel=1e-12)
+
+
+def test_np_full_passes_the_fill_derivative():
+    from tests.programs import arrays
+
+    x = np.arange(3.0)
+    for target in ("python", "cpu"):
+        g = s2sad.grad(arrays.filled, argnums=(0, 1), target=target)(x, 2.0)
+        np.testing.assert_allclose(g[0], [2.0, 2.0, 2.0])
+        assert g[1] == pytest.approx(np.sum(x) + 6.0)
+        _, t = s2sad.jvp(arrays.filled, (x, 2.0), (np.zeros(3), 1.0), target=target)
+        assert t == pytest.approx(np.sum(x) + 6.0)
