@@ -56,7 +56,7 @@ def run(workloads: Iterable[str] | None = None, quick: bool = False, peers: bool
             for case in WORKLOADS[n].cases(quick):
                 reports.append(run_case(case, settings, log))
     mach["loadavg_at_end"] = _loadavg()
-    return Report(command or "python -m benchmarks " + " ".join(sys.argv[1:]), quick,
+    return Report(command or " ".join(["python -m benchmarks", *sys.argv[1:]]), quick,
                   started, time.perf_counter() - t0, mach, versions(), reports)
 
 

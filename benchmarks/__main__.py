@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         report = run(a.workload, quick=a.quick, peers=not a.no_peers,
                      fresh_cache=not a.warm_cache,
-                     command="python -m benchmarks " + " ".join(argv if argv is not None
-                                                                else sys.argv[1:]))
+                     command=" ".join(["python -m benchmarks",
+                                       *(argv if argv is not None else sys.argv[1:])]))
     except BenchmarkFailure as e:
         print(f"benchmarks: {e}", file=sys.stderr)
         return 1

@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 RTOL = 1e-9
+SLOW_S = 0.5  # a single call this slow is timed without further calibration
 
 
 # ---------------------------------------------------------------- what a workload declares
@@ -55,6 +56,7 @@ class Contender:
     value_of: Callable[[Any], float] | None = None
     package: str | None = None  # the peer's import name (for "missing" and versions)
     extra: Callable[[], dict] | None = None  # cheap extra facts (e.g. storage bytes)
+    required: bool = False  # an s2sad contender that must work: failing fails the run
 
 
 @dataclass
@@ -68,7 +70,7 @@ class Case:
 @dataclass
 class Settings:
     target_s: float = 0.02  # one sample lasts at least this long
-    repeats: int = 15  # samples per contender (fewer if a sample is slow, see budget_s)
+    repeats: int = 25  # samples per contender (fewer if a sample is slow, see budget_s)
     min_repeats: int = 3
     budget_s: float = 3.0  # steady-state time per contender, roughly
     peers: bool = True
@@ -176,10 +178,11 @@ def steady_state(live: list[tuple[Callable, tuple]], s: Settings) -> list[dict]:
         for fn, args in live:
             inner, t = calibrate(fn, args, s.target_s)
             repeats = max(s.min_repeats, min(s.repeats, int(s.budget_s / max(t, 1e-12))))
-            plan.append((fn, args, inner, repeats, []))
-        for r in range(max((p[3] for p in plan), default=0)):
+            # a slow contender (seconds per call) keeps its calibration call as a sample
+            plan.append((fn, args, inner, repeats, [t / inner] if t >= SLOW_S else []))
+        for _ in range(max((p[3] for p in plan), default=0)):
             for fn, args, inner, repeats, samples in plan:
-                if r < repeats:
+                if len(samples) < repeats:
                     samples.append(_sample(fn, args, inner) / inner)
     finally:
         if gc_was:
@@ -251,7 +254,10 @@ def first_call(c: Contender) -> tuple[Result, tuple[Callable, tuple] | None]:
     except Exception as e:  # noqa: BLE001 - reported, and re-raised for the references
         if c.role in ("primal", "reference"):
             raise BenchmarkFailure(f"{c.name} failed: {_first_line(e)}") from e
-        if c.role == "s2sad":
+        if c.role == "s2sad" and c.required:
+            r.status, r.check = "error", "failed"
+            r.message = f"must work, but raised {_first_line(e)}"
+        elif c.role == "s2sad":
             r.status = "unsupported"
             r.message = _first_line(e) if _is_s2sad_error(e) else \
                 f"{_first_line(e)} (not an S2SADError)"
@@ -280,9 +286,10 @@ def run_case(case: Case, s: Settings, log: Callable[[str], None] = print) -> Cas
     for (r, _), stats in zip(live, steady_state([call for _, call in live], s)):
         r.__dict__.update(stats)
     for r in results:
-        t = f"{fmt_time(r.median_s)}" if r.median_s is not None else r.status
-        log(f"  {case.workload} {case.label:>10}  {r.name:<34} {t:>10}"
-            + (f"  {r.message}" if r.message else ""))
+        if r.median_s is not None:
+            log(f"  {case.workload:<12} {case.label:>10}  {r.name:<30} {fmt_time(r.median_s):>10}")
+        else:
+            log(f"  {case.workload:<12} {case.label:>10}  {r.name:<30} {r.status} ({r.message})")
     primal = next((r for r in results if r.role == "primal"), None)
     ref = next((r for r in results if r.role == "reference"), None)
     for r in results:
@@ -387,7 +394,8 @@ def markdown(report: Report) -> str:
                   "|---|---:|---:|---:|---:|---:|---|"]
         for r in c.results:
             if r.median_s is None:
-                lines.append(f"| {r.name} | {r.status} | | | | | {r.message} |")
+                what = f"{r.status} ({r.message})" if r.message else r.status
+                lines.append(f"| {r.name} | - | - | - | - | - | {what.replace('|', '/')} |")
                 continue
             check = r.check if r.max_rel_err is None else f"{r.check} ({r.max_rel_err:.1e})"
             if r.status == "mismatch":
@@ -420,25 +428,28 @@ def plot(report: Report, path: str) -> bool:
             if r.role != "reference" and r.name not in names:
                 names.append(r.name)
     ncase = len(report.cases)
-    width = 0.8 / max(1, len(names))
-    fig, ax = plt.subplots(figsize=(max(7.0, 1.6 * ncase * max(1, len(names)) * 0.5), 4.8))
+    per_case = []
+    for c in report.cases:
+        ref = next((r for r in c.results if r.role == "reference"), None)
+        rows = [r for r in c.results if r.role != "reference" and r.ratio_reference is not None]
+        per_case.append((ref, rows))
+    most = max((len(rows) for _, rows in per_case), default=1) or 1
+    width = 0.84 / most
+    fig, ax = plt.subplots(figsize=(max(7.0, 0.55 * most * ncase + 2.5), 5.0))
     cmap = plt.get_cmap("tab10")
-    for j, name in enumerate(names):
-        xs, ys, lo, hi = [], [], [], []
-        for i, c in enumerate(report.cases):
-            r = next((r for r in c.results if r.name == name), None)
-            ref = next((r for r in c.results if r.role == "reference"), None)
-            if r is None or r.ratio_reference is None or ref is None or not ref.median_s:
-                continue
-            xs.append(i + (j - (len(names) - 1) / 2) * width)
-            ys.append(r.ratio_reference)
-            lo.append(r.ratio_reference - r.min_s / ref.median_s)
-            hi.append(r.max_s / ref.median_s - r.ratio_reference)
-        if xs:
-            bars = ax.bar(xs, ys, width, label=name, color=cmap(j % 10),
-                          yerr=[lo, hi], capsize=2, error_kw={"elinewidth": 0.8})
-            ax.bar_label(bars, labels=[fmt_ratio(y) for y in ys], fontsize=6, rotation=90,
-                         padding=2)
+    labelled: set[str] = set()
+    for i, (ref, rows) in enumerate(per_case):
+        if ref is None or not ref.median_s:
+            continue
+        for j, r in enumerate(rows):
+            x = i + (j - (len(rows) - 1) / 2) * width
+            y = r.ratio_reference
+            err = [[y - r.min_s / ref.median_s], [r.max_s / ref.median_s - y]]
+            bars = ax.bar([x], [y], width, color=cmap(names.index(r.name) % 10),
+                          label=None if r.name in labelled else r.name, yerr=err, capsize=2,
+                          error_kw={"elinewidth": 0.8})
+            labelled.add(r.name)
+            ax.bar_label(bars, labels=[fmt_ratio(y)], fontsize=6, rotation=90, padding=2)
     ax.axhline(1.0, color="black", lw=0.8, ls="--")
     ax.set_yscale("log")
     ax.set_xticks(range(ncase))

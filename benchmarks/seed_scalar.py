@@ -89,11 +89,11 @@ def _floats(out):
 
 def cases(quick: bool = False) -> list[Case]:
     return [Case(NAME, "x=(2, 5)", {"x": list(X)}, [
-        Contender("Numba primal f", "primal", _numba_primal, value_of=float),
+        Contender("Numba primal", "primal", _numba_primal, value_of=float),
         Contender("hand-written Numba gradient", "reference", _hand_written, grad_of=_floats),
-        Contender("s2sad grad", "s2sad", _s2sad_grad, grad_of=_floats),
+        Contender("s2sad grad", "s2sad", _s2sad_grad, grad_of=_floats, required=True),
         Contender("s2sad value_and_grad", "s2sad", _s2sad_value_and_grad,
-                  grad_of=lambda o: _floats(o[1]), value_of=lambda o: o[0]),
+                  grad_of=lambda o: _floats(o[1]), value_of=lambda o: o[0], required=True),
         Contender("JAX jit(grad)", "peer", _jax, grad_of=_floats, package="jax"),
         Contender("PyTorch autograd", "peer", _torch, grad_of=_floats, package="torch"),
         Contender("HIPS autograd", "peer", _autograd, grad_of=_floats, package="autograd"),

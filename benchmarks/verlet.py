@@ -210,7 +210,7 @@ def cases(quick: bool = False) -> list[Case]:
             Contender("s2sad grad, checkpoint='sqrt'", "s2sad",
                       _s2sad(n, "grad", checkpoint="sqrt"), grad_of=_floats,
                       extra=_s2sad_storage(n, checkpoint="sqrt")),
-            Contender("JAX jit(grad), fori_loop", "peer", _jax(n), grad_of=_floats,
+            Contender("JAX jit(grad)", "peer", _jax(n), grad_of=_floats,
                       package="jax"),
             Contender("PyTorch autograd", "peer", _torch(n), grad_of=_floats,
                       package="torch"),

@@ -16,6 +16,7 @@ import os
 import sys
 from dataclasses import dataclass
 
+from .analysis.views import check_views
 from .codegen.python import generate
 from .frontend.lower import lower
 from .ir.nodes import Function
@@ -58,7 +59,9 @@ def primal_ir(fn, types: tuple[Type, ...]) -> Function:
     key = (fn, getattr(fn, "__code__", None), types)
     ir = _primal_cache.get(key)
     if ir is None:
-        ir = dce(cse(lower(fn, list(types))))
+        ir = lower(fn, list(types))
+        check_views(ir)
+        ir = dce(cse(ir))
         _primal_cache[key] = ir
         _dump("lower", ir)
     return ir

@@ -10,6 +10,7 @@ import math
 import types
 
 import numba
+import numba.extending
 import numpy as np
 
 
@@ -65,6 +66,44 @@ def _eig_gaps(w):
     return f
 
 
+def _expand_to(g, x, axis):
+    """g (x reduced over `axis`) broadcast back to x's shape."""
+    return np.broadcast_to(np.expand_dims(g, axis), x.shape)
+
+
+def _sum_to(c, x):
+    """c summed over the axes where x has size 1 (NumPy broadcasting, reversed)."""
+    if c.shape == x.shape:
+        return c
+    axes = tuple(k for k in range(c.ndim) if x.shape[k] == 1 and c.shape[k] != 1)
+    return np.sum(c, axis=axes, keepdims=True)
+
+
+@numba.extending.overload(_sum_to)
+def _sum_to_numba(c, x):
+    if c.ndim == 1:
+        def impl1(c, x):
+            if c.shape[0] == x.shape[0]:
+                return c
+            return np.full(1, np.sum(c))
+        return impl1
+    if c.ndim == 2:
+        def impl2(c, x):
+            if c.shape[0] == x.shape[0] and c.shape[1] == x.shape[1]:
+                return c
+            out = c
+            if x.shape[0] == 1 and c.shape[0] != 1:
+                out = np.sum(out, axis=0).reshape((1, out.shape[1]))
+            if x.shape[1] == 1 and out.shape[1] != 1:
+                out = np.sum(out, axis=1).reshape((out.shape[0], 1))
+            return out
+        return impl2
+
+    def impl(c, x):  # higher ranks: equal shapes only
+        return c
+    return impl
+
+
 push = numba.njit(cache=True, inline="always")(_push)
 trip_count = numba.njit(cache=True, inline="always")(_trip_count)
 reserve = numba.njit(cache=True)(_reserve)
@@ -73,5 +112,9 @@ eig_gaps = numba.njit(cache=True)(_eig_gaps)
 erf = numba.njit(cache=True)(_erf)
 erfc = numba.njit(cache=True)(_erfc)
 
+expand_to = numba.njit(cache=True)(_expand_to)
+sum_to = numba.njit(cache=True)(lambda c, x: _sum_to(c, x))
+
 PY = types.SimpleNamespace(push=_push, trip_count=_trip_count, reserve=_reserve,
-                           eig_gaps=_eig_gaps, erf=_erf, erfc=_erfc)
+                           eig_gaps=_eig_gaps, erf=_erf, erfc=_erfc, expand_to=_expand_to,
+                           sum_to=_sum_to)

@@ -81,6 +81,8 @@ def test_a_wrong_gradient_fails_the_run():
         Contender("off by 1e-8", "s2sad", lambda: (lambda x: (2 * x * (1 + 1e-8),), (3.0,)),
                   grad_of=list),
         Contender("unsupported", "s2sad", lambda: (lambda x: 1 / 0, (3.0,)), grad_of=list),
+        Contender("required", "s2sad", lambda: (lambda x: 1 / 0, (3.0,)), grad_of=list,
+                  required=True),
         Contender("missing peer", "peer", lambda: (lambda x: x, (3.0,)),
                   package="no_such_peer_package"),
     ])
@@ -88,7 +90,8 @@ def test_a_wrong_gradient_fails_the_run():
     res = {r.name: r for r in cr.results}
     assert not cr.passed
     assert res["off by 1e-8"].status == "mismatch"
-    assert res["unsupported"].status == "unsupported"
+    assert res["unsupported"].status == "unsupported" and res["unsupported"].check == "n/a"
+    assert res["required"].status == "error" and res["required"].check == "failed"
     assert res["missing peer"].status == "missing"
     assert rel_err([1.0, 0.0], [1.0, 0.0]) == 0.0
 

@@ -19,9 +19,10 @@ def test_there_are_examples():
 
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=[p.name for p in EXAMPLES])
-def test_example_runs(script: Path):
+def test_example_runs(script: Path, tmp_path: Path):
+    # run from a scratch folder, so that figures an example saves do not land in the repo
     env = dict(os.environ, S2SAD_SMOKE="1", MPLBACKEND="Agg")
-    proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, (
         f"{script.name} exited {proc.returncode}\n--- stdout\n{proc.stdout[-3000:]}"
@@ -29,8 +30,8 @@ def test_example_runs(script: Path):
     assert proc.stdout.strip(), f"{script.name} printed nothing"
 
 
-def test_wengert_prints_the_seed_gradient():
-    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "wengert.py")], cwd=ROOT,
+def test_wengert_prints_the_seed_gradient(tmp_path: Path):
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "wengert.py")], cwd=tmp_path,
                           env=dict(os.environ, S2SAD_SMOKE="1"), capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr

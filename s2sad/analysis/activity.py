@@ -19,7 +19,7 @@ def _edges(block: Block, out: dict) -> None:
     for s in block.stmts:
         if isinstance(s, Op):
             rule = RULES.get(s.prim)
-            if s.prim == "setitem":
+            if s.prim in ("setitem", "setslice", "iaddslice", "iadd"):
                 arr, val = s.args[0], s.args[-1]
                 if isinstance(val, Var):
                     out[val].add(arr)

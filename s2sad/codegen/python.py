@@ -162,8 +162,8 @@ class Emitter:
             shape = dims[0] if len(dims) == 1 else "(" + ", ".join(dims) + ")"
             return f"{self.arg(a[0], _PREC['atom'])}.reshape({shape})", _PREC["atom"]
         if p in ("getslice",):
-            return (f"{self.arg(a[0], _PREC['atom'])}[{self.index_text(op.attrs['spec'], a[1:])}]",
-                    _PREC["atom"])
+            text = f"{self.arg(a[0], _PREC['atom'])}[{self.index_text(op.attrs['spec'], a[1:])}]"
+            return text + (".copy()" if op.attrs.get("copy") else ""), _PREC["atom"]
         if p in ("setslice", "iaddslice"):
             target = f"{self.arg(a[0], _PREC['atom'])}[{self.index_text(op.attrs['spec'], a[1:-1])}]"
             return f"{target} {'=' if p == 'setslice' else '+='} {self.val(a[-1])[0]}", _PREC["atom"]
@@ -177,7 +177,8 @@ class Emitter:
             ax = op.attrs.get("axis")
             if ax is None:
                 return f"np.full({x}.shape, {g})", _PREC["atom"]
-            return f"np.broadcast_to(np.expand_dims({g}, {ax}), {x}.shape)", _PREC["atom"]
+            self.imports.add("_rt")
+            return f"_rt.expand_to({g}, {self.val(a[1])[0]}, {ax})", _PREC["atom"]
         if p in ("logabsdet", "sign_det"):
             self.imports.add("np")
             k = 1 if p == "logabsdet" else 0
@@ -601,7 +602,7 @@ def _inlinable(fn: Function, alias: dict) -> set[Var]:
                     continue
             between = b.stmts[k + 1:user]
             if any(not isinstance(t, Op) or t.prim in _EFFECTS for t in between) and \
-                    _reads_memory(s):
+                    _reads_memory(s, out, defs):
                 continue
             if any(isinstance(t, (For, While, If)) for t in between):
                 continue
@@ -626,8 +627,18 @@ def _operands(op: Op, inlined: set, defs: dict) -> list[Var]:
     return out
 
 
-def _reads_memory(op: Op) -> bool:
-    return op.prim in ("getitem", "getslice")
+def _reads_memory(op: Op, inlined: set, defs: dict) -> bool:
+    """Whether moving op later could change its value: it reads an array (a write in
+    between would show), directly or through the temporaries inlined into it."""
+    if op.prim in ("getitem", "getslice"):
+        return True
+    for a in op.args:
+        if isinstance(a.type, ArrayT):
+            return True
+        if isinstance(a, Var) and a in inlined and a in defs and \
+                _reads_memory(defs[a], inlined, defs):
+            return True
+    return False
 
 
 def _all(b: Block) -> set:

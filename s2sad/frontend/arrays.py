@@ -53,7 +53,11 @@ class ArrayLowering:
         if m.name == "reshape":
             shape = pos[0] if len(pos) == 1 else tuple(pos)
             return self.reshape(e, m.obj, shape)
-        return self.array_call(e, m.name, [m.obj, *pos], kw)
+        out = self.array_call(e, m.name, [m.obj, *pos], kw)
+        if out is None:
+            self.no_more(e, m.name, kw)
+            out = self.apply(m.name, [m.obj, *pos], e)
+        return out
 
     # ------------------------------------------------------------ calls
     def array_call(self, e, prim, pos, kw):
@@ -81,6 +85,8 @@ class ArrayLowering:
             return self.apply(prim, list(parts), e, axis=ax or 0)
         if prim == "reshape":
             return self.reshape(e, pos[0], pos[1] if len(pos) == 2 else tuple(pos[1:]))
+        if prim == "expand_to":  # generated code: _rt.expand_to(g, x, axis)
+            return self.apply("expand_to", pos[:2], e, axis=self.axis_of(e, pos[2], pos[1]))
         if prim == "norm":
             if kw or len(pos) > 1:
                 self.refuse(e, "np.linalg.norm: only the 2-norm of a vector/Frobenius norm is "
@@ -116,6 +122,8 @@ class ArrayLowering:
     def axis_of(self, e, axis, x, extra=0):
         if axis is None:
             return None
+        if isinstance(axis, int):
+            axis = const(axis)
         if not isinstance(axis, Const) or axis.type != I64:
             self.refuse(e, "axis must be a constant integer")
         nd = x.type.ndim + extra

@@ -284,6 +284,16 @@ class Lowerer(ArrayLowering):
                 self.store(s.target, arr, idx, new)
                 return None
             cur = self.expr(s.target, env)
+            if isinstance(cur, Var) and isinstance(cur.type, ArrayT):
+                # NumPy's a += v is in place: every name bound to that array sees it
+                val = self.expr(s.value, env)
+                if op not in ("add", "sub"):
+                    self.refuse(s, f"in-place `{op}` on an array is not supported",
+                                f"write it out: a = a {PRIMS[op].infix} value")
+                if op == "sub":
+                    val = self.apply("neg", [val], s)
+                self.b.effect("iadd", cur, val)
+                return None
             self.assign(s.target, self.binop(op, cur, self.expr(s.value, env), s), env)
             return None
         if isinstance(s, cst.Expr):
@@ -948,6 +958,9 @@ class Lowerer(ArrayLowering):
     def load(self, node, arr, idx):
         if not isinstance(arr, Var | Const) or not isinstance(arr.type, ArrayT):
             self.refuse(node, "only arrays and tuples can be indexed", cls=TypeMismatch)
+        if 0 < len(idx) < arr.type.ndim:  # A[i] on a matrix: the row, as A[i, :]
+            idx = [self.int_value(i, node) for i in idx]
+            return self.slice_load(node, arr, tuple(("i",) for _ in idx), idx)
         if len(idx) != arr.type.ndim:
             self.refuse(node, f"index with {arr.type.ndim} integers (one per dimension)")
         idx = [self.int_value(i, node) for i in idx]
@@ -956,6 +969,10 @@ class Lowerer(ArrayLowering):
     def store(self, node, arr, idx, value) -> None:
         if not isinstance(arr, Var) or not isinstance(arr.type, ArrayT):
             self.refuse(node, "only arrays can be assigned into", cls=TypeMismatch)
+        if 0 < len(idx) < arr.type.ndim:  # A[i] = row
+            idx = [self.int_value(i, node) for i in idx]
+            self.slice_store(node, arr, tuple(("i",) for _ in idx), idx, value)
+            return
         if len(idx) != arr.type.ndim:
             self.refuse(node, f"index with {arr.type.ndim} integers (one per dimension)")
         if isinstance(value, tuple) or isinstance(value, _PyObject):

@@ -272,6 +272,7 @@ prim("getslice",  -1, _slice_t)                     # a[1:-1], a[:, j]: attrs["s
 prim("setslice",  -1, "none", pure=False)           # a[1:-1] = v
 prim("iaddslice", -1, "none", pure=False)           # a[1:-1] += v
 prim("expand_to", 2, lambda ts, a: ts[1])           # broadcast g back over x's shape (axis)
+prim("sum_to",    2, lambda ts, a: ts[1], emit="_rt.sum_to")  # undo size-1 broadcasting
 # linear algebra
 prim("solve",     2, lambda ts, a: ts[1],  np.linalg.solve,   emit="np.linalg.solve")
 prim("inv",       1, "same",     np.linalg.inv,               emit="np.linalg.inv")
@@ -298,7 +299,7 @@ def _register_runtime() -> None:
     """The generated code's helpers lower back to their primitives (for nested AD)."""
     from .. import runtime
 
-    for name in ("push", "reserve", "trip_count", "eig_gaps"):
+    for name in ("push", "reserve", "trip_count", "eig_gaps", "expand_to", "sum_to"):
         for obj in (getattr(runtime, name), getattr(runtime, "_" + name),
                     getattr(runtime.PY, name)):
             CALLABLES[obj] = name

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import linear, nondiff, partials, rule
 from .dsl import emit, where
+from .scalar import _choice_adjoint, _choice_tangent
 
 
 def ndim(x) -> int:
@@ -104,6 +105,21 @@ def _stack_adjoint(args, ans, g, at):
     return tuple(out)
 
 
+def _prod_tangent(args, ans, dots, at):
+    (x,), (xd,) = args, dots
+    ax = at.get("axis")
+    full = ans if ax is None else emit("expand_to", ans, x, axis=ax)
+    return emit("sum", full / x * xd, axis=ax)
+
+
+def _prod_adjoint(args, ans, g, at):
+    (x,) = args
+    ax = at.get("axis")
+    if ax is None:
+        return (g * ans / x,)
+    return (emit("expand_to", g * ans, x, axis=ax) / x,)
+
+
 def _reversed(x):
     return emit("getslice", x, -1, spec=(("s", False, False, True),))
 
@@ -118,6 +134,7 @@ def _sum_adjoint(args, ans, g, at):
 linear("sum",       adjoint=_sum_adjoint)
 linear("mean",      adjoint=_mean_adjoint)
 linear("expand_to", adjoint=lambda args, ans, g, at: (emit("sum", g, axis=at.get("axis")), None))
+linear("sum_to",    adjoint=lambda args, ans, g, at: (g * emit("ones_like", args[0]), None))
 linear("transpose", adjoint=lambda args, ans, g, at: (T(g),))
 linear("reshape",   adjoint=lambda args, ans, g, at: (emit("reshape", g, *dims(args[0]), ndim=ndim(args[0])),)
                                                      + (None,) * (len(args) - 1))
@@ -132,13 +149,14 @@ rule("outer",       tangent=_bilinear_tangent("outer"),
                     adjoint=lambda args, ans, g, at: (mm(g, args[1]), mm(T(g), args[0])))
 rule("amax",        tangent=_extreme_tangent, adjoint=_extreme)
 rule("amin",        tangent=_extreme_tangent, adjoint=_extreme)
-rule("prod",        tangent=lambda args, ans, dots, at: emit("sum", ans / args[0] * dots[0], axis=None),
-                    adjoint=lambda args, ans, g, at: (g * ans / args[0],))
-partials("where",   lambda c, a, b, ans: (None, where(c, 1.0, 0.0), where(c, 0.0, 1.0)))
+rule("prod",        tangent=_prod_tangent, adjoint=_prod_adjoint)
+rule("where",       tangent=_choice_tangent("where"), adjoint=_choice_adjoint("where"))
+rule("norm",        tangent=lambda args, ans, dots, at: emit("sum", args[0] * dots[0], axis=None)
+                    / ans,
+                    adjoint=lambda args, ans, g, at: (args[0] * (g / ans),))
 partials("clip",    lambda x, lo, hi, ans: (where(x < lo, 0.0, where(x > hi, 0.0, 1.0)),
                                             where(x < lo, 1.0, 0.0), where(x > hi, 1.0, 0.0)),
                                                                                    smooth=False)
-partials("norm",    lambda x, ans: x / ans,                                        finite=False)
 linear("full",      adjoint=lambda args, ans, g, at: (None,) * (len(args) - 1)
                                                      + (emit("sum", g, axis=None),))
 linear("tril",      adjoint=lambda args, ans, g, at: (emit("tril", g),))

@@ -9,11 +9,33 @@ from __future__ import annotations
 
 import math
 
-from . import nondiff, partials
+from . import nondiff, partials, rule
 from .dsl import cos, cosh, emit, exp, log, sin, sinh, sqrt, where
 
 LN2, LN10, TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
 POS, UNIT = (0.2, 3.0), (-0.9, 0.9)
+
+def _choice_tangent(prim):
+    """where(c, a, b)' = where(c, a', b'): chosen, not multiplied, so an inf/nan tangent of
+    the branch not taken never leaks (0 * nan)."""
+
+    def tangent(args, ans, dots, at):
+        c = args[0]
+        a_dot = dots[1] if dots[1] is not None else 0.0
+        b_dot = dots[2] if dots[2] is not None else 0.0
+        return emit(prim, c, a_dot, b_dot)
+
+    return tangent
+
+
+def _choice_adjoint(prim):
+    def adjoint(args, ans, g, at):
+        c = args[0]
+        return None, emit(prim, c, g, 0.0), emit(prim, c, 0.0, g)
+
+    return adjoint
+
+
 
 # fmt: off
 partials("add",      lambda x, y, ans: (1.0, 1.0))
@@ -61,7 +83,8 @@ partials("max",      lambda x, y, ans: (where(x > y, 1.0, where(x == y, 0.5, 0.0
                                         where(y > x, 1.0, where(x == y, 0.5, 0.0))), smooth=False)
 partials("min",      lambda x, y, ans: (where(x < y, 1.0, where(x == y, 0.5, 0.0)),
                                         where(y < x, 1.0, where(x == y, 0.5, 0.0))), smooth=False)
-partials("select",   lambda c, a, b, ans: (None, where(c, 1.0, 0.0), where(c, 0.0, 1.0)))
+
+rule("select",      tangent=_choice_tangent("select"), adjoint=_choice_adjoint("select"))
 nondiff("floor", "ceil", "trunc", "round", "sign", "floordiv", "stop_gradient",
         "ifloor", "iceil", "itrunc", "iround", "int", "len",
         "lt", "le", "gt", "ge", "eq", "ne", "not")

@@ -68,7 +68,11 @@ class Adjoint:
         outs = [o for o in self.fn.outputs if isinstance(o, Var)]
         self.active = active_values(self.fn, self.wrt, outs)
         self.written = {s.args[0] for s in walk(self.fn.body)
-                        if isinstance(s, Op) and s.prim == "setitem"}
+                        if isinstance(s, Op) and s.prim in ("setitem", "setslice")}
+        for s in walk(self.fn.body):
+            # a slice is a view: the reverse sweep needs its values as they were
+            if isinstance(s, Op) and s.prim == "getslice" and s.args[0] in self.written:
+                s.attrs["copy"] = True
         self.bufs: dict[Var, Var] = {}  # active array -> its adjoint buffer
 
     # ------------------------------------------------------------------ entry
@@ -77,7 +81,7 @@ class Adjoint:
         fwd = fn.body
         pre = Block()
         subscripted = {t.args[0] for t in walk(fwd) if isinstance(t, Op) and t.prim in
-                       ("getitem", "setitem", "getslice", "setslice")}
+                       ("getitem", "setitem", "getslice", "setslice", "iadd", "iaddslice")}
         for p in fn.params:
             if p in self.active and is_array_var(p):
                 buf = Var("", p.type, base=p, suffix="_bar")
@@ -155,14 +159,25 @@ class Adjoint:
                 self.reverse_loop(b, s, adj)
 
     def reverse_op(self, b: Builder, s: Op, adj: dict) -> None:
+        if s.prim in ("iadd", "iaddslice"):  # a[...] += v: v_bar += a_bar[...]
+            arr, idx, val = s.args[0], s.args[1:-1], s.args[-1]
+            if arr in self.active and isinstance(val, Var) and val in self.active:
+                buf = self.bufs[arr]
+                g = b.op("copy", b.op("getslice", buf, *idx, **s.attrs)) if idx else \
+                    b.op("copy", buf)
+                self.contribute(b, val, g, adj)
+            return
         if s.prim in ("setitem", "setslice"):
             arr, idx, val = s.args[0], s.args[1:-1], s.args[-1]
             if arr not in self.active:
                 return
             buf = self.bufs[arr]
-            read = "getitem" if s.prim == "setitem" else "getslice"
             if isinstance(val, Var) and val in self.active:
-                self.contribute(b, val, b.op(read, buf, *idx, **s.attrs), adj)
+                if s.prim == "setitem":
+                    g = b.op("getitem", buf, *idx)
+                else:  # a copy: the slice is a view, and is cleared next
+                    g = b.op("copy", b.op("getslice", buf, *idx, **s.attrs))
+                self.contribute(b, val, g, adj)
             zero = zero_of(arr.type.dtype)
             b.effect(s.prim, buf, *idx, zero, **s.attrs)
             return
@@ -189,11 +204,20 @@ class Adjoint:
         if rule.kind == "nondiff":
             return
         if rule.kind == "partials":
+            if isinstance(ans.type, ArrayT) and not isinstance(g.type, ArrayT) and any(
+                    isinstance(a, Var) and a in self.active and
+                    getattr(a.type, "ndim", 0) < ans.type.ndim for a in s.args):
+                g = self.shaped(b, g, ans)  # the broadcast sum must count every element
             ps = eval_partials(b, s)
+            same_rank = [a for a in s.args if isinstance(a.type, ArrayT) and
+                         isinstance(ans.type, ArrayT) and a.type.ndim == ans.type.ndim]
             for a, p in zip(s.args, ps):
                 if p is None or not isinstance(a, Var) or a not in self.active:
                     continue
                 c = mul(b, p, g)
+                if len(same_rank) > 1 and a in same_rank and isinstance(c.type, ArrayT) and \
+                        c.type.ndim == a.type.ndim:
+                    c = b.op("sum_to", c, a)  # (n, 1) * (n, m): sum the broadcast axis
                 finite = rule.finite or (s.prim in ("pow", "fpow") and
                                          isinstance(s.args[1], Const) and s.args[1].value >= 1)
                 if not finite and isinstance(ans.type, ArrayT):

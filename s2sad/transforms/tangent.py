@@ -75,6 +75,12 @@ class Tangent:
         return out
 
     def op(self, b: Builder, s: Op) -> None:
+        if s.prim in ("iadd", "iaddslice"):
+            arr, val = s.args[0], s.args[-1]
+            t = self.tangent_of(val)
+            if arr in self.active and t is not None:
+                b.effect(s.prim, self.dot[arr], *s.args[1:-1], t, **s.attrs)
+            return
         if s.prim in ("setitem", "setslice"):
             arr, val = s.args[0], s.args[-1]
             if arr in self.active:

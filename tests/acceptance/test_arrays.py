@@ -272,9 +272,6 @@ def test_masked_sinc_gradient(target):
     np.testing.assert_allclose(g, want, rtol=1e-12, atol=1e-13)  # cancellation near 0
 
 
-@pytest.mark.xfail(strict=True, reason="reported: forward mode of np.where uses the partials "
-                   "form where(c, 1, 0) * a_dot, so the untaken branch's inf/nan tangent "
-                   "(0.5/sqrt(x) at x <= 0) gives NaN even where the tangent is 0")
 @pytest.mark.parametrize("f", [A.masked_sqrt, A.masked_sinc], ids=lambda f: f.__name__)
 def test_masked_branches_forward_mode(f):
     u = np.linspace(0.5, 1.5, len(X_MASK))

@@ -7,6 +7,7 @@ marks the offending line with `# ERR`; the expected line is read from the file's
 import inspect
 import re
 
+import numpy as np
 import pytest
 
 import s2sad
@@ -62,6 +63,7 @@ CASES = {
     "undefined_name":       (S2SADError,        "undefined_thing",      "undefined_thing"),
     "no_return":            (UnsupportedSyntax, "return",               "def no_return"),
     "scalar_matmul":        (UnsupportedSyntax, "@",                    "x @ x"),
+    "stale_view":           (UnsupportedSyntax, "view",                 "return np.sum(a)"),
 }
 
 KNOWN_BUGS: dict = {}  # (check, function) -> reason, for reported frontend bugs
@@ -84,10 +86,13 @@ def marked_line(fn) -> int:
     return hits[0]
 
 
+ARGS = {"stale_view": (np.arange(4.0),)}  # default: one float
+
+
 def refusal(name) -> S2SADError:
     fn = getattr(unsupported, name)
     with pytest.raises(S2SADError) as info:
-        s2sad.grad(fn, target="python")(1.0)
+        s2sad.grad(fn, target="python")(*ARGS.get(name, (1.0,)))
     return info.value
 
 

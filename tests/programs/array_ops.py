@@ -628,3 +628,9 @@ def refused_matmul_3d(A):
 
 def refused_norm_ord(x):
     return np.linalg.norm(x, 1)
+
+
+def abs_scalar_kink(x):
+    # the adjoint of a scalar abs is select(x >= 0, 1, -1): nested AD differentiates it
+    s = np.sum(x * x) - 1.0
+    return abs(s) * np.sum(x)

@@ -209,3 +209,10 @@ def no_rule_scipy(x):
 
 def scalar_matmul(x):
     return x @ x  # ERR
+
+
+def stale_view(x):
+    y = x * 1.0
+    a = y[1:3]
+    y[1] = 5.0
+    return np.sum(a)  # ERR

@@ -265,6 +265,8 @@ SECOND_ORDER = [
     Case(P.concatenate0, (V3, V3)),
     Case(P.where_arrays, ((8,), (8,))),
     Case(P.diag_of_matrix, (M33,)),
+    Case(P.bc_col, (M34, (3, 1)), ("sum_to",)),
+    Case(P.abs_scalar_kink, (V4,), ("select",)),
 ]
 
 # Compiled with Numba (target="numba", nopython) too: each compile costs seconds here.
@@ -280,53 +282,7 @@ FLOAT32 = [P.ew_unary_a, P.bc_row, P.red_sum_axis1, P.red_mean, P.matmul_mv, P.d
 # Known compiler bugs, reported to the lead (strict xfail: a fix makes them XPASS loudly).
 # Each: reason -> the (check, function) pairs it breaks; check is one of
 # reach | rev | fwd | dot | numba | hvp | f32.
-BUGS = {
-    "reported: activity analysis ignores setslice/iaddslice (analysis/activity.py _edges "
-    "adds the value->array edge for setitem only), so the derivative of a value stored "
-    "by `y[1:] = v` / `y[1:] += v` is dropped silently in both modes":
-        [(k, f) for f in (P.setslice_interior, P.setslice_overwrite, P.iaddslice,
-                          P.setslice_column, P.setslice_row)
-         for k in ("rev", "fwd")] + [("numba", P.setslice_interior),
-                                     ("hvp", P.slice_interior)],
-    "reported: the scalar cotangent of a full np.sum/np.mean, passed through a "
-    "broadcasting + or -, is not multiplied by the broadcast count: grad of np.sum(s - x) "
-    "w.r.t. the scalar s is 1, not len(x); grad of np.sum(A + v), A (2, 3), v (3,), "
-    "w.r.t. v is [1, 1, 1], not [2, 2, 2] (silent; forward mode is right)":
-        [(k, f) for f in (P.ew_scalar_add_sum, P.bc_row_sum) for k in ("rev", "dot")],
-    "reported: size-1 broadcasting between arrays of the same ndim ((n, m) * (n, 1), "
-    "(n, 1) + (1, m)): the adjoint accumulates an (n, m) cotangent into the (n, 1) "
-    "argument without summing (ValueError at run time)":
-        [("rev", P.bc_col), ("dot", P.bc_col), ("rev", P.bc_outer_shape),
-         ("dot", P.bc_outer_shape)],
-    "reported: np.prod with axis: the tangent sums over all elements (scalar tangent for "
-    "an array result, silent); the adjoint broadcasts ans against x along the wrong axis "
-    "for axis=1 (silent for square matrices, ValueError otherwise)":
-        [("fwd", P.red_prod_axis0), ("dot", P.red_prod_axis0), ("rev", P.red_prod_axis1),
-         ("fwd", P.red_prod_axis1), ("dot", P.red_prod_axis1)],
-    "reported: forward mode of np.linalg.norm returns the elementwise product x/|x| * "
-    "x_dot (an array), not its sum":
-        [("fwd", P.norm_vector), ("dot", P.norm_vector), ("fwd", P.norm_matrix),
-         ("dot", P.norm_matrix)],
-    "reported: np.concatenate/np.stack without axis= are refused ('axis must be a "
-    "constant integer': frontend/arrays.py passes the default 0 as a Python int)":
-        [(k, f) for f in (P.concatenate_default_axis, P.stack_default_axis)
-         for k in ("reach", "rev", "fwd", "dot")],
-    "reported: the methods a.cumsum() and a.trace() lower to None (AttributeError: "
-    "'NoneType' object has no attribute 'type'); np.cumsum/np.trace work":
-        [(k, f) for f in (P.cumsum_method, P.trace_method)
-         for k in ("reach", "rev", "fwd", "dot")],
-    "reported: A[i] on a 2-d array (row i) is refused ('index with 2 integers'); "
-    "A[i, :] works":
-        [(k, P.slice_row_short) for k in ("reach", "rev", "fwd", "dot")],
-    "reported: the adjoint of a sum/mean over an axis emits np.broadcast_to(np.expand_dims("
-    "...)), which does not lower again: nested AD through it raises NoRuleError "
-    "(expand_dims)":
-        [("hvp", P.red_sum_axis0), ("hvp", P.red_mean_axis1)],
-    "reported: forward over reverse through an array whose elements are overwritten "
-    "(y = x.copy(); y[i] = f(y[i])): KeyError Var(y_bar) in transforms/tangent.py (the "
-    "adjoint array gets setitem before it has a tangent)":
-        [("hvp", P.elem_overwrite)],
-}
+BUGS: dict = {}
 XFAIL = {key: reason for reason, keys in BUGS.items() for key in keys}
 
 

@@ -53,13 +53,7 @@ CASES = [
 
 CPU_SUBSET = [P.la_solve_vec, P.la_slogdet, P.la_cholesky, P.la_eigh_V]
 
-BUGS = {
-    "reported: eig_gaps (F[i, j] = 1/(w_j - w_i), emitted by the eigenvector adjoint and "
-    "lowered back from _rt.eig_gaps) is declared nondiff in rules/linalg.py, but it "
-    "depends on A through w: second derivatives through np.linalg.eigh's eigenvectors "
-    "are silently wrong":
-        [("hvp", P.la_eigh_V)],
-}
+BUGS: dict = {}
 XFAIL = {key: reason for reason, keys in BUGS.items() for key in keys}
 
 
