@@ -872,7 +872,7 @@ class Lowerer(ArrayLowering):
         what = f"{getattr(obj, '__module__', '') or ''}.{name}".lstrip(".") or repr(obj)
         self.refuse(e, f"no derivative rule for {what}",
                     "use a supported function (see docs/rules.md), write it in Python so "
-                    "s2sad can lower it, or register a rule with s2sad.defrule",
+                    "s2sad can lower it, or cut the derivative with s2sad.stop_gradient",
                     cls=NoRuleError)
 
     def alloc(self, e, prim, pos, kw):

@@ -74,6 +74,7 @@ class Adjoint:
             if isinstance(s, Op) and s.prim == "getslice" and s.args[0] in self.written:
                 s.attrs["copy"] = True
         self.bufs: dict[Var, Var] = {}  # active array -> its adjoint buffer
+        self.snapshots: list[Var] = []  # checkpoint storage (reported by storage_bytes)
 
     # ------------------------------------------------------------------ entry
     def run(self) -> Function:
@@ -117,8 +118,10 @@ class Adjoint:
                 results.append(v if v is not None else zero_of(p.type))
         body = Block(pre.stmts + fwd.stmts + rev.stmts, [])
         body.yields = list(fn.outputs) + results
-        return Function(fn.name + "_vjp", fn.params + ct_params, body, fn.loc,
-                        (fn.out_tree, "adjoints"), fn.doc)
+        out = Function(fn.name + "_vjp", fn.params + ct_params, body, fn.loc,
+                       (fn.out_tree, "adjoints"), fn.doc)
+        out.snapshots = self.snapshots
+        return out
 
     def _alloc_buffers(self, blk: Block) -> None:
         """Adjoint buffers for arrays allocated inside the function, right after them."""

@@ -21,7 +21,7 @@ import copy
 from ..errors import S2SADError
 from ..ir.builder import Builder, const
 from ..ir.nodes import Block, For, If, Op, Var, walk
-from ..ir.types import F64, I64, ArrayT, is_float
+from ..ir.types import BOOL, F32, F64, I64, ArrayT, is_float
 from .common import add, name_derivative, zero_of
 
 
@@ -48,15 +48,30 @@ def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
     else:
         k = const(int(spec))
     n_seg = pre.op("floordiv", pre.op("add", n, pre.op("sub", k, const(1))), k, name="n_seg")
-    # insert the setup before the loop in the forward block
+    # snapshots go into arrays sized before the loop (floats, and ints/bools), written in
+    # place: the loop stays as tight as the primal's
+    slots = {"f": [p for p in s.params if p.type in (F64, F32)],
+             "i": [p for p in s.params if p.type not in (F64, F32)]}
+    snaps = {}
+    for kind, ps in slots.items():
+        if ps:
+            size = pre.op("mul", n_seg, const(len(ps)))
+            snaps[kind] = pre.op("empty", size, name=f"snap_{kind}",
+                                 type=ArrayT(F64 if kind == "f" else I64, 1),
+                                 dtype="f64" if kind == "f" else "i64")
+            tr.snapshots.append(snaps[kind])
     _insert_before(tr.fn.body, s, pre.block.stmts)
     fb = Builder(Block())
     fb.loc = s.loc
     it = fb.op("floordiv", fb.op("sub", s.ivar, s.start), s.step, name="it")
     is_ckp = fb.op("eq", fb.op("mod", it, k), const(0))
     snap = Block()
-    for p in s.params:
-        snap.stmts.append(Op("push", [p], [], {"pair": ("ckp", id(p))}, s.loc))
+    with fb.into(snap):
+        seg_of = fb.op("floordiv", it, k)
+        for kind, ps in slots.items():
+            base = fb.op("mul", seg_of, const(len(ps))) if ps else None
+            for j, p in enumerate(ps):
+                fb.effect("setitem", snaps[kind], fb.op("add", base, const(j)), p)
     fb.append(If(is_ckp, snap, Block(), [], s.loc))
     s.body.stmts[:0] = fb.block.stmts
     # ---- reverse sweep: one loop over the segments, last first
@@ -69,9 +84,16 @@ def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
     sb = Builder(body)
     sb.loc = s.loc
     restored = [None] * len(s.params)
-    for j in reversed(range(len(s.params))):
-        restored[j] = sb.op("pop", name=s.params[j].name, type=s.params[j].type,
-                            pair=("ckp", id(s.params[j])))
+    for kind, ps in slots.items():
+        base = sb.op("mul", seg, const(len(ps))) if ps else None
+        for j, p in enumerate(ps):
+            v = sb.op("getitem", snaps[kind], sb.op("add", base, const(j)))
+            if p.type == BOOL:
+                v = sb.op("ne", v, const(0))
+            elif p.type != v.type:
+                v = sb.op("float" if p.type == F64 else "int", v)
+            v.name = p.name
+            restored[s.params.index(p)] = v
     lo = sb.op("mul", seg, k, name="lo")
     hi = sb.op("min", sb.op("add", lo, k), n, name="hi")
     # the segment's loop: a copy of the primal loop over iterations [lo, hi)

@@ -31,7 +31,7 @@ def rule_for(op: Op) -> Rule:
     r = RULES.get(op.prim)
     if r is None:
         raise NoRuleError(f"no derivative rule for primitive {op.prim!r}", op.loc,
-                          "register one with s2sad.defrule, or cut the derivative with "
+                          "add an entry in s2sad/rules (docs/rules.md), or cut the derivative with "
                           "s2sad.stop_gradient")
     return r
 
