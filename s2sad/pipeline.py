@@ -111,11 +111,12 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
 def header(fn, req: Request, primal: Function) -> list[str]:
     kind = {"forward": "forward-mode (tangent)", "reverse": "reverse-mode (adjoint)",
             "grad": "gradient (reverse-mode)", "value_and_grad": "value and gradient "
-            "(reverse-mode)", "primal": "primal"}[req.mode]
+            "(reverse-mode)", "primal": ""}[req.mode]
     where = f" ({os.path.basename(primal.loc.file)}:{primal.loc.line})" if primal.loc else ""
     names = ", ".join(primal.params[i].name for i in req.wrt)
     wrt = f" with respect to {names}" if names and req.mode != "primal" else ""
-    return [f"# s2sad: {kind} derivative of {primal.name}{where}{wrt}.",
+    what = f"{kind} derivative of" if req.mode != "primal" else "primal (as lowered) of"
+    return [f"# s2sad: {what} {primal.name}{where}{wrt}.",
             "# Generated code: edit the source function instead."]
 
 

@@ -57,6 +57,14 @@ class Ret:
 _STOP = object()  # a statement list ended in break/continue
 
 
+def _hint(name: str) -> str:
+    """Readable names for the lowering's own variables (%brk -> brk, %retv0 -> result)."""
+    if name.startswith("%retv"):
+        k = int(name[5:])
+        return "result" if k == 0 else f"result_{k}"
+    return name.lstrip("%") or "i"
+
+
 def flatten(tree) -> list[Value]:
     if isinstance(tree, tuple):
         return [v for t in tree for v in flatten(t)]
@@ -150,6 +158,9 @@ class Lowerer(ArrayLowering):
         self.b = builder
         self.depth = depth
         self.loop_locals: set[str] = set()
+        self.loop_depth = 0
+        self.ret_shape = None  # structure of values returned from inside a loop
+        self.has_ret = False
 
     # ---------------------------------------------------------------- errors
     def loc(self, node):
@@ -216,6 +227,8 @@ class Lowerer(ArrayLowering):
                 return None  # after break/continue: the rest of this block is dead
             if out is not None:
                 return out
+            if "%ret" in env and isinstance(s, (cst.For, cst.While)):
+                return self.after_returning_loop(s, env, stmts[i + 1:])
             rest = stmts[i + 1:]
             if rest and _contains([s], (cst.Break, cst.Continue), into_loops=False):
                 # the rest runs only if neither break nor continue happened
@@ -258,7 +271,18 @@ class Lowerer(ArrayLowering):
         if isinstance(s, cst.Return):
             if s.value is None:
                 self.refuse(s, "a differentiated function must return a value")
-            return Ret(self.expr(s.value, env))
+            value = self.expr(s.value, env)
+            if "%ret" in env:  # inside a loop: remember the value, leave the loop
+                if self.has_ret and structure(value) != self.ret_shape:
+                    self.refuse(s, "the returns in this function return different numbers "
+                                "of values")
+                self.ret_shape, self.has_ret = structure(value), True
+                for k, leaf in enumerate(flatten(value)):
+                    env[f"%retv{k}"] = leaf
+                env["%ret"] = const(True)
+                env["%brk"] = const(True)
+                return _STOP
+            return Ret(value)
         if isinstance(s, cst.Assign):
             value = self.expr(s.value, env)
             for t in s.targets:
@@ -382,11 +406,16 @@ class Lowerer(ArrayLowering):
             self.refuse(node, "only one branch of this `if` returns a value",
                         "return on every path (add an else branch that returns)")
         # both fall through: merge the names either branch changed
-        names = [n for n in envs[0] if n in envs[1] and
-                 (envs[0][n] is not env.get(n) or envs[1][n] is not env.get(n))]
-        for n in set(envs[0]) ^ set(envs[1]):
+        for n in sorted(set(envs[0]) ^ set(envs[1])):
+            if n.startswith("%retv"):  # returned in one branch only: a placeholder in the other
+                have, lack = (envs[0], envs[1]) if n in envs[0] else (envs[1], envs[0])
+                t = have[n].type
+                lack[n] = const(0, t) if t in (I64, BOOL) else const(0.0, t)
+                continue
             env.pop(n, None)
             self.loop_locals.add(n)
+        names = [n for n in envs[0] if n in envs[1] and
+                 (envs[0][n] is not env.get(n) or envs[1][n] is not env.get(n))]
         merged_names, leaves0, leaves1 = [], [], []
         for n in names:
             a, c = envs[0][n], envs[1][n]
@@ -434,6 +463,25 @@ class Lowerer(ArrayLowering):
             blk.yields = [blk.yields[i] for i in fresh]
         self.b.append(If(cond, blocks[0], blocks[1], outs, self.b.loc))
         return results
+
+    def after_returning_loop(self, s, env, rest) -> Ret | None:
+        """The loop may have returned: its value, else whatever the rest returns."""
+        flag = env.pop("%ret")
+        n = len(flatten(unflatten(self.ret_shape, [None] * 64))) if self.has_ret else 0
+        leaves = [env.pop(f"%retv{k}") for k in range(n)]
+        then = Block([], [])
+        other = Block()
+        e = dict(env)
+        with self.b.into(other):
+            r = self.stmts(rest, e)
+        if r is None:
+            self.refuse(s, f"{self.pf.name} does not return a value on every path",
+                        "end the function with `return <expression>`")
+        if structure(r.tree) != self.ret_shape:
+            self.refuse(s, "the returns in this function return different numbers of values")
+        results = self.merge(s, flag, [then, other], [leaves, flatten(r.tree)],
+                             ["result"] * n)
+        return Ret(unflatten(self.ret_shape, results))
 
     def coerce(self, v: Value, t: Type) -> Value:
         if v.type == t:
@@ -521,14 +569,26 @@ class Lowerer(ArrayLowering):
         env.update(zip(names, results))
         self._forget_locals(body, env, names)
 
+    def check_return_depth(self, s, body) -> None:
+        if _contains(body, cst.Return, into_loops=False) and self.loop_depth > 0:
+            self.refuse(s, "`return` inside a nested loop is not supported",
+                        "set a result variable, `break` out of the loops, and return after")
+
     def loop_body(self, body, benv, names, node) -> None:
+        self.loop_depth += 1
+        try:
+            self._loop_body(body, benv, names, node)
+        finally:
+            self.loop_depth -= 1
+
+    def _loop_body(self, body, benv, names, node) -> None:
         if _contains(body, cst.Continue, into_loops=False):
             benv["%cont"] = const(False)
         r = self.stmts(body, benv)
         benv.pop("%cont", None)
-        if r is not None:
-            self.refuse(node, "`return` inside a loop is not supported",
-                        "set a result variable, `break`, and return after the loop")
+        if r is not None:  # every path through the body returns: it runs at most once
+            self.refuse(node, "this loop returns on every path through its body",
+                        "write it without the loop, or `break` and return after the loop")
 
     def _forget_locals(self, body, env, names) -> None:
         for n in assigned_names(body) - set(names):
@@ -536,10 +596,8 @@ class Lowerer(ArrayLowering):
             self.loop_locals.add(n)
 
     def for_as_while(self, s, env, start, stop, step, reverse, body) -> None:
-        """`for` with `break`: a while loop over the index with a break flag."""
-        if _contains(body, cst.Return, into_loops=False):
-            self.refuse(s, "`return` inside a loop is not supported",
-                        "set a result variable, `break`, and return after the loop")
+        """`for` with `break`/`return`: a while loop over the index with a break flag."""
+        self.check_return_depth(s, body)
         if reverse or not isinstance(step, Const):
             self.refuse(s, "`break` is supported in range loops with a constant step")
         name = s.target.value
@@ -565,9 +623,7 @@ class Lowerer(ArrayLowering):
         if s.orelse is not None:
             self.refuse(s.orelse, "while/else is not supported", "use a flag variable")
         body = _body(s)
-        if _contains(body, cst.Return, into_loops=False):
-            self.refuse(s, "`return` inside a loop is not supported",
-                        "set a result variable, `break`, and return after the loop")
+        self.check_return_depth(s, body)
 
         def test(benv):
             t = self.truth(self.expr(s.test, dict(benv)), s.test)
@@ -583,16 +639,19 @@ class Lowerer(ArrayLowering):
         self.generic_while(s, env, body, test, lambda e: None, lambda e: None, extra=[])
 
     def generic_while(self, s, env, body, test, before, after, extra) -> None:
-        has_break = _contains(body, cst.Break, into_loops=False)
+        has_break = _contains(body, (cst.Break, cst.Return), into_loops=False)
         if has_break:
             env["%brk"] = const(False)
             extra = extra + ["%brk"]
+        if _contains(body, cst.Return, into_loops=False):
+            env["%ret"] = const(False)
+            extra = extra + ["%ret"]
         loc = self.loc(s)
         names = sorted(set(self.carried(body, env, s)) | set(extra))
         inits = [env[n] for n in names]
         types = [v.type for v in inits]
-        for _ in range(4):
-            params = [Var(n.lstrip("%") or "i", t) for n, t in zip(names, types)]
+        for _ in range(6):
+            params = [Var(_hint(n), t) for n, t in zip(names, types)]
             benv = dict(env)
             benv.update(zip(names, params))
             cblk = Block()
@@ -606,7 +665,19 @@ class Lowerer(ArrayLowering):
                 after(benv)
                 yields = [benv[n] for n in names]
             new_types = [unify(t, y.type) for t, y in zip(types, yields)]
-            if new_types == types:
+            # a `return` inside: its value is carried out of the loop (found on this pass)
+            found = sorted(k for k in benv if k.startswith("%retv") and k not in names)
+            for k in found:
+                v = benv[k]
+                if isinstance(v.type, ArrayT):
+                    self.refuse(s, "returning an array from inside a loop is not supported",
+                                "assign it to a variable, `break`, and return after the loop")
+                env[k] = const(0, v.type) if v.type in (I64, BOOL) else const(0.0, v.type)
+                names.append(k)
+                inits.append(env[k])
+                types.append(v.type)
+                new_types.append(v.type)
+            if new_types == types and not found:
                 break
             if None in new_types:
                 self.refuse(s, f"{names[new_types.index(None)]!r} changes type inside the loop")
@@ -615,7 +686,7 @@ class Lowerer(ArrayLowering):
         with self.b.into(blk):
             blk.yields = [self.coerce(y, t) for y, t in zip(yields, types)]
         inits = [self.coerce(v, t) for v, t in zip(inits, types)]
-        results = [Var(n.lstrip("%"), t) for n, t in zip(names, types)]
+        results = [Var(_hint(n), t) for n, t in zip(names, types)]
         self.b.append(While(params, inits, cblk, blk, results, loc))
         env.update(zip(names, results))
         env.pop("%brk", None)

@@ -144,3 +144,25 @@ def countdown(x, n):
     for j in range(n, 0, -2):
         s = s * 0.9 + x / j
     return s
+
+
+def first_root(x, n):
+    """return from inside a for loop: the first partial sum past 1.5, else the total."""
+    s = 0.0
+    for i in range(n):
+        s = s + x * math.cos(x * i) ** 2
+        if s > 1.5:
+            return s * x
+    return s
+
+
+def bisect_like(a, b):
+    """return from inside a while loop."""
+    x = a
+    k = 0
+    while k < 60:
+        x = 0.5 * (x + b / x)
+        k += 1
+        if abs(x * x - b) < 1e-12:
+            return x
+    return -1.0

@@ -15,6 +15,9 @@ CASES = [
     (loops.countdown, (0.4, 7)),  # reversed(range), negative step
     (loops.loop_branch, (0.7, 10)),  # if inside a loop
     (loops.newton_sqrt, (2.0,)),  # data-dependent while
+    (loops.first_root, (0.8, 20)),  # return inside a for loop (taken)
+    (loops.first_root, (0.1, 5)),  # ... and not taken
+    (loops.bisect_like, (3.0, 1.0)),  # return inside a while loop
 ]
 
 
@@ -26,7 +29,7 @@ def fd(f, args, i, h=1e-6):
 
 
 @pytest.mark.parametrize("target", ["python", "cpu"])
-@pytest.mark.parametrize("fn,args", CASES, ids=[c[0].__name__ for c in CASES])
+@pytest.mark.parametrize("fn,args", CASES, ids=[f"{c[0].__name__}{c[1]}" for c in CASES])
 def test_reverse_forward_fd_agree(fn, args, target):
     v, g = s2sad.value_and_grad(fn, target=target)(*args)
     assert v == pytest.approx(fn(*args), rel=1e-15)
