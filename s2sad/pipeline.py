@@ -23,7 +23,7 @@ from .ir.nodes import Function
 from .ir.types import Type
 from .passes.dce import cse, dce, prune_records
 from .passes.gather import gather
-from .passes.simplify import simplify
+from .passes.simplify import fold_boolean_ifs, simplify
 from .transforms.adjoint import adjoint
 from .transforms.storage import report_storage, thread_tapes
 from .transforms.tangent import tangent
@@ -101,6 +101,7 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
     d = dce(cse(simplify(d)))
     if req.mode not in ("forward", "primal") and "gather" not in disabled():
         d = dce(cse(simplify(gather(d))))
+    d = fold_boolean_ifs(d)
     if req.storage:
         report_storage(d)
         d.ret_shape = None

@@ -106,6 +106,9 @@ class Emitter:
         if p in ("neg", "pos"):
             sym = "-" if p == "neg" else "+"
             return f"{sym}{self.arg(a[0], _PREC['neg'])}", _PREC["neg"]
+        if p in ("and", "or"):
+            prec = _PREC[p]
+            return f"{self.arg(a[0], prec)} {p} {self.arg(a[1], prec + 1)}", prec
         if p in _CMP:
             prec = _PREC["cmp"]
             return f"{self.arg(a[0], prec + 1)} {PRIMS[p].infix} {self.arg(a[1], prec + 1)}", prec
@@ -298,11 +301,12 @@ class Emitter:
         elif isinstance(s, While):
             for p, i in zip(s.params, s.inits):
                 self.copy(depth, p, i, s.loc)
-            if not s.cond.stmts:
+            mark = len(self.lines)
+            self.block(s.cond, depth + 1)
+            if len(self.lines) == mark:  # the condition is one expression
                 self.emit(depth, f"while {self.val(s.cond.yields[0])[0]}:", s.loc)
             else:
-                self.emit(depth, "while True:", s.loc)
-                self.block(s.cond, depth + 1)
+                self.lines.insert(mark, "    " * depth + "while True:")
                 self.emit(depth + 1, f"if not ({self.val(s.cond.yields[0])[0]}):")
                 self.emit(depth + 2, "break")
             n = self.block(s.body, depth + 1)

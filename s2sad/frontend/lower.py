@@ -629,12 +629,7 @@ class Lowerer(ArrayLowering):
             t = self.truth(self.expr(s.test, dict(benv)), s.test)
             if "%brk" not in benv:
                 return t
-            blk = Block()
-            with self.b.into(blk):
-                blk.yields = [t]
-            out = Var("", BOOL)
-            self.b.append(If(benv["%brk"], Block([], [const(False)]), blk, [out], self.loc(s)))
-            return out
+            return self.b.op("and", self.apply("not", [benv["%brk"]], s), t)
 
         self.generic_while(s, env, body, test, lambda e: None, lambda e: None, extra=[])
 
@@ -835,9 +830,7 @@ class Lowerer(ArrayLowering):
     def _and(self, a: Value, c: Value) -> Value:
         if isinstance(a, Const):
             return c if a.value else a
-        out = Var("", BOOL)
-        self.b.append(If(a, Block([], [c]), Block([], [const(False)]), [out], self.b.loc))
-        return out
+        return self.b.op("and", a, c)  # both already computed
 
     def boolop(self, e: cst.BooleanOperation, env: dict):
         """`a and b` / `a or b` on conditions, short-circuiting (b lowered in a branch)."""
@@ -851,6 +844,8 @@ class Lowerer(ArrayLowering):
         with self.b.into(blk):
             right = self.truth(self.expr(e.right, env), e.right)
             blk.yields = [right]
+        if not blk.stmts:  # nothing to evaluate lazily
+            return self.b.op("and" if is_and else "or", left, right)
         other = Block([], [const(not is_and)])
         out = Var("", BOOL)
         then, orelse = (blk, other) if is_and else (other, blk)

@@ -62,6 +62,8 @@ prim("ge",  2, "bool", infix=">=")
 prim("eq",  2, "bool", infix="==")
 prim("ne",  2, "bool", infix="!=")
 prim("not", 1, "bool", infix="not ")
+prim("and", 2, "bool", infix="and")  # on values already computed (no short-circuit needed)
+prim("or",  2, "bool", infix="or")
 # elementary functions                          Python objects that lower to them
 prim("exp",      1, "float", math.exp, np.exp,                    emit="math.exp")
 prim("exp2",     1, "float", np.exp2,                             emit="np.exp2")

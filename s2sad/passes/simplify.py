@@ -136,3 +136,32 @@ def _subst(s, mapping) -> None:
     from .dce import _subst_stmt
 
     _subst_stmt(s, mapping)
+
+
+def fold_boolean_ifs(fn: Function) -> Function:
+    """`r = if c: yield a else: yield False` with empty branches is `r = c and a` (and the
+    `or` form): both operands are already computed, so nothing lazy is lost, and loop
+    conditions print as `while not brk and i < n:`."""
+    from ..ir.nodes import walk
+
+    for s in list(walk(fn.body)):
+        for b in sub_blocks(s) if not isinstance(s, Op) else []:
+            b.stmts = [_as_boolop(t) for t in b.stmts]
+    fn.body.stmts = [_as_boolop(t) for t in fn.body.stmts]
+    return fn
+
+
+def _as_boolop(s):
+    from ..ir.nodes import If
+
+    if not isinstance(s, If) or s.then.stmts or s.orelse.stmts or len(s.results) != 1:
+        return s
+    a, b = s.then.yields[0], s.orelse.yields[0]
+    r = s.results[0]
+    if r.type.__class__.__name__ != "Scalar" or r.type.name != "bool":
+        return s
+    if isinstance(b, Const) and b.value is False:
+        return Op("and", [s.cond, a], [r], {}, s.loc)
+    if isinstance(a, Const) and a.value is True:
+        return Op("or", [s.cond, b], [r], {}, s.loc)
+    return s

@@ -87,5 +87,5 @@ partials("min",      lambda x, y, ans: (where(x < y, 1.0, where(x == y, 0.5, 0.0
 rule("select",      tangent=_choice_tangent("select"), adjoint=_choice_adjoint("select"))
 nondiff("floor", "ceil", "trunc", "round", "sign", "floordiv", "stop_gradient",
         "ifloor", "iceil", "itrunc", "iround", "int", "len",
-        "lt", "le", "gt", "ge", "eq", "ne", "not")
+        "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or")
 # fmt: on

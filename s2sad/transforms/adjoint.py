@@ -34,6 +34,7 @@ from ..ir.nodes import (
     While,
     block_defs,
     block_uses,
+    sub_blocks,
     walk,
 )
 from ..ir.types import F64, I64, ArrayT, is_float
@@ -135,7 +136,7 @@ class Adjoint:
                 buf = Var("", r.type, base=r, suffix="_bar")
                 new.append(Op("zeros_like", [r], [buf], {}, s.loc))
                 self.bufs[r] = buf
-            for sub in _sub_blocks(s):
+            for sub in sub_blocks(s):
                 for t in walk(sub):
                     if isinstance(t, Op) and t.results and t.results[0] in self.active and \
                             is_array_var(t.results[0]) and (t.prim in _ALLOCS or
@@ -448,12 +449,6 @@ class Adjoint:
             mapping[v] = pb.op(st.prim, *args, name=v.name, type=v.type, **st.attrs)
         substitute(rbody, mapping)
         rbody.stmts[:0] = prologue.stmts
-
-
-def _sub_blocks(s):
-    from ..ir.nodes import sub_blocks
-
-    return sub_blocks(s)
 
 
 def _ordered_free(blk: Block) -> list[Var]:

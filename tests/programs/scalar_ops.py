@@ -459,3 +459,11 @@ def float_of_int(n, x):
 
 def abs_times(x, y):
     return abs(x) * y
+
+
+def nd_and(x, y):
+    return float(x > 0.5 and x < 2.0) * y
+
+
+def nd_or(x, y):
+    return float(x < 0.5 or x > 2.0) * y

@@ -105,6 +105,8 @@ NONDIFF = {
     "eq": [(ops.nd_eq, 1.3, 0.5)],
     "ne": [(ops.nd_ne, 1.3, 0.5)],
     "not": [(ops.nd_not, 1.3, 0.5)],
+    "and": [(ops.nd_and, 1.3, 0.5)],
+    "or": [(ops.nd_or, 1.3, 0.5)],
 }
 
 # Handled by the transforms themselves (element access and stores, allocation, reverse-sweep
