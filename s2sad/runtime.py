@@ -25,6 +25,28 @@ def _push(tape, sp, v):
     return tape
 
 
+def _push_array(tape, sp, v):
+    """v's elements at tape[sp:sp + v.size], growing the stack when it is full."""
+    n = v.size
+    if sp + n > tape.shape[0]:
+        new = np.empty(max(2 * tape.shape[0], sp + n), tape.dtype)
+        new[:sp] = tape[:sp]
+        tape = new
+    k = 0
+    for x in v.flat:
+        tape[sp + k] = x
+        k += 1
+    return tape
+
+
+def _pop_array1(tape, sp, n0):
+    return tape[sp:sp + n0].copy()
+
+
+def _pop_array2(tape, sp, n0, n1):
+    return tape[sp:sp + n0 * n1].copy().reshape((n0, n1))
+
+
 def _reserve(tape, n):
     """A stack with room for n values (the same one if it has room already)."""
     if n <= tape.shape[0]:
@@ -105,6 +127,9 @@ def _sum_to_numba(c, x):
 
 
 push = numba.njit(cache=True, inline="always")(_push)
+push_array = numba.njit(cache=True)(_push_array)
+pop_array1 = numba.njit(cache=True)(_pop_array1)
+pop_array2 = numba.njit(cache=True)(_pop_array2)
 trip_count = numba.njit(cache=True, inline="always")(_trip_count)
 reserve = numba.njit(cache=True)(_reserve)
 
@@ -117,4 +142,5 @@ sum_to = numba.njit(cache=True)(lambda c, x: _sum_to(c, x))
 
 PY = types.SimpleNamespace(push=_push, trip_count=_trip_count, reserve=_reserve,
                            eig_gaps=_eig_gaps, erf=_erf, erfc=_erfc, expand_to=_expand_to,
-                           sum_to=_sum_to)
+                           sum_to=_sum_to, push_array=_push_array,
+                           pop_array1=_pop_array1, pop_array2=_pop_array2)

@@ -36,7 +36,7 @@ from ..ir.types import BOOL, F32, I64, ArrayT
 _PREC = {"select": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "add": 10, "sub": 10, "mul": 11,
          "div": 11, "floordiv": 11, "mod": 11, "neg": 12, "pos": 12, "pow": 14, "atom": 20}
 _CMP = {"lt", "le", "gt", "ge", "eq", "ne"}
-_EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice"}
+_EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice", "push_array"}
 
 
 class Emitter:
@@ -189,6 +189,10 @@ class Emitter:
         if p == "eigh_vecs":
             self.imports.add("np")
             return f"np.linalg.eigh({self.val(a[0])[0]})[1]", _PREC["atom"]
+        if p == "pop_array":
+            self.imports.add("_rt")
+            return (f"_rt.pop_array{len(a) - 2}({', '.join(self.val(x)[0] for x in a)})",
+                    _PREC["atom"])
         if p == "eye_like":
             self.imports.add("np")
             return f"np.eye({self.arg(a[0], _PREC['atom'])}.shape[0])", _PREC["atom"]
@@ -510,7 +514,7 @@ def _coalesce(fn: Function) -> dict:
     # SSA versions of one variable (x_bar, x_bar_1 = x_bar + t) share a name when the old
     # version dies where the new one is made; codegen then writes `x_bar += t`
     for s in walk(fn.body):
-        if isinstance(s, Op) and s.prim in ("add", "sub", "push", "reserve") and s.results and \
+        if isinstance(s, Op) and s.prim in ("add", "sub", "push", "reserve", "push_array") and s.results and \
                 isinstance(s.args[0], Var) and _stem(s.args[0]) == _stem(s.results[0]) and \
                 _stem(s.args[0]) is not None:
             union(s.args[0], s.results[0])

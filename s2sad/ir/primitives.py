@@ -133,6 +133,8 @@ prim("trip_count", 3, "int",                        emit="_rt.trip_count")  # le
 prim("push",     3,  "same",  pure=False,          emit="_rt.push")     # tape with v at sp
 prim("reserve",  2,  "same",  pure=False,          emit="_rt.reserve")  # tape with room for n
 prim("pop",      0,  "none")  # v = pop(): the value recorded by the matching push
+prim("push_array", 3, "same", pure=False, emit="_rt.push_array")  # an array's elements
+prim("pop_array", -1, lambda ts, a: ArrayT(F64, len(ts) - 2))     # (tape, sp, *shape)
 prim("iadd",     2,  "none",  pure=False)  # a += b, in place
 # fmt: on
 
@@ -301,10 +303,14 @@ def _register_runtime() -> None:
     """The generated code's helpers lower back to their primitives (for nested AD)."""
     from .. import runtime
 
-    for name in ("push", "reserve", "trip_count", "eig_gaps", "expand_to", "sum_to"):
+    for name, prim_name in (("push", "push"), ("reserve", "reserve"),
+                            ("trip_count", "trip_count"), ("eig_gaps", "eig_gaps"),
+                            ("expand_to", "expand_to"), ("sum_to", "sum_to"),
+                            ("push_array", "push_array"), ("pop_array1", "pop_array"),
+                            ("pop_array2", "pop_array")):
         for obj in (getattr(runtime, name), getattr(runtime, "_" + name),
                     getattr(runtime.PY, name)):
-            CALLABLES[obj] = name
+            CALLABLES[obj] = prim_name
 
 
 _register_runtime()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, stmt_uses, sub_blocks
 from ..ir.primitives import PRIMS
 
-_EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice"}
+_EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice", "push_array"}
 _FRESH = {"zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like", "copy", "arange",
           "eye", "linspace"}  # new arrays
 

@@ -166,5 +166,7 @@ nondiff("arange", "eye", "linspace")
 # reverse differentiates them: push(tape_dot, sp, v_dot))
 linear("push",      adjoint=lambda args, ans, g, at: None)
 linear("reserve",   adjoint=lambda args, ans, g, at: None)
+linear("push_array", adjoint=lambda args, ans, g, at: None)
+linear("pop_array", adjoint=lambda args, ans, g, at: None)
 nondiff("dim", "size", "eye_like", "zeros_like", "ones_like", "empty_like", "trip_count")
 # fmt: on

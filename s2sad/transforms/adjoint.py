@@ -219,8 +219,8 @@ class Adjoint:
                 if p is None or not isinstance(a, Var) or a not in self.active:
                     continue
                 c = mul(b, p, g)
-                if len(same_rank) > 1 and a in same_rank and isinstance(c.type, ArrayT) and \
-                        c.type.ndim == a.type.ndim:
+                if len({id(v) for v in same_rank}) > 1 and a in same_rank and \
+                        isinstance(c.type, ArrayT) and c.type.ndim == a.type.ndim:
                     c = b.op("sum_to", c, a)  # (n, 1) * (n, m): sum the broadcast axis
                 finite = rule.finite or (s.prim in ("pow", "fpow") and
                                          isinstance(s.args[1], Const) and s.args[1].value >= 1)
@@ -312,13 +312,17 @@ class Adjoint:
         mapping = {}
         other = s.orelse if fwd is s.then else s.then
         for v in need:
-            if isinstance(v.type, ArrayT):
-                raise S2SADError("an array defined inside a branch is needed by the reverse "
-                                 "sweep", s.loc, "define the array before the if")
             r = Var(v.name, v.type, v.base, v.suffix)
             s.results.append(r)
             fwd.yields.append(v)
-            other.yields.append(zero_of(v.type))
+            if isinstance(v.type, ArrayT):  # the branch not taken passes an empty array
+                ob = Builder(other)
+                ob.loc = s.loc
+                dt = {"f64": "f64", "f32": "f32", "i64": "i64", "bool": "bool"}[v.type.dtype.name]
+                other.yields.append(ob.op("empty", *[const(0)] * v.type.ndim, type=v.type,
+                                          dtype=dt))
+            else:
+                other.yields.append(zero_of(v.type))
             mapping[v] = r
         substitute(rblk, mapping)
 
@@ -436,10 +440,10 @@ class Adjoint:
         fb = Builder(s.body)
         fb.loc = s.loc
         for v in taped:
-            if isinstance(v.type, ArrayT):
-                raise S2SADError("an array value that changes every iteration is needed by the "
-                                 "reverse sweep", s.loc,
-                                 "write into a preallocated array instead of rebinding it")
+            if isinstance(v.type, ArrayT) and v.type.dtype not in (F64,):
+                raise S2SADError("a non-float64 array that changes every iteration is needed "
+                                 "by the reverse sweep", s.loc,
+                                 "use float64 arrays in loops you differentiate")
             fb.effect("push", v, pair=id(v))
         for v in reversed(taped):
             mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=id(v))

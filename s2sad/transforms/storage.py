@@ -49,7 +49,35 @@ def _thread(block: Block, st: _State) -> None:
     new = []
     b = Builder(Block())
     for s in block.stmts:
-        if isinstance(s, Op) and s.prim == "push":
+        if isinstance(s, Op) and s.prim == "push" and isinstance(s.args[0].type, ArrayT):
+            # an array: its elements on the float stack, its shape on the int stack
+            (v,) = s.args
+            b.block = Block()
+            b.loc = s.loc
+            tf, sf = st.v["tf"], st.v["sf"]
+            st.v["tf"] = b.op("push_array", tf, sf, v, name="tape_f", type=tf.type)
+            st.v["sf"] = b.op("add", sf, b.op("size", v), name="sp_f")
+            for axis in range(v.type.ndim):
+                ti, si = st.v["ti"], st.v["si"]
+                st.v["ti"] = b.op("push", ti, si, b.op("dim", v, axis=axis), name="tape_i",
+                                  type=ti.type)
+                st.v["si"] = b.op("add", si, const(1), name="sp_i")
+            new += b.block.stmts
+        elif isinstance(s, Op) and s.prim == "pop" and isinstance(s.results[0].type, ArrayT):
+            r = s.results[0]
+            b.block = Block()
+            b.loc = s.loc
+            dims = [None] * r.type.ndim
+            for axis in reversed(range(r.type.ndim)):
+                st.v["si"] = b.op("sub", st.v["si"], const(1), name="sp_i")
+                dims[axis] = b.op("getitem", st.v["ti"], st.v["si"])
+            n = dims[0]
+            for d in dims[1:]:
+                n = b.op("mul", n, d)
+            st.v["sf"] = b.op("sub", st.v["sf"], n, name="sp_f")
+            b.append(Op("pop_array", [st.v["tf"], st.v["sf"], *dims], [r], {}, s.loc))
+            new += b.block.stmts
+        elif isinstance(s, Op) and s.prim == "push":
             (v,) = s.args
             k = _kind(v.type)
             tape, sp = st.v["t" + k], st.v["s" + k]

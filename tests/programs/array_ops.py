@@ -634,3 +634,11 @@ def abs_scalar_kink(x):
     # the adjoint of a scalar abs is select(x >= 0, 1, -1): nested AD differentiates it
     s = np.sum(x * x) - 1.0
     return abs(s) * np.sum(x)
+
+
+def slices_in_loop(x):
+    # whole arrays recorded per iteration (push_array / pop_array in the adjoint)
+    u = x.copy()
+    for _ in range(3):
+        u[1:] = u[1:] + 0.1 * u[:-1] * u[:-1]
+    return np.sum(u * u)

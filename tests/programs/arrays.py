@@ -86,3 +86,20 @@ def eig_vectors(A):
 def filled(x, c):
     a = np.full(3, c)
     return np.sum(a * x) + np.sum(np.full((2, 2), 1.5) * c)
+
+
+def branch_arrays(x):
+    """an array made in one branch only is needed by the reverse sweep"""
+    if np.sum(x) > 0.0:
+        y = np.exp(x)
+    else:
+        y = x * x
+    return np.sum(y)
+
+
+def slices_in_loop(x, n):
+    """whole-array state updated through slices every iteration: recorded per iteration"""
+    u = x.copy()
+    for _ in range(n):
+        u[1:] = u[1:] + 0.1 * u[:-1] * u[:-1]
+    return np.sum(u * u)

@@ -267,6 +267,7 @@ SECOND_ORDER = [
     Case(P.diag_of_matrix, (M33,)),
     Case(P.bc_col, (M34, (3, 1)), ("sum_to",)),
     Case(P.abs_scalar_kink, (V4,), ("select",)),
+    Case(P.slices_in_loop, (V5,), ("push_array", "pop_array")),
 ]
 
 # Compiled with Numba (target="numba", nopython) too: each compile costs seconds here.

@@ -65,3 +65,14 @@ def test_np_full_passes_the_fill_derivative():
         assert g[1] == pytest.approx(np.sum(x) + 6.0)
         _, t = s2sad.jvp(arrays.filled, (x, 2.0), (np.zeros(3), 1.0), target=target)
         assert t == pytest.approx(np.sum(x) + 6.0)
+
+
+@pytest.mark.parametrize("target", ["python", "numba"])
+def test_arrays_recorded_per_iteration_and_across_branches(target):
+    from s2sad.testing import check_grads
+    from tests.programs import arrays
+
+    x = np.array([0.3, -1.2, 0.8, 0.1, -0.4])
+    check_grads(arrays.slices_in_loop, (x, 4), target=target)
+    check_grads(arrays.branch_arrays, (x,), target=target)
+    check_grads(arrays.branch_arrays, (-np.abs(x),), target=target)
