@@ -375,9 +375,14 @@ class Adjoint:
             rloop = For(rivar, const(0), s.results[-1], const(1), params, inits, rbody,
                         ret_bar + new_free, s.loc)
         b.append(rloop)
-        for v, r in zip(free_act, new_free):
+        self.after_reversed_loop(b, s, adj, act, ret_bar, free_act, new_free)
+
+    def after_reversed_loop(self, b, s, adj, act, carried_bars, free, free_bars) -> None:
+        """The reversed loop's results: the free values' adjoints, then the initial carried
+        values' (in that order: an initial value may also be a free value)."""
+        for v, r in zip(free, free_bars):
             adj[v] = r
-        for k, r in zip(act, ret_bar):
+        for k, r in zip(act, carried_bars):
             init = s.inits[k]
             if isinstance(init, Var) and init in self.active:
                 adj[init] = name_derivative(add(b, adj.get(init), r), init, "_bar")

@@ -22,7 +22,7 @@ from ..errors import S2SADError
 from ..ir.builder import Builder, const
 from ..ir.nodes import Block, For, If, Op, Var, walk
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, is_float
-from .common import add, name_derivative, zero_of
+from .common import zero_of
 
 
 def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
@@ -121,12 +121,7 @@ def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
     outs_f = [Var("", v.type, base=v, suffix="_bar") for v in used_free]
     b.append(For(seg, const(0), n_seg, const(1), pb + fbars, inits, body, outs_p + outs_f,
                  s.loc, reverse=True))
-    for v, r in zip(used_free, outs_f):
-        adj[v] = r
-    for j, r in zip(act, outs_p):
-        init = s.inits[j]
-        if isinstance(init, Var) and init in tr.active:
-            adj[init] = name_derivative(add(b, adj.get(init), r), init, "_bar")
+    tr.after_reversed_loop(b, s, adj, act, outs_p, used_free, outs_f)
 
 
 def _free_active(tr, s: For) -> list[Var]:

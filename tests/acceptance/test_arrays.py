@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import s2sad
+from s2sad.testing import central_difference
 from tests.programs import arrays as A
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -15,20 +16,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 def fd_grad(f, args, i, h=1e-6):
     """Central differences of scalar f w.r.t. args[i] (elementwise over an array)."""
-    x = args[i]
-    if not isinstance(x, np.ndarray):
-        a, b = list(args), list(args)
-        a[i], b[i] = x + h, x - h
-        return (f(*a) - f(*b)) / (2 * h)
-    g = np.zeros(x.shape)
-    for k in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp.flat[k] += h
-        xm.flat[k] -= h
-        a, b = list(args), list(args)
-        a[i], b[i] = xp, xm
-        g.flat[k] = (f(*a) - f(*b)) / (2 * h)
-    return g
+    return central_difference(f, args, i, h)
 
 
 def dot_test(f, args, nums, g, target="python", seed=1):

@@ -33,6 +33,7 @@ import s2sad.rules.arrays
 from s2sad import pipeline
 from s2sad.ir.nodes import Op, walk
 from s2sad.ir.types import typeof
+from s2sad.testing import central_difference
 from tests.programs import array_ops as P
 
 FD_RTOL, FD_ATOL = 1e-6, 1e-7  # gradient vs central differences (step 1e-6)
@@ -308,22 +309,9 @@ def grad_of(fn, argnums, target="python"):
     return _transforms[key]
 
 
-def fd_grad(f, args, i, h=1e-6) -> np.ndarray | float:
-    """Central differences of scalar f w.r.t. args[i], elementwise over an array."""
-    x = args[i]
-    if not isinstance(x, np.ndarray):
-        a, b = list(args), list(args)
-        a[i], b[i] = x + h, x - h
-        return (f(*a) - f(*b)) / (2 * h)
-    g = np.zeros(x.shape)
-    for k in range(x.size):
-        xp, xm = x.copy(), x.copy()
-        xp.flat[k] += h
-        xm.flat[k] -= h
-        a, b = list(args), list(args)
-        a[i], b[i] = xp, xm
-        g.flat[k] = (f(*a) - f(*b)) / (2 * h)
-    return g
+def fd_grad(f, args, i, h=1e-6):
+    """Central differences of scalar f w.r.t. args[i] (elementwise over an array)."""
+    return central_difference(f, args, i, h)
 
 
 def random_tangents(args, nums, seed=1) -> tuple:
