@@ -29,11 +29,13 @@ from .errors import (
                   TypeMismatch,
                   UnsupportedSyntax,
 )
+from .rules.user import defrule
 
 __version__ = "0.1.0"
 
 __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "stop_gradient",
+    "defrule",
     "derivative_source", "S2SADError", "UnsupportedSyntax", "NoRuleError", "TypeMismatch",
     "NonDifferentiableOutput", "BadArguments", "SourceUnavailable",
 ]

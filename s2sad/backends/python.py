@@ -10,4 +10,16 @@ def compile_source(name: str, source: str):
     mod = load_module(write_module(name + "_py", source))
     if hasattr(mod, "_rt"):
         mod._rt = runtime.PY
+    bind_user_functions(mod, jit=None)
     return getattr(mod, name)
+
+
+def bind_user_functions(mod, jit) -> None:
+    """Set the module's `_u_<name> = None` placeholders to the s2sad.defrule functions."""
+    from ..ir.primitives import PRIMS
+    from ..rules.user import USER
+
+    for prim_name, f in USER.items():
+        g = PRIMS[prim_name].emit
+        if hasattr(mod, g):
+            setattr(mod, g, jit(f) if jit is not None else f)

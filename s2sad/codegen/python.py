@@ -51,6 +51,7 @@ class Emitter:
                                     if isinstance(s, Op) and len(s.results) == 1}
         self.lines: list[str] = []
         self.consts: dict[str, object] = {}
+        self.user: set[str] = set()  # user-rule primitives called (s2sad.defrule)
         self.imports = {"math"}
         self._last_line = fn.loc.line if fn.loc else None
 
@@ -209,6 +210,8 @@ class Emitter:
             self.imports.add("np")
         if emit.startswith("_rt."):
             self.imports.add("_rt")
+        if emit.startswith("_u_"):
+            self.user.add(p)
         return f"{emit}({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
 
     def index_text(self, spec, vals) -> str:
@@ -362,6 +365,14 @@ class Emitter:
         if "_rt" in self.imports:
             imports.append("from s2sad import runtime as _rt")
         lines = list(self.header) + imports + [""]
+        if self.user:
+            from ..rules.user import USER, fingerprint
+
+            lines.append(f"# user rules (s2sad.defrule), bound when loaded: {fingerprint(self.user)}")
+            for p in sorted(self.user):
+                f = USER[p]
+                lines.append(f"{PRIMS[p].emit} = None  # {f.__module__}.{f.__qualname__}")
+            lines.append("")
         for name, arr in self.consts.items():
             lines.append(f"{name} = np.array({arr.tolist()!r}, dtype=np.{arr.dtype.name})")
             self.imports.add("np")

@@ -893,7 +893,7 @@ class Lowerer(ArrayLowering):
         name = getattr(obj, "__name__", "")
         if obj is _STOP_GRADIENT or getattr(obj, "_s2sad_stop_gradient", False):
             return self.apply("stop_gradient", pos, e)
-        if resolve.is_user_function(obj):
+        if not known and resolve.is_user_function(obj):
             return self.inline(e, obj, pos, kw)
         if obj is math.log and len(pos) == 2:
             return self.apply("div", [self.apply("log", [pos[0]], e),
@@ -938,7 +938,8 @@ class Lowerer(ArrayLowering):
         what = f"{getattr(obj, '__module__', '') or ''}.{name}".lstrip(".") or repr(obj)
         self.refuse(e, f"no derivative rule for {what}",
                     "use a supported function (see docs/rules.md), write it in Python so "
-                    "s2sad can lower it, or cut the derivative with s2sad.stop_gradient",
+                    "s2sad can lower it, give its derivative with @s2sad.defrule, or cut the "
+                    "derivative with s2sad.stop_gradient",
                     cls=NoRuleError)
 
     def alloc(self, e, prim, pos, kw):

@@ -38,6 +38,15 @@ class Sym:
     def __bool__(self):
         raise TypeError("rules must be branch-free: use where(cond, a, b)")
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """np.exp(x) on a Sym emits the exp primitive (the frontend's identity table)."""
+        from ..ir.primitives import CALLABLES
+
+        name = CALLABLES.get(ufunc)
+        if method != "__call__" or name is None or kwargs:
+            return NotImplemented
+        return emit(name, *inputs)
+
     __add__ = lambda a, b: emit("add", a, b)  # noqa: E731
     __radd__ = lambda a, b: emit("add", b, a)  # noqa: E731
     __sub__ = lambda a, b: emit("sub", a, b)  # noqa: E731
