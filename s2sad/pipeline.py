@@ -21,7 +21,7 @@ from .codegen.python import generate
 from .frontend.lower import lower
 from .ir.nodes import Function
 from .ir.types import Type
-from .passes.dce import cse, dce, prune_records
+from .passes.dce import cse, dce, drop_invariant_carries, prune_records
 from .passes.gather import gather
 from .passes.simplify import fold_boolean_ifs, simplify
 from .transforms.adjoint import adjoint
@@ -98,7 +98,7 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
         d = thread_tapes(prune_records(dce(d)))
     if stop_after == "differentiate":
         return d
-    d = dce(cse(simplify(d)))
+    d = dce(cse(simplify(drop_invariant_carries(d))))
     if req.mode not in ("forward", "primal") and "gather" not in disabled():
         d = dce(cse(simplify(gather(d))))
     d = fold_boolean_ifs(d)

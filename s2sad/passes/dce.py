@@ -205,3 +205,36 @@ def prune_records(fn: Function) -> Function:
 
     visit(fn.body)
     return fn
+
+
+def drop_invariant_carries(fn: Function) -> Function:
+    """A loop-carried value the body yields unchanged is the initial value throughout:
+    use that, and carry nothing (e.g. the constant adjoint of an accumulated sum)."""
+    from ..ir.nodes import walk
+    from ..transforms.common import substitute
+
+    mapping: dict = {}
+    for s in list(walk(fn.body)):
+        if not isinstance(s, (For, While)):
+            continue
+        keep = []
+        for k, (p, i, y, r) in enumerate(zip(s.params, s.inits, s.body.yields, s.results)):
+            if y is p:
+                mapping[p] = i
+                mapping[r] = i
+            else:
+                keep.append(k)
+        if len(keep) != len(s.params):
+            s.params = [s.params[k] for k in keep]
+            s.inits = [s.inits[k] for k in keep]
+            s.body.yields = [s.body.yields[k] for k in keep]
+            s.results = [s.results[k] for k in keep]
+    if mapping:
+        # an init may itself be a dropped carry of an enclosing loop
+        def resolve(v):
+            while isinstance(v, Var) and v in mapping:
+                v = mapping[v]
+            return v
+
+        substitute(fn.body, {k: resolve(v) for k, v in mapping.items()})
+    return fn
