@@ -1,6 +1,7 @@
 """s2sad benchmarks: `python -m benchmarks [--quick] [--workload NAME] ...`.
 
-One module per workload (seed_scalar, verlet); `harness` times, checks and reports.
+One module per workload (seed_scalar, verlet, rosenbrock, heat, mlp, gmm); `harness`
+times, checks and reports.
 `run()` is the in-process entry point (the test suite runs `run(quick=True)`).
 """
 
@@ -13,10 +14,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 
-from . import seed_scalar, verlet
+from . import gmm, heat, mlp, rosenbrock, seed_scalar, verlet
 from .harness import Report, Settings, machine, run_case, versions
 
-WORKLOADS = {m.NAME: m for m in (seed_scalar, verlet)}
+WORKLOADS = {m.NAME: m for m in (seed_scalar, verlet, rosenbrock, heat, mlp, gmm)}
 
 
 @contextlib.contextmanager

@@ -1,6 +1,7 @@
 """python -m benchmarks [--quick] [--workload NAME] [--json PATH] [--markdown PATH] [--plot PATH]
 
-Runs the workloads, prints the Markdown table, writes JSON, Markdown and a PNG bar chart
+Runs the workloads (seed_scalar, verlet, rosenbrock, heat, mlp, gmm; all of them by
+default), prints the Markdown tables (a summary of s2sad's ratios first), writes JSON, Markdown and a PNG bar chart
 (default: benchmarks/results/results.{json,md,png}; quick.{json,md,png} with --quick).
 Exits 1 if any gradient disagrees with the hand-written one (or a reference fails).
 """
@@ -23,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
         description="s2sad against the Numba primal, hand-written Numba gradients, JAX, "
         "PyTorch and HIPS autograd, in one run.",
         epilog="examples:\n  python -m benchmarks\n  python -m benchmarks --quick\n"
-        "  python -m benchmarks --workload verlet --json /tmp/v.json",
+        "  python -m benchmarks --workload verlet --json /tmp/v.json\n"
+        "  python -m benchmarks --workload rosenbrock --workload gmm --no-peers",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true",
                    help="seconds-long smoke run (tiny repeat counts, small sizes)")

@@ -1,5 +1,7 @@
-"""The benchmarks never rot: `--quick` runs here, and every gradient it measures must match
-the hand-written Numba one (and the peers', where installed) to 1e-9 relative."""
+"""The benchmarks never rot: `--quick` runs here (every workload, small sizes), and every
+gradient it measures must match the hand-written one (and the peers', where installed) to
+1e-9 relative. The hand-written references are checked on their own against central
+finite differences, so that a wrong reference cannot pass everything else."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = str(Path(__file__).resolve().parents[1])
@@ -14,13 +17,35 @@ if ROOT not in sys.path:  # `benchmarks` is a folder of the repository, not inst
     sys.path.insert(0, ROOT)
 
 import benchmarks  # noqa: E402
+from benchmarks import gmm, heat, mlp, rosenbrock  # noqa: E402
 from benchmarks.__main__ import main  # noqa: E402
-from benchmarks.harness import RTOL, rel_err  # noqa: E402
+from benchmarks.harness import RTOL, numpy_peak, rel_err, summary  # noqa: E402
+
+ALL = ("seed_scalar", "verlet", "rosenbrock", "heat", "mlp", "gmm")
 
 
 @pytest.fixture(scope="module")
 def report():
-    return benchmarks.run(["seed_scalar", "verlet"], quick=True, log=lambda _: None)
+    return benchmarks.run(None, quick=True, log=lambda _: None)
+
+
+def test_every_workload_ran(report):
+    assert set(benchmarks.WORKLOADS) == set(ALL)
+    assert {c.workload for c in report.cases} == set(ALL)
+
+
+@pytest.mark.parametrize("workload", ("rosenbrock", "heat", "mlp", "gmm"))
+def test_array_workloads_s2sad_matches_hand_written(report, workload):
+    results = _results(report, workload)
+    s2 = [r for r in results if r.role == "s2sad"]
+    assert s2
+    for r in s2:  # s2sad differentiates all of these: no "unsupported" allowed
+        assert r.status == "ok", (r.name, r.status, r.message)
+        assert r.check == "passed" and r.max_rel_err <= RTOL, (r.name, r.max_rel_err)
+        assert r.median_s > 0 and r.ratio_reference > 0 and r.ratio_primal > 0
+    for r in results:
+        if r.role in ("hand", "primal") and r.check != "n/a":
+            assert r.check == "passed", (r.name, r.message)
 
 
 def _results(report, workload):
@@ -69,6 +94,85 @@ def test_peers_missing_or_matching(report):
                 assert r.status in ("ok", "missing", "error"), (r.name, r.status, r.message)
                 if r.status == "ok":
                     assert r.check == "passed", (c.label, r.name, r.max_rel_err)
+
+
+def test_summary_has_every_s2sad_row(report):
+    rows = summary(report)
+    n_s2sad = sum(1 for c in report.cases for r in c.results if r.role == "s2sad")
+    assert len(rows) == n_s2sad
+    for row in rows:
+        assert row["x hand-written"] and row["x primal"]
+        for peer in ("JAX", "PyTorch", "autograd"):
+            if row[f"{peer} row"] is not None:
+                assert row[f"x {peer}"] > 0
+
+
+def _fd(f, args, argnums, h=1e-6):
+    """Central differences of f with respect to the array arguments `argnums`."""
+    out = []
+    for a in argnums:
+        x = args[a]
+        g = np.zeros(x.shape)
+        for idx in np.ndindex(x.shape):
+            xp, xm = x.copy(), x.copy()
+            xp[idx] += h
+            xm[idx] -= h
+            ap, am = list(args), list(args)
+            ap[a], am[a] = xp, xm
+            g[idx] = (f(*ap) - f(*am)) / (2 * h)
+        out.append(g)
+    return out
+
+
+def _close(got, want, tol):
+    for g, w in zip(got, want):
+        scale = max(1.0, float(np.max(np.abs(w))))
+        assert np.max(np.abs(np.asarray(g) - w)) <= tol * scale
+
+
+def test_rosenbrock_references_against_finite_differences():
+    x = np.random.default_rng(1).uniform(-2, 2, 7)
+    fd = _fd(rosenbrock.rosenbrock_loop, (x,), (0,))
+    for g in (rosenbrock.grad_gather, rosenbrock.grad_scatter, rosenbrock.grad_numpy):
+        _close([g(x)], fd, 1e-6)
+    assert rosenbrock.rosenbrock_vec(x) == pytest.approx(rosenbrock.rosenbrock_loop(x))
+
+
+def test_heat_reference_against_finite_differences():
+    u0 = np.random.default_rng(2).standard_normal(9)
+    fd = _fd(lambda u: heat.heat(u, 0.25, 5), (u0,), (0,))
+    _close([heat.heat_adjoint(u0, 0.25, 5)], fd, 1e-6)
+
+
+def test_mlp_reference_against_finite_differences():
+    args = mlp._args(5, 3, 4)
+    _close(mlp.mlp_grad(*args), _fd(mlp.mlp_loss, args, mlp.ARGNUMS), 1e-6)
+
+
+def test_gmm_reference_against_finite_differences():
+    args = gmm._args(3, 2, 6)
+    want = _fd(gmm.gmm_objective, args, gmm.ARGNUMS)
+    _close(gmm.gmm_adjoint(*args), want, 1e-6)
+    assert gmm.gmm_objective_vec(*args) == pytest.approx(gmm.gmm_objective(*args), rel=1e-12)
+
+
+def test_numpy_peak_measures_allocations():
+    x = np.ones(100_000)
+    peak = numpy_peak(lambda: ((lambda a: a * 2.0 + 1.0), (x,)))()["peak NumPy memory"]
+    number, unit = peak.split()
+    assert float(number) * {"kB": 1e3, "MB": 1e6}[unit] >= 8e5  # one 800 kB temporary
+
+
+def test_rel_err_on_arrays():
+    a = np.linspace(1.0, 2.0, 1000)
+    assert rel_err(a, a) == 0.0
+    b = a.copy()
+    b[500] *= 1 + 1e-8
+    assert rel_err(b, a) == pytest.approx(1e-8, rel=1e-6)
+    assert rel_err(a[:-1], a) == float("inf")
+    nan = a.copy()
+    nan[3] = np.nan
+    assert rel_err(nan, nan) == float("inf") and rel_err(nan, a) == float("inf")
 
 
 def test_a_wrong_gradient_fails_the_run():
