@@ -266,8 +266,10 @@ class Emitter:
                 self.emit(depth, text, s.loc)
                 return
             r = s.results[0]
-            # x_bar = x_bar + t  ->  x_bar += t
+            # x_bar = x_bar + t  ->  x_bar += t (scalars only: on an array += would write
+            # into an object other names may share, or into a read-only broadcast view)
             if s.prim in ("add", "sub") and isinstance(s.args[0], Var) and \
+                    not isinstance(r.type, ArrayT) and \
                     s.args[0] not in self.inline and self.names[s.args[0]] == self.names[r]:
                 sym = "+=" if s.prim == "add" else "-="
                 self.emit(depth, f"{self.names[r]} {sym} {self.arg(s.args[1], _PREC['add'] + 1)}",

@@ -66,14 +66,16 @@ class Adjoint:
         self.wrt = [self.fn.params[i] for i in wrt]
         self.seed = seed  # "one": grad of a scalar output; "param": cotangent parameters
         self.checkpoint = checkpoint  # None, an int k (snapshot every k iterations) or "sqrt"
-        outs = [o for o in self.fn.outputs if isinstance(o, Var)]
-        self.active = active_values(self.fn, self.wrt, outs)
         self.written = {s.args[0] for s in walk(self.fn.body)
-                        if isinstance(s, Op) and s.prim in ("setitem", "setslice")}
+                        if isinstance(s, Op) and s.prim in ("setitem", "setslice", "iadd",
+                                                             "iaddslice")}
         for s in walk(self.fn.body):
             # a slice is a view: the reverse sweep needs its values as they were
             if isinstance(s, Op) and s.prim == "getslice" and s.args[0] in self.written:
                 s.attrs["copy"] = True
+        _snapshot_mutable_operands(self.fn.body, self.written)
+        outs = [o for o in self.fn.outputs if isinstance(o, Var)]
+        self.active = active_values(self.fn, self.wrt, outs)
         self.bufs: dict[Var, Var] = {}  # active array -> its adjoint buffer
         self.snapshots: list[Var] = []  # checkpoint storage (reported by storage_bytes)
 
@@ -130,7 +132,7 @@ class Adjoint:
         for s in blk.stmts:
             new.append(s)
             if isinstance(s, Op) and s.results and s.results[0] in self.active and \
-                    is_array_var(s.results[0]) and (s.prim in _ALLOCS or
+                    is_array_var(s.results[0]) and (_needs_buffer(s.prim) or
                                                      s.results[0] in self.subscripted):
                 r = s.results[0]
                 buf = Var("", r.type, base=r, suffix="_bar")
@@ -139,7 +141,7 @@ class Adjoint:
             for sub in sub_blocks(s):
                 for t in walk(sub):
                     if isinstance(t, Op) and t.results and t.results[0] in self.active and \
-                            is_array_var(t.results[0]) and (t.prim in _ALLOCS or
+                            is_array_var(t.results[0]) and (_needs_buffer(t.prim) or
                                                             t.results[0] in self.subscripted):
                         raise S2SADError("arrays allocated inside a loop or branch cannot be "
                                          "differentiated in reverse mode yet", t.loc,
@@ -458,6 +460,36 @@ class Adjoint:
             mapping[v] = pb.op(st.prim, *args, name=v.name, type=v.type, **st.attrs)
         substitute(rbody, mapping)
         rbody.stmts[:0] = prologue.stmts
+
+
+def _needs_buffer(prim: str) -> bool:
+    """Fresh arrays the program fills get an adjoint buffer; a copy only if subscripted."""
+    return prim in _ALLOCS and prim != "copy"
+
+
+_ELEMENT_OPS = {"getitem", "setitem", "getslice", "setslice", "iadd", "iaddslice", "copy",
+                "zeros_like", "ones_like", "empty_like", "dim", "size", "len"}
+
+
+def _snapshot_mutable_operands(block: Block, written: set) -> None:
+    """An op that reads a whole array the function writes elsewhere reads a copy taken
+    just before it, so the reverse sweep sees the values the op saw (a copy nobody needs
+    is removed by DCE)."""
+    new = []
+    for s in block.stmts:
+        for sb in sub_blocks(s):
+            _snapshot_mutable_operands(sb, written)
+        if isinstance(s, Op) and s.prim not in _ELEMENT_OPS and s.results:
+            args = []
+            for a in s.args:
+                if isinstance(a, Var) and a in written and isinstance(a.type, ArrayT):
+                    snap = Var(a.name, a.type)
+                    new.append(Op("copy", [a], [snap], {}, s.loc))
+                    a = snap
+                args.append(a)
+            s.args = args
+        new.append(s)
+    block.stmts = new
 
 
 def _ordered_free(blk: Block) -> list[Var]:

@@ -103,3 +103,19 @@ def slices_in_loop(x, n):
     for _ in range(n):
         u[1:] = u[1:] + 0.1 * u[:-1] * u[:-1]
     return np.sum(u * u)
+
+
+def scratch_per_iteration(a, x):
+    """a scratch array refilled element by element, then read whole, every iteration"""
+    t = np.empty(a.shape[0])
+    s = 0.0
+    for ix in range(x.shape[0]):
+        for k in range(a.shape[0]):
+            t[k] = a[k] * x[ix]
+        s += np.sum(t * t)
+    return s
+
+
+def axis_sum_of_slice(A):
+    B = A[:, :2]
+    return np.sum(np.exp(B)) + np.sum(np.sum(B, axis=1) ** 2)

@@ -76,3 +76,18 @@ def test_arrays_recorded_per_iteration_and_across_branches(target):
     check_grads(arrays.slices_in_loop, (x, 4), target=target)
     check_grads(arrays.branch_arrays, (x,), target=target)
     check_grads(arrays.branch_arrays, (-np.abs(x),), target=target)
+
+
+@pytest.mark.parametrize("target", ["python", "numba", "cpu"])
+def test_whole_array_reads_of_arrays_written_in_a_loop(target):
+    """Regression: np.sum(t * t) after t[k] = ... in the same iteration used t's final
+    value in the reverse sweep (a silent wrong gradient); and an axis-sum's broadcast
+    cotangent was updated in place (read-only view)."""
+    from s2sad.testing import check_grads
+    from tests.programs import arrays
+
+    a, x = np.array([0.3, -0.2, 0.5]), np.array([1.0, 2.0, -1.0, 0.5])
+    g = s2sad.grad(arrays.scratch_per_iteration, target=target)(a, x)
+    np.testing.assert_allclose(g, 2 * a * np.sum(x * x), rtol=1e-14)
+    check_grads(arrays.scratch_per_iteration, (a, x), target=target)
+    check_grads(arrays.axis_sum_of_slice, (np.full((2, 3), 0.3),), target=target)
