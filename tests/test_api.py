@@ -412,3 +412,16 @@ def test_central_difference_shapes():
     assert central_difference(P.vector_out, (0.7, 2.0), 1).shape == (4,)
     with pytest.raises(s2sad.BadArguments):
         central_difference(P.power_sum, (0.5, 4, 2.0), 1)
+
+
+def test_rule_less_library_call_off_the_differentiated_path():
+    # math.lgamma has no rule: fine on a value that is not differentiated, refused on one
+    # that is (NoRuleError at the call, not a silent zero)
+    from tests.programs import api_programs as P
+
+    for target in ("python", "cpu"):
+        v, g = s2sad.value_and_grad(P.lgamma_constant, target=target)(1.5, 3)
+        assert v == pytest.approx(2.25 - math.lgamma(1.5)) and g == pytest.approx(3.0)
+    with pytest.raises(s2sad.NoRuleError) as info:
+        s2sad.grad(P.lgamma_active, target="python")(1.5)
+    assert "math.lgamma" in str(info.value) and info.value.loc.line > 0

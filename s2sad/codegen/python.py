@@ -190,6 +190,11 @@ class Emitter:
         if p == "eigh_vecs":
             self.imports.add("np")
             return f"np.linalg.eigh({self.val(a[0])[0]})[1]", _PREC["atom"]
+        if p == "opaque":
+            path = op.attrs["path"]
+            if path.startswith("np."):
+                self.imports.add("np")
+            return f"{path}({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
         if p == "pop_array":
             self.imports.add("_rt")
             return (f"_rt.pop_array{len(a) - 2}({', '.join(self.val(x)[0] for x in a)})",

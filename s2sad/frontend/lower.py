@@ -936,6 +936,15 @@ class Lowerer(ArrayLowering):
             self.refuse(e, f"{name}() cannot be differentiated", BANNED_CALLS[name],
                         cls=UnsupportedSyntax)
         what = f"{getattr(obj, '__module__', '') or ''}.{name}".lstrip(".") or repr(obj)
+        path = _opaque_path(obj)
+        if path is not None and not kw and all(
+                isinstance(v, Var | Const) and not isinstance(v.type, ArrayT) for v in pos):
+            # math.lgamma(m) and the like: called as is; refused only if it turns out to be
+            # on the differentiated path (the transforms raise NoRuleError there)
+            saved, self.b.loc = self.b.loc, self.loc(e)
+            out = self.b.op("opaque", *pos, path=path, what=what)
+            self.b.loc = saved
+            return out
         self.refuse(e, f"no derivative rule for {what}",
                     "use a supported function (see docs/rules.md), write it in Python so "
                     "s2sad can lower it, give its derivative with @s2sad.defrule, or cut the "
@@ -1051,6 +1060,18 @@ class Lowerer(ArrayLowering):
 
 
 _TUPLE_CALLS = {np.linalg.slogdet: "slogdet", np.linalg.eigh: "eigh"}
+
+
+def _opaque_path(obj) -> str | None:
+    """`math.lgamma` / `np.sinc`: how generated code can call a rule-less library function."""
+    name = getattr(obj, "__name__", None)
+    if not name:
+        return None
+    if getattr(math, name, None) is obj:
+        return f"math.{name}"
+    if getattr(np, name, None) is obj:
+        return f"np.{name}"
+    return None
 
 
 class _PyObject:

@@ -109,6 +109,7 @@ prim("iround",   1, "int",   builtins.round,                      emit="round")
 # conversions
 prim("float",    1, "f64",   builtins.float, np.float64,          emit="float")
 prim("int",      1, "int",   builtins.int, np.int64,              emit="int")
+prim("opaque",   -1, "float")  # a rule-less library call (attrs path): fine off the diff path
 prim("stop_gradient", 1, "same",                                  emit="")
 # select(c, a, b) = a if c else b, both sides evaluated (rules use it for kinks)
 prim("select",   3, "select")

@@ -29,6 +29,11 @@ def zero_of(t: Type) -> Const:
 
 def rule_for(op: Op) -> Rule:
     r = RULES.get(op.prim)
+    if r is None and op.prim == "opaque":
+        raise NoRuleError(f"no derivative rule for {op.attrs.get('what', op.attrs['path'])}",
+                          op.loc, "use a supported function (see docs/rules.md), give its "
+                          "derivative with @s2sad.defrule, or cut the derivative with "
+                          "s2sad.stop_gradient")
     if r is None:
         raise NoRuleError(f"no derivative rule for primitive {op.prim!r}", op.loc,
                           "add an entry in s2sad/rules (docs/rules.md), or cut the derivative with "

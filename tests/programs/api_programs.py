@@ -155,3 +155,11 @@ def copy_and_scale(a, x):
         z[i] = x * b[i]
         s = s + z[i] * b[i] + np.around(x)
     return s
+
+
+def lgamma_constant(x, m):
+    return x * x - math.lgamma(0.5 * m)
+
+
+def lgamma_active(x):
+    return math.lgamma(x)

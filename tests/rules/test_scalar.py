@@ -111,7 +111,7 @@ NONDIFF = {
 
 # Handled by the transforms themselves (element access and stores, allocation, reverse-sweep
 # storage), not by rule entries; tested with arrays and loops.
-STRUCTURAL = {"getitem", "setitem", "getslice", "setslice", "iaddslice", "zeros", "ones",
+STRUCTURAL = {"opaque", "getitem", "setitem", "getslice", "setslice", "iaddslice", "zeros", "ones",
               "empty", "copy", "push", "pop", "reserve", "iadd"}
 
 
