@@ -143,9 +143,11 @@ class Adjoint:
                     if isinstance(t, Op) and t.results and t.results[0] in self.active and \
                             is_array_var(t.results[0]) and (_needs_buffer(t.prim) or
                                                             t.results[0] in self.subscripted):
-                        raise S2SADError("arrays allocated inside a loop or branch cannot be "
-                                         "differentiated in reverse mode yet", t.loc,
-                                         "allocate the array before the loop")
+                        raise S2SADError("an array created inside a loop or branch and then filled "
+                                         "or read element by element (a[i], a[i] = v, "
+                                         "slices) cannot be differentiated in reverse mode "
+                                         "yet", t.loc, "allocate the array before the loop "
+                                         "and fill it there, or use whole-array expressions")
         blk.stmts = new
 
     # ------------------------------------------------------------------ statements
