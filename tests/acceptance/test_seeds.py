@@ -127,7 +127,24 @@ def test_newton_sqrt_while(target):
         assert g == pytest.approx(1 / (2 * math.sqrt(a)), rel=1e-12)
 
 
-@pytest.mark.parametrize("fn", [loops.final_energy_arrays, loops.state_in_arrays])
+def _example(name):
+    """A script of examples/ as a module (the Verlet example is the document's function
+    copied as written, with its plotting arrays x[i + 1] = xn, ...)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"example_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+VERLET_EXAMPLE = _example("verlet")
+
+
+@pytest.mark.parametrize("fn", [VERLET_EXAMPLE.final_energy, loops.state_in_arrays],
+                         ids=["document_with_arrays", "state_in_arrays"])
 @pytest.mark.parametrize("target", TARGETS)
 def test_verlet_with_arrays(fn, target):
     Ef, g = s2sad.value_and_grad(fn, argnums=(3, 2, 1), target=target)(F, 1.0, 1.0, 0.05)

@@ -61,35 +61,6 @@ def loop_branch(x, n):
     return s
 
 
-def integrate_arrays(F, x0, v0, gamma):
-    """The document's integrator with its plotting arrays: x[i + 1] = xn etc."""
-    Ef = 0
-    x = np.zeros(N)
-    v = np.zeros(N)
-    E = np.zeros(N)
-    x[0] = x0
-    v[0] = v0
-    fac1 = 1.0 - 0.5 * gamma * dt
-    fac2 = 1.0 / (1.0 + 0.5 * gamma * dt)
-    for i in range(N - 1):
-        vn = fac1 * fac2 * v0 - fac2 * dt * x0 + fac2 * dt * F[i]
-        xn = x0 + dt * vn
-        Ef = 0.5 * (x0**2 + ((v0 + vn) / 2.0) ** 2)
-        v0 = vn
-        x0 = xn
-        v[i + 1] = vn
-        x[i + 1] = xn
-        E[i] = Ef
-    Ef = 0.5 * (x0**2 + v0**2)
-    E[-1] = Ef
-    return ((x0, v0, Ef), (x, v, E))
-
-
-def final_energy_arrays(F, x0, v0, gamma):
-    (xf, vf, Ef), (x, v, E) = integrate_arrays(F, x0, v0, gamma)
-    return E[-1]
-
-
 def state_in_arrays(F, x0, v0, gamma):
     """The state lives only in the arrays: each step reads x[i], v[i], writes x[i+1], v[i+1]."""
     x = np.zeros(N)

@@ -15,7 +15,6 @@ emits (expand_to, push, reserve, ...) are checked through second derivatives: th
 generated gradient differentiated again (Hessian-vector products).
 float32 arguments give float32 gradients of the argument's shape.
 
-Known compiler bugs are listed in BUGS (strict xfail, with the reason reported).
 tests/rules/test_linalg.py imports the machinery (make_args, check_reverse, ...) from here.
 """
 
@@ -281,20 +280,9 @@ FLOAT32 = [P.ew_unary_a, P.bc_row, P.red_sum_axis1, P.red_mean, P.matmul_mv, P.d
            P.slice_interior, P.setslice_interior, P.where_arrays, P.elem_loop_read,
            P.alloc_zeros_like, P.cumsum1]
 
-# Known compiler bugs, reported to the lead (strict xfail: a fix makes them XPASS loudly).
-# Each: reason -> the (check, function) pairs it breaks; check is one of
-# reach | rev | fwd | dot | numba | hvp | f32.
-BUGS: dict = {}
-XFAIL = {key: reason for reason, keys in BUGS.items() for key in keys}
-
-
-def _marks(check, fn):
-    reason = XFAIL.get((check, fn))
-    return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-
-
 def case_params(cases, check):
-    return [pytest.param(c, id=c.id, marks=_marks(check, c.fn)) for c in cases]
+    """One pytest parameter per case (`check` names the test kind, for ids only)."""
+    return [pytest.param(c, id=c.id) for c in cases]
 
 
 # ---------------------------------------------------------------- shared machinery
@@ -454,20 +442,12 @@ def test_rules_only_derivatives_emit_are_differentiated_again():
         assert any(prim in c.prims for c in SECOND_ORDER), prim
 
 
-def test_bug_table_names_cases():
-    fns = {c.fn for c in CASES + SECOND_ORDER}
-    for check, fn in XFAIL:
-        assert check in ("reach", "rev", "fwd", "dot", "numba", "hvp", "f32")
-        assert fn in fns, fn
-
-
 def _reach_params():
     seen = set()
     for c in CASES + SECOND_ORDER:
         if (c.fn, c.prims) not in seen:
             seen.add((c.fn, c.prims))
-            yield pytest.param(c, id=f"{c.id}-{'-'.join(c.prims)}",
-                               marks=_marks("reach", c.fn))
+            yield pytest.param(c, id=f"{c.id}-{'-'.join(c.prims)}")
 
 
 @pytest.mark.parametrize("case", list(_reach_params()))
@@ -528,8 +508,7 @@ def test_target_cpu():
 
 
 # ---------------------------------------------------------------- float32
-@pytest.mark.parametrize("fn", [pytest.param(f, id=f.__name__, marks=_marks("f32", f))
-                                for f in FLOAT32])
+@pytest.mark.parametrize("fn", [pytest.param(f, id=f.__name__) for f in FLOAT32])
 def test_float32_gradients_are_float32(fn):
     case = _BY_FN[fn]
     args64 = make_args(case.spec)

@@ -53,15 +53,8 @@ CASES = [
 
 CPU_SUBSET = [P.la_solve_vec, P.la_slogdet, P.la_cholesky, P.la_eigh_V]
 
-BUGS: dict = {}
-XFAIL = {key: reason for reason, keys in BUGS.items() for key in keys}
-
-
 def _params(check, cases=CASES):
-    return [pytest.param(c, id=c.id, marks=[pytest.mark.xfail(strict=True,
-                                                               reason=XFAIL[(check, c.fn)])]
-                         if (check, c.fn) in XFAIL else [])
-            for c in cases]
+    return [pytest.param(c, id=c.id) for c in cases]
 
 
 LINALG_RULES = registered_in(s2sad.rules.linalg)
