@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from .harness import Case, Contender, njit, numpy_peak
+from .harness import Case, Contender, njit, peers
 
 NAME = "gmm"
 ARGNUMS = (0, 1, 2)
@@ -350,10 +350,6 @@ def cases(quick: bool = False) -> list[Case]:
             Contender("s2sad grad (vectorized)", "s2sad", _s2sad(gmm_objective_vec, size),
                       grad_of=_same, required=True,
                       extra=_s2sad_storage(gmm_objective_vec, size)),
-            Contender("JAX jit(grad)", "peer", _jax(size), grad_of=_same, package="jax"),
-            Contender("PyTorch autograd", "peer", _torch(size), grad_of=_same,
-                      package="torch"),
-            Contender("HIPS autograd", "peer", _autograd(size), grad_of=_same,
-                      package="autograd", extra=numpy_peak(_autograd(size))),
+            *peers(_same, jax=_jax(size), torch=_torch(size), autograd=_autograd(size)),
         ]))
     return out

@@ -382,6 +382,23 @@ def njit(fn: Callable) -> Callable:
     return numba.njit(fn)
 
 
+def peers(grad_of, jax=None, torch=None, autograd=None, jax_name="JAX jit(grad)",
+          autograd_memory: bool = True) -> list:
+    """The peer rows of a case: JAX, PyTorch and HIPS autograd (each optional: a missing
+    package is reported as missing). Each argument is that peer's build function."""
+    rows = []
+    if jax is not None:
+        rows.append(Contender(jax_name, "peer", jax, grad_of=grad_of, package="jax"))
+    if torch is not None:
+        rows.append(Contender("PyTorch autograd", "peer", torch, grad_of=grad_of,
+                              package="torch"))
+    if autograd is not None:
+        rows.append(Contender("HIPS autograd", "peer", autograd, grad_of=grad_of,
+                              package="autograd",
+                              extra=numpy_peak(autograd) if autograd_memory else None))
+    return rows
+
+
 def numpy_peak(build: Callable[[], tuple[Callable, tuple]]) -> Callable[[], dict]:
     """An `extra` that reports the peak of NumPy's allocations during one call, measured
     with tracemalloc (NumPy reports its array buffers to it; Numba's, JAX's and PyTorch's

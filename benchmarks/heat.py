@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from .harness import Case, Contender, njit, numpy_peak
+from .harness import Case, Contender, njit, peers
 
 NAME = "heat"
 R = 0.25
@@ -169,11 +169,7 @@ def cases(quick: bool = False) -> list[Case]:
                       extra=_s2sad_storage(n, nt)),
             Contender("s2sad value_and_grad", "s2sad", _s2sad(n, nt, "value_and_grad"),
                       grad_of=lambda o: o[1], value_of=lambda o: o[0], required=True),
-            Contender("JAX jit(grad), lax.fori_loop", "peer", _jax(n, nt), grad_of=_same,
-                      package="jax"),
-            Contender("PyTorch autograd", "peer", _torch(n, nt), grad_of=_same,
-                      package="torch"),
-            Contender("HIPS autograd", "peer", _autograd(n, nt), grad_of=_same,
-                      package="autograd", extra=numpy_peak(_autograd(n, nt))),
+            *peers(_same, jax=_jax(n, nt), torch=_torch(n, nt), autograd=_autograd(n, nt),
+                   jax_name="JAX jit(grad), lax.fori_loop"),
         ]))
     return out

@@ -18,7 +18,7 @@ import functools
 
 import numpy as np
 
-from .harness import Case, Contender, njit, numpy_peak
+from .harness import Case, Contender, njit, numpy_peak, peers
 
 NAME = "mlp"
 ARGNUMS = (0, 1, 2, 3)
@@ -143,10 +143,6 @@ def cases(quick: bool = False) -> list[Case]:
                       extra=numpy_peak(_s2sad(size))),
             Contender("s2sad grad, target='numba'", "s2sad", _s2sad(size, target="numba"),
                       grad_of=_same, required=True),
-            Contender("JAX jit(grad)", "peer", _jax(size), grad_of=_same, package="jax"),
-            Contender("PyTorch autograd", "peer", _torch(size), grad_of=_same,
-                      package="torch"),
-            Contender("HIPS autograd", "peer", _autograd(size), grad_of=_same,
-                      package="autograd", extra=numpy_peak(_autograd(size))),
+            *peers(_same, jax=_jax(size), torch=_torch(size), autograd=_autograd(size)),
         ]))
     return out

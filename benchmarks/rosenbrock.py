@@ -22,7 +22,7 @@ import functools
 
 import numpy as np
 
-from .harness import Case, Contender, njit, numpy_peak
+from .harness import Case, Contender, njit, numpy_peak, peers
 
 NAME = "rosenbrock"
 
@@ -214,9 +214,6 @@ def cases(quick: bool = False) -> list[Case]:
             Contender("s2sad grad, target='numba'", "s2sad",
                       _s2sad(rosenbrock_vec, n, target="numba"), grad_of=_same,
                       required=True),
-            Contender("JAX jit(grad)", "peer", _jax_vec(n), grad_of=_same, package="jax"),
-            Contender("PyTorch autograd", "peer", _torch(n), grad_of=_same, package="torch"),
-            Contender("HIPS autograd", "peer", _autograd(n), grad_of=_same,
-                      package="autograd", extra=numpy_peak(_autograd(n))),
+            *peers(_same, jax=_jax_vec(n), torch=_torch(n), autograd=_autograd(n)),
         ]))
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .harness import Case, Contender
+from .harness import Case, Contender, peers
 
 NAME = "seed_scalar"
 X = (2.0, 5.0)
@@ -94,7 +94,5 @@ def cases(quick: bool = False) -> list[Case]:
         Contender("s2sad grad", "s2sad", _s2sad_grad, grad_of=_floats, required=True),
         Contender("s2sad value_and_grad", "s2sad", _s2sad_value_and_grad,
                   grad_of=lambda o: _floats(o[1]), value_of=lambda o: o[0], required=True),
-        Contender("JAX jit(grad)", "peer", _jax, grad_of=_floats, package="jax"),
-        Contender("PyTorch autograd", "peer", _torch, grad_of=_floats, package="torch"),
-        Contender("HIPS autograd", "peer", _autograd, grad_of=_floats, package="autograd"),
+        *peers(_floats, jax=_jax, torch=_torch, autograd=_autograd, autograd_memory=False),
     ])]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .harness import Case, Contender
+from .harness import Case, Contender, peers
 
 NAME = "verlet"
 X0, V0, GAMMA = 1.0, 1.0, 0.05
@@ -204,11 +204,7 @@ def cases(quick: bool = False) -> list[Case]:
             Contender("s2sad grad, checkpoint='sqrt'", "s2sad",
                       _s2sad(n, "grad", checkpoint="sqrt"), grad_of=_floats,
                       extra=_s2sad_storage(n, checkpoint="sqrt")),
-            Contender("JAX jit(grad)", "peer", _jax(n), grad_of=_floats,
-                      package="jax"),
-            Contender("PyTorch autograd", "peer", _torch(n), grad_of=_floats,
-                      package="torch"),
-            Contender("HIPS autograd", "peer", _autograd(n), grad_of=_floats,
-                      package="autograd"),
+            *peers(_floats, jax=_jax(n), torch=_torch(n), autograd=_autograd(n),
+                   autograd_memory=False),
         ]))
     return out
