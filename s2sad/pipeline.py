@@ -23,6 +23,7 @@ from .ir.nodes import Function
 from .ir.types import Type
 from .passes.dce import cse, dce, drop_invariant_carries, prune_records
 from .passes.gather import gather
+from .passes.overwrite import overwrite
 from .passes.simplify import fold_boolean_ifs, simplify
 from .transforms.adjoint import adjoint
 from .transforms.storage import report_storage, thread_tapes
@@ -101,6 +102,8 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
     d = dce(cse(simplify(drop_invariant_carries(d))))
     if req.mode not in ("forward", "primal") and "gather" not in disabled():
         d = dce(cse(simplify(gather(d))))
+    if req.mode not in ("forward", "primal") and "overwrite" not in disabled():
+        d = dce(overwrite(d))
     d = fold_boolean_ifs(d)
     if req.storage:
         report_storage(d)
