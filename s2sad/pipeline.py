@@ -22,7 +22,9 @@ from .frontend.lower import lower
 from .ir.nodes import Function
 from .ir.types import Type
 from .passes.dce import cse, dce, drop_invariant_carries, prune_records
+from .passes.factor import factor
 from .passes.gather import gather
+from .passes.order import forward_order
 from .passes.overwrite import overwrite
 from .passes.simplify import fold_boolean_ifs, simplify
 from .transforms.adjoint import adjoint
@@ -104,6 +106,10 @@ def derive(fn, req: Request, stop_after: str | None = None) -> Function:
         d = dce(cse(simplify(gather(d))))
     if req.mode not in ("forward", "primal") and "overwrite" not in disabled():
         d = dce(overwrite(d))
+    if req.mode not in ("forward", "primal") and "factor" not in disabled():
+        d = dce(cse(factor(d)))
+    if req.mode not in ("forward", "primal") and "order" not in disabled():
+        d = forward_order(d)
     d = fold_boolean_ifs(d)
     if req.storage:
         report_storage(d)
