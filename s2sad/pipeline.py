@@ -1,6 +1,7 @@
 """The pipeline, top to bottom: lower -> differentiate -> record storage -> clean up -> emit.
 
     primal = lower(fn, types)                      frontend
+    primal = fuse(primal)                          1-D elementwise chains -> element loops
     deriv  = tangent(primal) | adjoint(primal)     transforms (rules, activity)
     deriv  = thread_tapes(deriv)                   storage for the reverse sweep
     deriv  = simplify / cse / dce                  passes
@@ -23,6 +24,7 @@ from .ir.nodes import Function
 from .ir.types import Type
 from .passes.dce import cse, dce, drop_invariant_carries, prune_records
 from .passes.factor import factor
+from .passes.fuse import fuse
 from .passes.gather import gather
 from .passes.order import forward_order
 from .passes.overwrite import overwrite
@@ -54,17 +56,20 @@ _primal_cache: dict = {}
 
 
 def disabled() -> set[str]:
-    """Optional passes turned off with S2SAD_DISABLE=gather (for comparisons and debugging)."""
+    """Optional passes turned off with S2SAD_DISABLE=gather,fuse (comparisons, debugging)."""
     return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
 
 
 def primal_ir(fn, types: tuple[Type, ...]) -> Function:
-    key = (fn, getattr(fn, "__code__", None), types)
+    fused = "fuse" not in disabled()
+    key = (fn, getattr(fn, "__code__", None), types) + (() if fused else ("unfused",))
     ir = _primal_cache.get(key)
     if ir is None:
         ir = lower(fn, list(types))
         check_views(ir)
         ir = dce(cse(ir))
+        if fused:
+            ir = dce(cse(fuse(ir)))
         _primal_cache[key] = ir
         _dump("lower", ir)
     return ir

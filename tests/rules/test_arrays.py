@@ -42,6 +42,13 @@ DOT_RTOL = 1e-10  # forward vs reverse (dot-product test)
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
+@pytest.fixture(autouse=True)
+def _array_ops_stay_array_ops(monkeypatch):
+    """These cases test the array rules: passes/fuse.py would turn some of their elementwise
+    chains into element loops (tests/passes/test_fuse.py runs them fused)."""
+    monkeypatch.setenv("S2SAD_DISABLE", "fuse")
+
+
 # ---------------------------------------------------------------- argument recipes
 @dataclass(frozen=True)
 class Pos:
