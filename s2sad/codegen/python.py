@@ -10,6 +10,7 @@ frontend accepts, so a derivative can be differentiated again.
 from __future__ import annotations
 
 import math
+import re
 
 import libcst as cst
 import numpy as np
@@ -239,10 +240,24 @@ class Emitter:
             self._last_line = loc.line
         self.lines.append(line)
 
-    def copy(self, depth: int, dst: Var, src: Value, loc=None) -> None:
-        if isinstance(src, Var) and src not in self.inline and self.names[src] == self.names[dst]:
-            return
-        self.emit(depth, f"{self.names[dst]} = {self.val(src)[0]}", loc)
+    def copies(self, depth: int, dsts, srcs, loc=None) -> int:
+        """dst_k = src_k for all k at once (a parallel copy: loop yields may swap values,
+        `x, y = y, x`); the number of lines written."""
+        pairs = [(self.names[d], self.val(s)[0]) for d, s in zip(dsts, srcs)
+                 if not (isinstance(s, Var) and s not in self.inline and
+                         self.names[s] == self.names[d])]
+        if not pairs:
+            return 0
+        clobbers = any(re.search(rf"(?<![\w.]){re.escape(d)}\b", s)
+                       for k, (d, _) in enumerate(pairs) for _, s in pairs[k + 1:])
+        if clobbers:
+            self.emit(depth, f"{', '.join(d for d, _ in pairs)} = "
+                      f"{', '.join(s for _, s in pairs)}", loc)
+            return 1
+        for d, s in pairs:
+            self.emit(depth, f"{d} = {s}", loc)
+            loc = None
+        return len(pairs)
 
     def block(self, b: Block, depth: int) -> int:
         n0 = len(self.lines)
@@ -284,37 +299,25 @@ class Emitter:
         elif isinstance(s, If):
             self.emit(depth, f"if {self.val(s.cond)[0]}:", s.loc)
             n = self.block(s.then, depth + 1)
-            for r, y in zip(s.results, s.then.yields):
-                n0 = len(self.lines)
-                self.copy(depth + 1, r, y)
-                n += len(self.lines) - n0
+            n += self.copies(depth + 1, s.results, s.then.yields)
             if n == 0:
                 self.emit(depth + 1, "pass")
             k = len(self.lines)
             self.emit(depth, "else:")
             n = self.block(s.orelse, depth + 1)
-            for r, y in zip(s.results, s.orelse.yields):
-                n0 = len(self.lines)
-                self.copy(depth + 1, r, y)
-                n += len(self.lines) - n0
+            n += self.copies(depth + 1, s.results, s.orelse.yields)
             if n == 0:
                 del self.lines[k:]
         elif isinstance(s, For):
-            for p, i in zip(s.params, s.inits):
-                self.copy(depth, p, i, s.loc)
+            self.copies(depth, s.params, s.inits, s.loc)
             self.emit(depth, f"for {self.names[s.ivar]} in {self.range_text(s)}:", s.loc)
             n = self.block(s.body, depth + 1)
-            for p, y in zip(s.params, s.body.yields):
-                n0 = len(self.lines)
-                self.copy(depth + 1, p, y)
-                n += len(self.lines) - n0
+            n += self.copies(depth + 1, s.params, s.body.yields)
             if n == 0:
                 self.emit(depth + 1, "pass")
-            for r, p in zip(s.results, s.params):
-                self.copy(depth, r, p)
+            self.copies(depth, s.results, s.params)
         elif isinstance(s, While):
-            for p, i in zip(s.params, s.inits):
-                self.copy(depth, p, i, s.loc)
+            self.copies(depth, s.params, s.inits, s.loc)
             mark = len(self.lines)
             self.block(s.cond, depth + 1)
             if len(self.lines) == mark:  # the condition is one expression
@@ -324,14 +327,10 @@ class Emitter:
                 self.emit(depth + 1, f"if not ({self.val(s.cond.yields[0])[0]}):")
                 self.emit(depth + 2, "break")
             n = self.block(s.body, depth + 1)
-            for p, y in zip(s.params, s.body.yields):
-                n0 = len(self.lines)
-                self.copy(depth + 1, p, y)
-                n += len(self.lines) - n0
+            n += self.copies(depth + 1, s.params, s.body.yields)
             if n == 0:
                 self.emit(depth + 1, "pass")
-            for r, p in zip(s.results, s.params):
-                self.copy(depth, r, p)
+            self.copies(depth, s.results, s.params)
 
     def range_text(self, s: For) -> str:
         start, stop, step = (self.val(v)[0] for v in (s.start, s.stop, s.step))
@@ -552,7 +551,9 @@ def _coalesce(fn: Function) -> dict:
                 p_uses = [u for m in group(p) if lo <= dpos.get(m, -1) <= hi or m is p
                           for u in upos.get(m, []) if lo < u < hi]
                 others = [v for j, v in enumerate(s.body.yields) if j != k]
-                if any(u > first_def for u in p_uses) or any(v in ys for v in others):
+                # nor if p's value is yielded to another carried variable (a swap)
+                if any(u > first_def for u in p_uses) or any(v in ys for v in others) or \
+                        any(m in others for m in group(p)):
                     continue
                 if any(max(upos.get(m, [0])) > hi for m in ys):
                     continue

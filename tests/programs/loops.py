@@ -137,3 +137,17 @@ def bisect_like(a, b):
         if abs(x * x - b) < 1e-12:
             return x
     return -1.0
+
+
+def rotate(x, y, z, n):
+    """carried values exchanged every iteration (a parallel copy in generated code)."""
+    for _ in range(n):
+        x, y, z = y, z * x, x
+    return x * 2.0 + y * 3.0 + z
+
+
+def fibonacci_like(x, n):
+    a, b = x, 1.0
+    for _ in range(n):
+        a, b = b, a + b * x
+    return a

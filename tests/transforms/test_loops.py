@@ -18,6 +18,8 @@ CASES = [
     (loops.first_root, (0.8, 20)),  # return inside a for loop (taken)
     (loops.first_root, (0.1, 5)),  # ... and not taken
     (loops.bisect_like, (3.0, 1.0)),  # return inside a while loop
+    (loops.rotate, (1.1, 2.0, 0.7, 4)),  # x, y, z = y, z * x, x
+    (loops.fibonacci_like, (0.5, 6)),  # a, b = b, a + b * x
 ]
 
 

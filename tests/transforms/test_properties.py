@@ -36,7 +36,8 @@ def exprs(names):
 def programs(draw):
     body = ["def f(x, y, n):"]
     body.append(f"    s = {draw(exprs(['x', 'y']))}")
-    kind = draw(st.sampled_from(["for", "for_if", "while", "nested", "break", "return"]))
+    kind = draw(st.sampled_from(["for", "for_if", "while", "nested", "break", "return",
+                                 "swap"]))
     inner = ["x", "y", "s", "i"]
     e1, e2 = draw(exprs(inner)), draw(exprs(inner))
     if kind == "for":
@@ -54,6 +55,8 @@ def programs(draw):
     elif kind == "nested":
         body += ["    for i in range(n):", "        for j in range(1, i + 2):",
                  f"            s = 0.6 * s + 0.2 * {e1} / j"]
+    elif kind == "swap":  # carried values exchanged: a parallel copy in generated code
+        body += ["    for i in range(n):", f"        s, y = 0.5 * y + 0.3 * {e1}, s"]
     elif kind == "break":
         body += ["    for i in range(n):", f"        s = 0.5 * s + 0.3 * {e1}",
                  f"        if s > {draw(st.sampled_from(['2.0', '0.5', 'x']))}:",
