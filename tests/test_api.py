@@ -425,3 +425,11 @@ def test_rule_less_library_call_off_the_differentiated_path():
     with pytest.raises(s2sad.NoRuleError) as info:
         s2sad.grad(P.lgamma_active, target="python")(1.5)
     assert "math.lgamma" in str(info.value) and info.value.loc.line > 0
+
+
+square = lambda x: x * x  # noqa: E731
+
+
+def test_lambda():
+    assert s2sad.grad(square, target="python")(3.0) == 6.0
+    assert s2sad.grad(lambda x: np.sum(x * x), target="python")(np.ones(2)).tolist() == [2.0, 2.0]

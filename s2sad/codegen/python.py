@@ -159,13 +159,30 @@ class Emitter:
             if p == "mean":  # Numba has no np.mean(axis=)
                 return (f"np.sum({x}, axis={ax}) / {self.arg(a[0], _PREC['atom'])}.shape[{ax}]",
                         _PREC["mul"])
+            if p != "sum":  # nor np.max/min/prod(axis=)
+                self.imports.add("_rt")
+                return f"_rt.{p}_along({x}, {ax})", _PREC["atom"]
             return f"np.{fn}({x}, axis={ax})", _PREC["atom"]
+        if p in ("cumsum", "prod_others"):
+            self.imports.add("_rt" if p == "prod_others" else "np")
+            fn = "_rt.prod_others" if p == "prod_others" else "np.cumsum"
+            ax = op.attrs.get("axis")
+            if p == "cumsum" and ax is None:
+                return f"np.cumsum({self.val(a[0])[0]})", _PREC["atom"]
+            return f"{fn}({self.val(a[0])[0]}, {'axis=' if p == 'cumsum' else ''}{ax})", \
+                _PREC["atom"]
+        if p == "take":
+            return f"{self.arg(a[0], _PREC['atom'])}[{self.val(a[1])[0]}]", _PREC["atom"]
         if p == "transpose":
             return f"{self.arg(a[0], _PREC['atom'])}.T", _PREC["atom"]
         if p == "reshape":
             dims = [self.val(x)[0] for x in a[1:]]
             shape = dims[0] if len(dims) == 1 else "(" + ", ".join(dims) + ")"
-            return f"{self.arg(a[0], _PREC['atom'])}.reshape({shape})", _PREC["atom"]
+            x = self.arg(a[0], _PREC["atom"])
+            if self.maybe_strided(a[0]):  # Numba reshapes contiguous arrays only
+                self.imports.add("np")
+                x = f"np.ascontiguousarray({self.val(a[0])[0]})"
+            return f"{x}.reshape({shape})", _PREC["atom"]
         if p in ("getslice",):
             text = f"{self.arg(a[0], _PREC['atom'])}[{self.index_text(op.attrs['spec'], a[1:])}]"
             return text + (".copy()" if op.attrs.get("copy") else ""), _PREC["atom"]
@@ -219,6 +236,12 @@ class Emitter:
         if emit.startswith("_u_"):
             self.user.add(p)
         return f"{emit}({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
+
+    def maybe_strided(self, v: Value) -> bool:
+        """v may be a non-contiguous array: a parameter, a view, or a value merged by a
+        region (arithmetic, allocations and copies make contiguous arrays)."""
+        d = self.defs.get(v) if isinstance(v, Var) else None
+        return isinstance(v, Var) and (d is None or d.prim in ("getslice", "transpose"))
 
     def index_text(self, spec, vals) -> str:
         it = iter(vals)

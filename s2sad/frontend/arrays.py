@@ -69,9 +69,6 @@ class ArrayLowering:
             if not is_array(x):
                 return x if prim != "mean" else self.apply("float", [x], e)
             ax = self.axis_of(e, axis, x)
-            if prim in ("amax", "amin") and ax is not None and x.type.ndim > 1:
-                self.refuse(e, f"np.{prim[1:]} with axis= is not supported yet",
-                            "reduce with a loop over the other axis")
             if ax is not None and x.type.ndim == 1:
                 ax = None
             return self.apply(prim, [x], e, axis=ax)
@@ -105,8 +102,18 @@ class ArrayLowering:
             if kw or len(pos) > 1:
                 self.refuse(e, "np.transpose with axes is not supported")
             return self.apply("transpose", [x], e) if is_array(x) and x.type.ndim == 2 else x
-        if prim == "cumsum" and (kw or len(pos) > 1):
-            self.refuse(e, "np.cumsum with axis= is not supported yet")
+        if prim in ("cumsum", "prod_others"):  # prod_others: generated code, _rt.prod_others
+            axis = kw.pop("axis", pos[1] if len(pos) > 1 else None)
+            self.no_more(e, prim, kw)
+            x = pos[0]
+            if not is_array(x):
+                self.refuse(e, f"np.{prim} needs an array", cls=TypeMismatch)
+            ax = self.axis_of(e, axis, x)
+            if ax is None and x.type.ndim > 1 and prim == "cumsum":  # NumPy flattens
+                x = self.apply("reshape", [x, self.b.op("size", x, type=I64)], e, ndim=1)
+            if x.type.ndim == 1:
+                ax = None
+            return self.apply(prim, [x], e, **({} if ax is None else {"axis": ax}))
         if prim == "slogdet":
             a = pos[0]
             return (self.apply("sign_det", [a], e), self.apply("logabsdet", [a], e))
@@ -120,7 +127,7 @@ class ArrayLowering:
             self.refuse(e, f"np.{prim}: keyword argument(s) {', '.join(kw)} are not supported")
 
     def axis_of(self, e, axis, x, extra=0):
-        if axis is None:
+        if axis is None or getattr(axis, "obj", 0) is None:  # absent, or axis=None
             return None
         if isinstance(axis, int):
             axis = const(axis)

@@ -1004,6 +1004,11 @@ class Lowerer(ArrayLowering):
 
     # ---------------------------------------------------------------- arrays
     def int_value(self, v, node) -> Value:
+        if isinstance(v, Var | Const) and isinstance(v.type, ArrayT):
+            self.refuse(node, "an array cannot be used as an index here",
+                        "index with integers and slices; a 1-D integer array is supported as "
+                        "the only index of a read (x[idx]); for a boolean mask use "
+                        "np.where(mask, x, 0.0)", cls=TypeMismatch)
         if isinstance(v, tuple) or isinstance(v, _PyObject) or elem(v.type) not in (I64, BOOL):
             self.refuse(node, "expected an integer here", cls=TypeMismatch)
         return v
@@ -1018,10 +1023,15 @@ class Lowerer(ArrayLowering):
         return arr, idx
 
     def subscript(self, e: cst.Subscript, env: dict):
+        if any(_is_newaxis(el) for el in e.slice):
+            return self.newaxis_load(e, env)
         sliced = self.index_spec(e, env)
         if sliced is not None:
             return self.slice_load(e, self.expr(e.value, env), *sliced)
         arr, idx = self.subscript_parts(e, env)
+        if len(idx) == 1 and isinstance(idx[0], Var | Const) and isinstance(idx[0].type, ArrayT) \
+                and isinstance(arr, Var | Const) and isinstance(arr.type, ArrayT):
+            return self.take(e, arr, idx[0])
         if isinstance(arr, tuple):
             if len(idx) != 1 or not isinstance(idx[0], Const) or idx[0].type != I64:
                 self.refuse(e, "tuples can only be indexed with a constant integer")
@@ -1030,6 +1040,35 @@ class Lowerer(ArrayLowering):
             except IndexError:
                 self.refuse(e, "tuple index out of range")
         return self.load(e, arr, idx)
+
+    def take(self, node, arr, idx):
+        """x[idx] with an integer array: the elements (rows) idx names, repeats allowed."""
+        if idx.type.dtype == BOOL:
+            self.refuse(node, "boolean mask indexing (x[mask]) is not supported",
+                        "use np.where(mask, x, 0.0), or np.sum(np.where(mask, x, 0.0)) for a "
+                        "masked sum", cls=TypeMismatch)
+        if idx.type.dtype != I64 or idx.type.ndim != 1:
+            self.refuse(node, "only a 1-D integer array can index an array",
+                        "reshape the index array to 1-D", cls=TypeMismatch)
+        return self.apply("take", [arr, idx], node)
+
+    def newaxis_load(self, e: cst.Subscript, env: dict):
+        """x[:, None]: the subscript without the new axes, then a reshape that inserts them."""
+        rest = [el for el in e.slice if not _is_newaxis(el)]
+        arr = self.expr(e.value, env)
+        if rest:
+            arr = self.subscript(e.with_changes(slice=rest), env)
+        if not isinstance(arr, Var | Const) or not isinstance(arr.type, ArrayT):
+            self.refuse(e, "a new axis (None) needs an array", cls=TypeMismatch)
+        dims, k = [], 0
+        for el in e.slice:
+            if _is_newaxis(el):
+                dims.append(const(1))
+            elif isinstance(el.slice, cst.Slice):
+                dims.append(self.b.op("dim", arr, type=I64, axis=k))
+                k += 1
+        dims += [self.b.op("dim", arr, type=I64, axis=j) for j in range(k, arr.type.ndim)]
+        return self.apply("reshape", [arr, *dims], e, ndim=len(dims))
 
     def load(self, node, arr, idx):
         if not isinstance(arr, Var | Const) or not isinstance(arr.type, ArrayT):
@@ -1072,6 +1111,13 @@ def _opaque_path(obj) -> str | None:
     if getattr(np, name, None) is obj:
         return f"np.{name}"
     return None
+
+
+def _is_newaxis(el: cst.SubscriptElement) -> bool:
+    """`None` or `np.newaxis` as an index."""
+    v = el.slice.value if isinstance(el.slice, cst.Index) else None
+    return (isinstance(v, cst.Name) and v.value == "None") or \
+        (isinstance(v, cst.Attribute) and v.attr.value == "newaxis")
 
 
 class _PyObject:
@@ -1148,7 +1194,10 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
                                pf.loc(node))
     b.block.yields = outs
     shape = structure(tree)
-    return Function(name or pf.name, params, b.block, pf.loc(node), shape)
+    fname = name or pf.name
+    if not fname.isidentifier():  # a lambda: generated code needs a Python name
+        fname = "lambda_"
+    return Function(fname, params, b.block, pf.loc(node), shape)
 
 
 def is_differentiable_type(t: Type) -> bool:

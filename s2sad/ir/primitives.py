@@ -267,7 +267,10 @@ prim("reshape",   -1, _shape_t,  np.reshape,                  emit="np.reshape")
 prim("where",     3, lambda ts, a: _where_t(ts), np.where,    emit="np.where")
 prim("clip",      3, "same",     np.clip,                     emit="np.clip")
 prim("norm",      1, _scalar_of, np.linalg.norm,              emit="np.linalg.norm")
-prim("cumsum",    1, "same",     np.cumsum,                   emit="np.cumsum")
+prim("cumsum",    1, "same",     np.cumsum,                   emit="np.cumsum")  # attrs: axis
+prim("prod_others", 1, "same",                                emit="_rt.prod_others")  # axis
+prim("take",      2, lambda ts, a: ArrayT(_arr(ts[0]).dtype, _arr(ts[0]).ndim), np.take)
+prim("scatter_add", 3, lambda ts, a: ts[0], emit="_rt.scatter_add")  # zeros like x, += g at idx
 prim("diag",      1, _diag_t,    np.diag,                     emit="np.diag")
 prim("trace",     1, _scalar_of, np.trace,                    emit="np.trace")
 prim("concatenate", -1, _join_t, np.concatenate,              emit="np.concatenate")
@@ -308,10 +311,14 @@ def _register_runtime() -> None:
                             ("trip_count", "trip_count"), ("eig_gaps", "eig_gaps"),
                             ("expand_to", "expand_to"), ("sum_to", "sum_to"),
                             ("push_array", "push_array"), ("pop_array1", "pop_array"),
-                            ("pop_array2", "pop_array")):
+                            ("pop_array2", "pop_array"), ("scatter_add", "scatter_add")):
         for obj in (getattr(runtime, name), getattr(runtime, "_" + name),
                     getattr(runtime.PY, name)):
             CALLABLES[obj] = prim_name
+    # along an axis: the plain functions serve Python and (through overloads) Numba
+    for name, prim_name in (("amax_along", "amax"), ("amin_along", "amin"),
+                            ("prod_along", "prod"), ("prod_others", "prod_others")):
+        CALLABLES[getattr(runtime, name)] = prim_name
 
 
 _register_runtime()

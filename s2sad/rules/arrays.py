@@ -37,17 +37,27 @@ def _mean_adjoint(args, ans, g, at):
     return (share if ax is None else emit("expand_to", share, x, axis=ax),)
 
 
+def _along(v, x, ax):
+    """v (x reduced over axis ax, or a full reduction) broadcast back over x."""
+    return v if ax is None else emit("expand_to", v, x, axis=ax)
+
+
+def _ties(x, ans, ax):
+    """1.0 where x attains its max/min (along ax), else 0.0."""
+    return where(x == _along(ans, x, ax), 1.0, 0.0)
+
+
 def _extreme(args, ans, g, at):
     """max/min: the cotangent is shared equally by the elements that attain it (JAX)."""
-    (x,) = args
-    mask = where(x == ans, 1.0, 0.0)
-    return (mask * (g / emit("sum", mask, axis=None)),)
+    (x,), ax = args, at.get("axis")
+    mask = _ties(x, ans, ax)
+    return (mask * _along(g / emit("sum", mask, axis=ax), x, ax),)
 
 
 def _extreme_tangent(args, ans, dots, at):
-    (x,), (xd,) = args, dots
-    mask = where(x == ans, 1.0, 0.0)
-    return emit("sum", mask * xd, axis=None) / emit("sum", mask, axis=None)
+    (x,), (xd,), ax = args, dots, at.get("axis")
+    mask = _ties(x, ans, ax)
+    return emit("sum", mask * xd, axis=ax) / emit("sum", mask, axis=ax)
 
 
 def _matmul_adjoint(args, ans, g, at):
@@ -105,23 +115,47 @@ def _stack_adjoint(args, ans, g, at):
     return tuple(out)
 
 
+# prod: d prod / d x_i is the product of the other elements, computed without dividing by
+# x_i (exact where x has zeros: JAX and PyTorch agree; ans / x would be 0/0 there)
+def _others(x, ax):
+    return emit("prod_others", x, **({} if ax is None else {"axis": ax}))
+
+
 def _prod_tangent(args, ans, dots, at):
-    (x,), (xd,) = args, dots
-    ax = at.get("axis")
-    full = ans if ax is None else emit("expand_to", ans, x, axis=ax)
-    return emit("sum", full / x * xd, axis=ax)
+    (x,), (xd,), ax = args, dots, at.get("axis")
+    return emit("sum", _others(x, ax) * xd, axis=ax)
 
 
 def _prod_adjoint(args, ans, g, at):
-    (x,) = args
+    (x,), ax = args, at.get("axis")
+    return (_along(g, x, ax) * _others(x, ax),)
+
+
+# prod_others is only differentiated again (second derivatives of prod), with the
+# quotient form: d P_i = P_i * (sum_j dx_j / x_j - dx_i / x_i); not finite at zeros.
+def _others_tangent(args, ans, dots, at):
+    (x,), (xd,), ax = args, dots, at.get("axis")
+    q = xd / x
+    return ans * (_along(emit("sum", q, axis=ax), x, ax) - q)
+
+
+def _others_adjoint(args, ans, g, at):
+    (x,), ax = args, at.get("axis")
+    gp = g * ans
+    return ((_along(emit("sum", gp, axis=ax), x, ax) - gp) / x,)
+
+
+def _reversed(x, ax=None):
+    """x reversed along axis ax (the only axis of a vector by default)."""
+    spec = [("s", False, False, False)] * ndim(x)
+    spec[ax or 0] = ("s", False, False, True)
+    return emit("getslice", x, -1, spec=tuple(spec))
+
+
+def _cumsum_adjoint(args, ans, g, at):
     ax = at.get("axis")
-    if ax is None:
-        return (g * ans / x,)
-    return (emit("expand_to", g * ans, x, axis=ax) / x,)
-
-
-def _reversed(x):
-    return emit("getslice", x, -1, spec=(("s", False, False, True),))
+    attrs = {} if ax is None else {"axis": ax}
+    return (_reversed(emit("cumsum", _reversed(g, ax), **attrs), ax),)
 
 
 # fmt: off
@@ -138,7 +172,7 @@ linear("sum_to",    adjoint=lambda args, ans, g, at: (g * emit("ones_like", args
 linear("transpose", adjoint=lambda args, ans, g, at: (T(g),))
 linear("reshape",   adjoint=lambda args, ans, g, at: (emit("reshape", g, *dims(args[0]), ndim=ndim(args[0])),)
                                                      + (None,) * (len(args) - 1))
-linear("cumsum",    adjoint=lambda args, ans, g, at: (_reversed(emit("cumsum", _reversed(g))),))
+linear("cumsum",    adjoint=_cumsum_adjoint)
 linear("diag",      adjoint=lambda args, ans, g, at: (emit("diag", g),))
 linear("trace",     adjoint=lambda args, ans, g, at: (emit("eye_like", args[0]) * g,))
 linear("concatenate", adjoint=_concat_adjoint)
@@ -150,10 +184,15 @@ rule("outer",       tangent=_bilinear_tangent("outer"),
 rule("amax",        tangent=_extreme_tangent, adjoint=_extreme)
 rule("amin",        tangent=_extreme_tangent, adjoint=_extreme)
 rule("prod",        tangent=_prod_tangent, adjoint=_prod_adjoint)
+rule("prod_others", tangent=_others_tangent, adjoint=_others_adjoint)
+linear("take",      adjoint=lambda args, ans, g, at: (emit("scatter_add", args[0], args[1], g),
+                                                      None))
+linear("scatter_add", adjoint=lambda args, ans, g, at: (None, None, emit("take", g, args[1])))
 rule("where",       tangent=_choice_tangent("where"), adjoint=_choice_adjoint("where"))
+# norm at 0 (not differentiable): the zero subgradient, as PyTorch (JAX gives NaN)
 rule("norm",        tangent=lambda args, ans, dots, at: emit("sum", args[0] * dots[0], axis=None)
-                    / ans,
-                    adjoint=lambda args, ans, g, at: (args[0] * (g / ans),))
+                    / where(ans == 0.0, 1.0, ans),
+                    adjoint=lambda args, ans, g, at: (args[0] * (g / where(ans == 0.0, 1.0, ans)),))
 partials("clip",    lambda x, lo, hi, ans: (where(x < lo, 0.0, where(x > hi, 0.0, 1.0)),
                                             where(x < lo, 1.0, 0.0), where(x > hi, 1.0, 0.0)),
                                                                                    smooth=False)

@@ -151,6 +151,36 @@ def red_max_tie(x):
     return np.max(x)
 
 
+def red_max_axis0(A):
+    return np.sum(np.sin(np.max(A, axis=0)))
+
+
+def red_min_axis1(A):
+    return np.sum(A.min(axis=1) ** 2)
+
+
+def red_max_axis_3d(A):
+    # (2, 3, 4) -> (2, 4)
+    return np.sum(np.cos(np.max(A, axis=1)) * np.min(A, axis=-1)[:, :1])
+
+
+def red_max_axis_ties(A):
+    return np.sum(np.max(A, axis=1))
+
+
+def red_prod_zeros(x):
+    # exact zeros: d prod / d x_i is the product of the others, not ans / x_i (0/0)
+    return np.prod(x) + np.prod(x * x)
+
+
+def red_prod_axis_zeros(A):
+    return np.sum(np.prod(A, axis=0) ** 2) + np.sum(np.prod(A, axis=1))
+
+
+def red_prod_3d(A):
+    return np.sum(np.sin(np.prod(A, axis=2)))
+
+
 # ---------------------------------------------------------------- products
 
 
@@ -378,6 +408,41 @@ def norm_matrix(A):
 
 def cumsum1(x):
     return np.sum(np.sin(np.cumsum(x)))
+
+
+def cumsum_axis0(A):
+    return np.sum(np.sin(np.cumsum(A, axis=0)))
+
+
+def cumsum_axis1(A):
+    return np.sum(np.cumsum(A, axis=1) ** 2 * A)
+
+
+def cumsum_flat(A):
+    # no axis on a matrix: NumPy cumsums the flattened array
+    return np.sum(np.cumsum(A) * np.arange(1.0, A.size + 1.0))
+
+
+def take_1d(x, idx):
+    # repeated indices accumulate
+    return np.sum(np.sin(x[idx]) * np.arange(1.0, idx.shape[0] + 1.0))
+
+
+def take_rows(A, idx):
+    return np.sum(A[idx] ** 2 * A[idx[0]])
+
+
+def newaxis_pairwise(x, y):
+    d = x[:, None] - y[None, :]
+    return np.sum(np.exp(-d * d))
+
+
+def newaxis_np(x, A):
+    return np.sum(x[np.newaxis, :] * A) + np.sum(x[:, np.newaxis][:2] * A[:2, :1])
+
+
+def norm_at_zero(x):
+    return np.linalg.norm(x)
 
 
 def cumsum_method(x):
@@ -614,12 +679,14 @@ def la_trace_inv(A):
 # ---------------------------------------------------------------- refused (not supported yet)
 
 
-def refused_max_axis(A):
-    return np.sum(np.max(A, axis=0))
+def refused_bool_mask(x):
+    return np.sum(x[x > 0.0])
 
 
-def refused_cumsum_axis(A):
-    return np.sum(np.sin(np.cumsum(A, axis=1)))
+def refused_fancy_store(x, idx):
+    y = x.copy()
+    y[idx] = 0.0
+    return np.sum(y)
 
 
 def refused_matmul_3d(A):

@@ -84,6 +84,13 @@ class Fixed:
     value: tuple
 
 
+@dataclass(frozen=True)
+class Ints:
+    """An int64 index array."""
+
+    value: tuple
+
+
 S = "scalar"  # a random float scalar
 
 
@@ -110,6 +117,8 @@ def make_args(spec: tuple, seed: int = 0) -> tuple:
             out.append(a + 0.05 * rng.normal(size=(s.n, s.n)))
         elif isinstance(s, Fixed):
             out.append(np.array(s.value, dtype=np.float64))
+        elif isinstance(s, Ints):
+            out.append(np.array(s.value, dtype=np.int64))
         else:
             raise TypeError(s)
     return tuple(out)
@@ -169,6 +178,13 @@ CASES = [
     Case(P.red_max_method, (M34,), ("amax",)),
     Case(P.red_min, (V5,), ("amin",)),
     Case(P.red_min_method, (M34,), ("amin",)),
+    Case(P.red_max_axis0, (M34,), ("amax", "expand_to")),
+    Case(P.red_min_axis1, (M34,), ("amin",)),
+    Case(P.red_max_axis_3d, ((2, 3, 4),), ("amax", "amin")),
+    Case(P.red_prod_zeros, (Fixed((1.5, 0.0, 2.0, -0.5)),), ("prod", "prod_others")),
+    Case(P.red_prod_zeros, (Fixed((0.0, 1.5, 0.0)),), ("prod",)),
+    Case(P.red_prod_axis_zeros, (Fixed(((1.5, 0.0, 2.0), (0.0, 0.0, -0.5))),), ("prod",)),
+    Case(P.red_prod_3d, ((2, 3, 4),), ("prod", "prod_others")),
     # products
     Case(P.dot_vv, (V5, V5), ("matmul",)),
     Case(P.dot_mv, (M34, V4), ("matmul",)),
@@ -222,6 +238,14 @@ CASES = [
     Case(P.norm_matrix, (M34,), ("norm",)),
     Case(P.cumsum1, (V5,), ("cumsum",)),
     Case(P.cumsum_method, (V5,), ("cumsum",)),
+    Case(P.cumsum_axis0, (M34,), ("cumsum",)),
+    Case(P.cumsum_axis1, (M34,), ("cumsum",)),
+    Case(P.cumsum_flat, (M34,), ("cumsum", "reshape")),
+    Case(P.take_1d, (V4, Ints((3, 0, 3, -1, 2))), ("take", "scatter_add")),
+    Case(P.take_rows, (M34, Ints((2, 0, 2))), ("take", "scatter_add")),
+    Case(P.newaxis_pairwise, (V3, V4), ("reshape",)),
+    Case(P.newaxis_np, (V4, M34), ("reshape",)),
+    Case(P.norm_at_zero, (Fixed((0.0, 0.0, 0.0)),), ("norm",)),
     Case(P.diag_of_vector, (V4,), ("diag", "outer")),
     Case(P.diag_of_matrix, (M33,), ("diag",)),
     Case(P.trace1, (M33,), ("trace", "eye_like")),
@@ -258,6 +282,10 @@ CASES = [
 # against differences of the gradient.
 SECOND_ORDER = [
     Case(P.red_sum_axis0, (M34,), ("expand_to",)),
+    Case(P.red_prod_3d, ((2, 3, 4),), ("prod_others",)),
+    Case(P.take_rows, (M34, Ints((2, 0, 2))), ("scatter_add",)),
+    Case(P.red_max_axis0, (M34,)),
+    Case(P.cumsum_axis1, (M34,)),
     Case(P.red_mean_axis1, (M34,), ("expand_to",)),
     Case(P.trace1, (M33,), ("eye_like",)),
     Case(P.elem_loop_write, (V5,), ("push", "reserve")),
@@ -280,7 +308,10 @@ SECOND_ORDER = [
 # Compiled with Numba (target="numba", nopython) too: each compile costs seconds here.
 CPU_SUBSET = [P.ew_scalar_ops, P.bc_row, P.red_sum_axis0, P.red_max, P.matmul_mm,
               P.matmul_mv, P.outer, P.slice_interior, P.setslice_interior, P.concatenate0,
-              P.where_scalar_branch, P.elem_loop_write]
+              P.where_scalar_branch, P.elem_loop_write,
+              # Numba has no np.max/min/prod(axis=): generated code calls s2sad.runtime
+              P.red_max_axis_3d, P.red_prod_axis1, P.red_prod_axis_zeros, P.cumsum_axis1,
+              P.take_rows, P.newaxis_pairwise]
 
 # float32 arguments: gradients must stay float32 and have the argument's shape.
 FLOAT32 = [P.ew_unary_a, P.bc_row, P.red_sum_axis1, P.red_mean, P.matmul_mv, P.dot_vv,
@@ -547,6 +578,31 @@ def test_max_ties_share_the_cotangent():
     assert t == 3.0
 
 
+def test_max_along_an_axis_shares_ties_per_row():
+    A = np.array([[1.0, 3.0, 3.0], [2.0, -1.0, 0.0]])
+    g = s2sad.grad(P.red_max_axis_ties, target="python")(A)
+    np.testing.assert_array_equal(g, [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]])
+
+
+def test_prod_with_zeros_is_the_product_of_the_others():
+    x = np.array([2.0, 0.0, 3.0, -1.0])
+    g = s2sad.grad(P.red_prod, target="python")(x)
+    np.testing.assert_array_equal(g, [0.0, -6.0, 0.0, 0.0])
+    g = s2sad.grad(P.red_prod, target="python")(np.array([0.0, 5.0, 0.0]))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 0.0])
+
+
+def test_norm_at_zero_has_the_zero_subgradient():
+    g = s2sad.grad(P.norm_at_zero, target="python")(np.zeros(3))
+    np.testing.assert_array_equal(g, [0.0, 0.0, 0.0])
+
+
+def test_fancy_store_is_refused():
+    with pytest.raises(s2sad.S2SADError) as info:
+        s2sad.grad(P.refused_fancy_store, target="python")(np.ones(3), np.array([0, 1]))
+    assert "y[idx] = 0.0" in str(info.value) and "index" in str(info.value)
+
+
 def test_where_gradient_is_zero_on_the_branch_not_taken():
     x = np.array([-1.0, 0.5, 2.0])
     g = s2sad.grad(P.where_scalar_branch, target="python")(x)
@@ -561,8 +617,7 @@ def test_clip_gradient_is_zero_outside():
 
 # ---------------------------------------------------------------- refusals
 @pytest.mark.parametrize("fn, arg", [
-    (P.refused_max_axis, np.ones((2, 3))),
-    (P.refused_cumsum_axis, np.ones((2, 3))),
+    (P.refused_bool_mask, np.ones(3)),
     (P.refused_matmul_3d, np.ones((2, 2, 2))),
     (P.refused_norm_ord, np.ones(3)),
 ], ids=lambda v: getattr(v, "__name__", ""))
