@@ -129,8 +129,22 @@ def _sum_to_numba(c, x):
             return out
         return impl2
 
-    def impl(c, x):  # higher ranks: equal shapes only
-        return c
+    def impl(c, x):  # higher ranks: add each element of c into the element of x it came from
+        if c.shape == x.shape:
+            return c
+        cs, xs = c.shape, x.shape
+        flat = np.ascontiguousarray(c).ravel()
+        out = np.zeros(x.size, c.dtype)
+        for f in range(flat.size):
+            rem, o, mult = f, 0, 1
+            for k in range(c.ndim - 1, -1, -1):
+                ik = rem % cs[k]
+                rem //= cs[k]
+                if xs[k] != 1:
+                    o += ik * mult
+                mult *= xs[k]
+            out[o] += flat[f]
+        return out.reshape(xs)
     return impl
 
 

@@ -1056,7 +1056,7 @@ class Lowerer(ArrayLowering):
         """x[:, None]: the subscript without the new axes, then a reshape that inserts them."""
         rest = [el for el in e.slice if not _is_newaxis(el)]
         arr = self.expr(e.value, env)
-        if rest:
+        if any(not _is_full_slice(el) for el in rest):
             arr = self.subscript(e.with_changes(slice=rest), env)
         if not isinstance(arr, Var | Const) or not isinstance(arr.type, ArrayT):
             self.refuse(e, "a new axis (None) needs an array", cls=TypeMismatch)
@@ -1118,6 +1118,12 @@ def _is_newaxis(el: cst.SubscriptElement) -> bool:
     v = el.slice.value if isinstance(el.slice, cst.Index) else None
     return (isinstance(v, cst.Name) and v.value == "None") or \
         (isinstance(v, cst.Attribute) and v.attr.value == "newaxis")
+
+
+def _is_full_slice(el: cst.SubscriptElement) -> bool:
+    """A bare `:`."""
+    s = el.slice
+    return isinstance(s, cst.Slice) and s.lower is None and s.upper is None and s.step is None
 
 
 class _PyObject:

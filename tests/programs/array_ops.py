@@ -437,6 +437,12 @@ def newaxis_pairwise(x, y):
     return np.sum(np.exp(-d * d))
 
 
+def newaxis_pairwise_3d(X, C):
+    # (n, 1, d) - (1, k, d): size-1 broadcasting in three dimensions
+    d = np.sum((X[:, None, :] - C[None, :, :]) ** 2, axis=2)
+    return np.sum(np.sqrt(d + 0.1) * np.min(d, axis=1)[:, None])
+
+
 def newaxis_np(x, A):
     return np.sum(x[np.newaxis, :] * A) + np.sum(x[:, np.newaxis][:2] * A[:2, :1])
 
