@@ -2,14 +2,16 @@
 differentiate with respect to) and useful (an output we differentiate depends on it).
 
 Only float values are ever active. Arrays are references: storing a varied value into an
-array makes the whole array varied (flow-insensitive, conservative).
+array makes the whole array varied (flow-insensitive, conservative), and every other name
+the same object may have through loop and branch plumbing (`y = b if c else a; y[0] = x`
+makes `b` varied too; analysis/aliases.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from ..ir.nodes import Block, For, Function, If, Op, Var, While
+from ..ir.nodes import Block, For, Function, If, Op, Var, While, walk
 from ..ir.types import is_float
 from ..rules import RULES
 
@@ -63,9 +65,26 @@ def _reach(starts, graph) -> set:
     return seen
 
 
+def _alias_edges(fn: Function, out: dict) -> None:
+    """A write through one name of an array object reaches its other names."""
+    from .aliases import WRITES, points_to
+
+    pts = points_to(fn, views=False)
+    by_site: dict = defaultdict(set)
+    for v, sites in pts.items():
+        for site in sites:
+            by_site[site].add(v)
+    for s in walk(fn.body):
+        if isinstance(s, Op) and s.prim in WRITES and isinstance(s.args[-1], Var):
+            arr = s.args[0]
+            others = set().union(*(by_site[site] for site in pts.get(arr, ())))
+            out[s.args[-1]].update(o for o in others if o is not arr)
+
+
 def active_values(fn: Function, wrt: list[Var], outputs: list[Var]) -> set[Var]:
     fwd: dict = defaultdict(set)
     _edges(fn.body, fwd)
+    _alias_edges(fn, fwd)
     bwd: dict = defaultdict(set)
     for a, bs in fwd.items():
         for b in bs:

@@ -3,7 +3,8 @@
 `a = x[1:3]; x[1] = 5.0; use(a)`: `a` is a view, so `use` sees 5.0. s2sad treats a slice
 as a value, so such code is refused (with the line of the use) instead of differentiated
 wrongly. A slice used before its array is written again, the common case
-(`u[1:-1] = u[1:-1] + ...`), is fine.
+(`u[1:-1] = u[1:-1] + ...`), is fine. Writing into a slice (`v = x[1:3]; v[0] = 5.0`,
+which changes `x`) is refused too.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ def _block(b: Block, views: dict, stale: set) -> None:
             if s.prim == "getslice" and not s.attrs.get("copy"):
                 views[s.results[0]] = s.args[0]
             if s.prim in _WRITES:
+                if s.args[0] in views:
+                    _refuse_write(s.args[0], views[s.args[0]], s)
                 stale.update(v for v, arr in views.items() if arr is s.args[0])
             continue
         written = set().union(*(_writes(sb) for sb in sub_blocks(s)))
@@ -57,3 +60,12 @@ def _refuse(view: Var, arr: Var, at) -> None:
         getattr(at, "loc", None),
         f"take a copy when you slice ({name}[...].copy()), or use the slice before "
         f"writing into {name}")
+
+
+def _refuse_write(view: Var, arr: Var, at) -> None:
+    name = arr.name or "the array"
+    raise UnsupportedSyntax(
+        f"writing into a slice of {name}: as a NumPy view it changes {name}, which s2sad "
+        "does not model", getattr(at, "loc", None),
+        f"write into {name} directly ({name}[i + k] = ...), or take a copy when you slice "
+        f"({name}[...].copy()) if {name} must not change")

@@ -124,6 +124,7 @@ def cse(fn: Function) -> Function:
     from ..transforms.common import substitute
 
     mapping: dict[Var, Var] = {}
+    names = _other_names(fn)
 
     def visit(b: Block, avail: dict, writes: set) -> None:
         avail = dict(avail)
@@ -138,6 +139,8 @@ def cse(fn: Function) -> Function:
                     for k in [k for k in avail if k[0] in ("getitem", "getslice")
                               and k[1][0] == ("v", id(arr))]:
                         del avail[k]
+                    # and whole-array ops on it, under any of its names: sin(w)
+                    _forget_reads(avail, names.get(id(arr), {id(arr)}), loads=True)
                     keep.append(s)
                     continue
                 if len(s.results) == 1 and s.prim not in _FRESH:
@@ -149,11 +152,15 @@ def cse(fn: Function) -> Function:
                 keep.append(s)
             else:
                 inner_writes = writes
+                changed = set().union(*(names.get(a, {a}) for a in _written_in(s)))
                 for sb in sub_blocks(s):
                     # loads inside loops may see writes from later iterations
                     sub_avail = avail if isinstance(s, If) else {
                         k: v for k, v in avail.items() if k[0] not in ("getitem", "getslice")}
+                    if not isinstance(s, If):
+                        _forget_reads(sub_avail, changed)
                     visit(sb, sub_avail, inner_writes)
+                _forget_reads(avail, changed)
                 if not isinstance(s, If):
                     for k in [k for k in avail if k[0] in ("getitem", "getslice")]:
                         del avail[k]
@@ -167,7 +174,64 @@ def cse(fn: Function) -> Function:
 
     visit(fn.body, {}, set())
     substitute(fn.body, mapping)
+    remap_negations(fn, mapping)
     return fn
+
+
+def remap_negations(fn: Function, mapping: dict) -> None:
+    """`r = -a` remembers a (r._neg_of, so that -r folds to a); when a pass replaces a by
+    another value, r must remember that one, or -r would fold to a value nobody defines."""
+    if not mapping:
+        return
+    from ..ir.nodes import walk
+
+    def resolve(v):
+        seen = 0
+        while isinstance(v, Var) and v in mapping and seen < 100:
+            v, seen = mapping[v], seen + 1
+        return v
+
+    for s in walk(fn.body):
+        for r in s.results:
+            n = getattr(r, "_neg_of", None)
+            if n is not None and n in mapping:
+                r._neg_of = resolve(n)
+
+
+_SHAPE = ("len", "dim", "size")  # element writes never change an array's shape
+
+
+def _written_in(s) -> set:
+    """ids of the arrays that ops with effects inside region s write."""
+    from ..ir.nodes import walk
+
+    return {id(t.args[0]) for sb in sub_blocks(s) for t in walk(sb)
+            if isinstance(t, Op) and not _pure(t) and t.args}
+
+
+def _forget_reads(avail: dict, arrays: set, loads: bool = False) -> None:
+    """Drop available whole-array ops (sin(w), w * 2.0) that read an array written now
+    (and, with loads, element loads from it)."""
+    if not arrays:
+        return
+    skip = _SHAPE if loads else ("getitem", "getslice") + _SHAPE
+    for k in [k for k in avail if k[0] not in skip and
+              any(a[0] == "v" and a[1] in arrays for a in k[1])]:
+        del avail[k]
+
+
+def _other_names(fn: Function) -> dict:
+    """id(array Var) -> ids of the Vars that may name the same object (itself included):
+    `v = u if c else w; v[0] = 1.0` changes u or w too (analysis/aliases.py)."""
+    from ..analysis.aliases import points_to
+
+    pts = points_to(fn)
+    by_site: dict = {}
+    for v, sites in pts.items():
+        for site in sites:
+            by_site.setdefault(site, set()).add(id(v))
+    return {id(v): set().union(*(by_site[site] for site in sites))
+            for v, sites in pts.items() if sites}
 
 
 def _subst_stmt(s, mapping) -> None:

@@ -129,6 +129,9 @@ def simplify(fn: Function) -> Function:
 
     visit(fn.body)
     substitute(fn.body, mapping)
+    from .dce import remap_negations
+
+    remap_negations(fn, mapping)
     return fn
 
 

@@ -20,7 +20,8 @@ Storage is plain NumPy arrays grown by doubling; no Python objects (see docs/sto
 from __future__ import annotations
 
 from ..analysis.activity import active_values
-from ..errors import S2SADError
+from ..analysis.aliases import VIEWS, alias_hazards, mark_slice_copies
+from ..errors import S2SADError, UnsupportedSyntax
 from ..ir.builder import Builder, const
 from ..ir.nodes import (
     Block,
@@ -66,14 +67,12 @@ class Adjoint:
         self.wrt = [self.fn.params[i] for i in wrt]
         self.seed = seed  # "one": grad of a scalar output; "param": cotangent parameters
         self.checkpoint = checkpoint  # None, an int k (snapshot every k iterations) or "sqrt"
-        self.written = {s.args[0] for s in walk(self.fn.body)
-                        if isinstance(s, Op) and s.prim in ("setitem", "setslice", "iadd",
-                                                             "iaddslice")}
-        for s in walk(self.fn.body):
-            # a slice is a view: the reverse sweep needs its values as they were
-            if isinstance(s, Op) and s.prim == "getslice" and s.args[0] in self.written:
-                s.attrs["copy"] = True
-        _snapshot_mutable_operands(self.fn.body, self.written)
+        # which arrays an element write may change later (directly, or through another
+        # name for the same object: u = un in a loop). Slices of them become copies and
+        # whole-array ops read snapshots, since the reverse sweep needs the values they saw
+        self.aliases = mark_slice_copies(self.fn)
+        self.written = self.aliases.mutable()
+        _snapshot_mutable_operands(self.fn.body, self.aliases)
         outs = [o for o in self.fn.outputs if isinstance(o, Var)]
         self.active = active_values(self.fn, self.wrt, outs)
         self.bufs: dict[Var, Var] = {}  # active array -> its adjoint buffer
@@ -86,12 +85,20 @@ class Adjoint:
         pre = Block()
         subscripted = {t.args[0] for t in walk(fwd) if isinstance(t, Op) and t.prim in
                        ("getitem", "setitem", "getslice", "setslice", "iadd", "iaddslice")}
+        self.subscripted = subscripted
+        self.home: dict[Var, tuple] = {}  # Var -> (block that defines it, defining stmt)
+        self.local: dict[int, list[Var]] = {}  # id(block) -> buffered Vars it defines
+        self.dims: dict[Var, list] = {}  # buffered Var defined in a region -> its shape
+        self.loop_of: dict[Var, object] = {}  # loop variable -> its loop
+        self._index(fwd, None)
+        self.need = self._buffer_needs(fwd)
+        self._refuse_hazards()
         for p in fn.params:
             if p in self.active and is_array_var(p):
                 buf = Var("", p.type, base=p, suffix="_bar")
                 pre.stmts.append(Op("zeros_like", [p], [buf], {}, fn.loc))
                 self.bufs[p] = buf
-        self.subscripted = subscripted
+        self._group_local(fwd)
         self._alloc_buffers(fwd)
         # seed the output adjoints
         adj: dict[Var, Value] = {}
@@ -126,29 +133,183 @@ class Adjoint:
         out.snapshots = self.snapshots
         return out
 
+    # ------------------------------------------------------------------ adjoint buffers
+    # An active array that is read or written element by element (or allocated and
+    # filled, or read inside a loop that does not define it) gets an adjoint *buffer* that
+    # the reverse sweep updates in place. A buffer lives where its array is defined:
+    # - defined at the top level (or a parameter): allocated right after the definition,
+    #   `u_bar = np.zeros_like(u)`, and alive for the whole reverse sweep;
+    # - defined in a loop body or a branch (a fresh array per iteration, a loop variable,
+    #   a loop's or If's result there): allocated at the start of the reverse block,
+    #   `un_bar = np.zeros(n_un)`, from its shape recorded in the forward sweep (ints).
+    # Loop variables pass their buffers on: the buffer of a loop variable is what the
+    # reversed body yields, and the carried buffer becomes the buffer of the value the
+    # forward body yielded (no copy), so `u, un = un, u` swaps buffers.
+
+    def _index(self, blk: Block, loop) -> None:
+        """Where each Var is defined: (block, statement); loop variables: (body, None)."""
+        if loop is not None:
+            for p in loop.params:
+                self.home[p] = (blk, None)
+                self.loop_of[p] = loop
+        for s in blk.stmts:
+            for r in s.results:
+                self.home[r] = (blk, s)
+            if isinstance(s, (For, While)):
+                self._index(s.body, s)
+                if isinstance(s, While):
+                    self._index(s.cond, None)
+            elif isinstance(s, If):
+                self._index(s.then, None)
+                self._index(s.orelse, None)
+
+    def _buffer_needs(self, fwd: Block) -> set[Var]:
+        def wants(v) -> bool:
+            return is_array_var(v) and v in self.active
+
+        need = {p for p in self.fn.params if wants(p)}
+        loops = []
+        for s in walk(fwd):
+            if isinstance(s, Op):
+                if s.results and wants(s.results[0]) and (
+                        _needs_buffer(s.prim) or s.results[0] in self.subscripted):
+                    need.add(s.results[0])
+                continue
+            need.update(r for r in s.results if wants(r) and r in self.subscripted)
+            if isinstance(s, (For, While)):
+                loops.append(s)
+                need.update(p for p in s.params if wants(p) and p in self.subscripted)
+                # arrays a loop reads but does not define: their adjoints accumulate in
+                # place over the iterations
+                inner = block_defs(s.body) | set(s.params)
+                need.update(v for v in block_uses(s.body) if wants(v) and v not in inner)
+        changed = True
+        while changed:  # a loop variable with a buffer hands it to the loop's result
+            changed = False
+            for s in loops:
+                for p, r in zip(s.params, s.results):
+                    if p in need and wants(r) and r not in need:
+                        need.add(r)
+                        changed = True
+        return need
+
+    def _group_local(self, fwd: Block) -> None:
+        for v, (blk, _) in self.home.items():
+            if v in self.need and blk is not fwd:
+                self.local.setdefault(id(blk), []).append(v)
+        order = {}
+        for k, s in enumerate(walk(fwd)):
+            for r in s.results:
+                order[r] = k
+        for vs in self.local.values():
+            vs.sort(key=lambda v: order.get(v, -1))
+
+    def adopt(self, pairs, loop) -> None:
+        """Copies of Vars (checkpointing re-runs a copy of a loop) need what the originals
+        needed."""
+        for old, new in pairs:
+            if old in self.need:
+                self.need.add(new)
+        self._index(loop.body, loop)
+        inside = {id(b) for b in _blocks(loop.body)}
+        for v, (b, _) in self.home.items():
+            if v in self.need and b is not None and id(b) in inside:
+                lst = self.local.setdefault(id(b), [])
+                if v not in lst:
+                    lst.append(v)
+
+    def _refuse_hazards(self) -> None:
+        """Two live names for one array that element writes change: a buffer per name
+        cannot say which name a write changes, so reverse mode refuses (docs/storage.md)."""
+        for h in alias_hazards(self.fn, self.written, self.active):
+            v = h["var"]
+            name = v.name or "an array"
+            names = ", ".join(q.name or "?" for q in h["names"])
+            first = h["names"][0].name or "the copy"
+            msg, hint = {
+                "init-live": (f"{name} is the initial value of the loop variable {names} and "
+                              f"is still used after the loop starts, which writes into the "
+                              f"same array element by element",
+                              f"start the loop from a copy ({first} = {name}.copy())"),
+                "init-twice": (f"{name} is the initial value of two loop variables ({names}) "
+                               "and the array is written element by element",
+                               f"give one of them a copy ({name}.copy())"),
+                "yield-twice": (f"{name} becomes two variables at once ({names}) and the "
+                                "array is written element by element",
+                                f"assign a copy ({name}.copy()) to one of them"),
+                "yield-outer": (f"the loop variable {names} becomes {name}, an array defined "
+                                "before the loop and written element by element while both "
+                                "names are in use",
+                                f"assign a copy ({first} = {name}.copy())"),
+                "branch-outer": (f"after this if, {names} is another name for {name}, which "
+                                 "is still used, and the array is written element by element",
+                                 f"assign a copy in the branch ({first} = {name}.copy())"),
+            }[h["kind"]]
+            raise UnsupportedSyntax(
+                f"reverse mode cannot differentiate element writes into an array with two "
+                f"names: {msg}", h["stmt"].loc, hint)
+
     def _alloc_buffers(self, blk: Block) -> None:
-        """Adjoint buffers for arrays allocated inside the function, right after them."""
+        """Adjoint buffers for arrays defined at the top level, right after them."""
         new = []
         for s in blk.stmts:
             new.append(s)
-            if isinstance(s, Op) and s.results and s.results[0] in self.active and \
-                    is_array_var(s.results[0]) and (_needs_buffer(s.prim) or
-                                                     s.results[0] in self.subscripted):
-                r = s.results[0]
-                buf = Var("", r.type, base=r, suffix="_bar")
-                new.append(Op("zeros_like", [r], [buf], {}, s.loc))
-                self.bufs[r] = buf
-            for sub in sub_blocks(s):
-                for t in walk(sub):
-                    if isinstance(t, Op) and t.results and t.results[0] in self.active and \
-                            is_array_var(t.results[0]) and (_needs_buffer(t.prim) or
-                                                            t.results[0] in self.subscripted):
-                        raise S2SADError("an array created inside a loop or branch and then filled "
-                                         "or read element by element (a[i], a[i] = v, "
-                                         "slices) cannot be differentiated in reverse mode "
-                                         "yet", t.loc, "allocate the array before the loop "
-                                         "and fill it there, or use whole-array expressions")
+            for r in s.results:
+                if r in self.need and r not in self.bufs:
+                    buf = Var("", r.type, base=r, suffix="_bar")
+                    new.append(Op("zeros_like", [r], [buf], {}, s.loc))
+                    self.bufs[r] = buf
         blk.stmts = new
+
+    def _open(self, blk: Block, b: Builder, preset: dict) -> None:
+        """At the start of a reverse block: the buffers of the arrays its forward block
+        defines (given ones from `preset`, zeros otherwise)."""
+        for v in self.local.get(id(blk), ()):
+            if v in preset:
+                self.bufs[v] = preset[v]
+                continue
+            buf = Var("", v.type, base=v, suffix="_bar")
+            b.append(Op("zeros", self._shape(v), [buf], {"dtype": v.type.dtype.name}, b.loc))
+            self.bufs[v] = buf
+
+    def _shape(self, v: Var) -> list:
+        """The shape of an array defined in a region, as ints of the forward sweep (the
+        reverse sweep recomputes or records them like any other value): the sizes an
+        allocation was given, the shape of the array an elementwise op or a copy takes it
+        from, or `dim` ops on the array itself."""
+        if v in self.dims:
+            return self.dims[v]
+        blk, st = self.home.get(v, (None, None))
+        nd = v.type.ndim
+        if isinstance(st, Op) and st.prim in ("zeros", "ones", "empty", "full"):
+            args = st.args[:-1] if st.prim == "full" else st.args
+            if len(args) == nd and all(a.type == I64 for a in args):
+                self.dims[v] = list(args)
+                return self.dims[v]
+        src = _shape_source(st, v)
+        if src is not None:
+            self.dims[v] = self._shape(src)
+            return self.dims[v]
+        if blk is None:  # a parameter: its shape at the start of the function
+            blk = self.fn.body
+        loc = st.loc if st is not None else getattr(self.loop_of.get(v), "loc", self.fn.loc)
+        ops = [Op("dim", [v], [Var(f"{v.name}_n" if nd == 1 else f"{v.name}_n{k}", I64)],
+                  {"axis": k}, loc) for k in range(nd)]
+        at = 0 if st is None else next(i for i, t in enumerate(blk.stmts) if t is st) + 1
+        blk.stmts[at:at] = ops
+        self.dims[v] = [o.results[0] for o in ops]
+        return self.dims[v]
+
+    def zeros(self, b: Builder, like: Var) -> Value:
+        """A zero adjoint for like: a constant for scalars; for an array defined inside a
+        region np.zeros of its recorded shape (np.zeros_like would need the array itself)."""
+        if isinstance(like.type, ArrayT) and like in self.home and \
+                self.home[like][0] is not self.fn.body:
+            buf = Var("", like.type, base=like, suffix="_bar")
+            b.append(Op("zeros", self._shape(like), [buf], {"dtype": like.type.dtype.name},
+                        b.loc))
+            return buf
+        return zero_value(b, like)
 
     # ------------------------------------------------------------------ statements
     def reverse_block(self, fwd: Block, rev: Block, adj: dict) -> None:
@@ -281,10 +442,23 @@ class Adjoint:
         for fwd in (s.then, s.orelse):
             env = dict(adj)
             rblk = Builder(Block())
+            rblk.loc = s.loc
+            preset, extra = {}, []
             for y, r in zip(fwd.yields, s.results):
-                g = adj.get(r)
-                if g is not None and isinstance(y, Var) and y in self.active:
+                g = self.bufs.get(r, adj.get(r))
+                if g is None or not isinstance(y, Var) or y not in self.active:
+                    continue
+                if y in self.need:
+                    if self.home.get(y, (None,))[0] is fwd and y not in preset:
+                        # the result's buffer is dead after the If: it becomes the branch's
+                        preset[y] = g if r in self.bufs else self._owned(rblk, g, y)
+                    else:
+                        extra.append((y, g))
+                else:
                     env[y] = add(rblk, env.get(y), g)
+            self._open(fwd, rblk, preset)
+            for y, g in extra:
+                self.contribute(rblk, y, g, env)
             for r in s.results:
                 env.pop(r, None)
             self.reverse_block(fwd, rblk.block, env)
@@ -301,11 +475,18 @@ class Adjoint:
             for env, blk in zip(envs, blocks):
                 v = env.get(k)
                 blk.yields.append(self.shaped(Builder(blk), v, k) if v is not None
-                                  else zero_value(Builder(blk), k))
+                                  else self.zeros(Builder(blk), k))
             r = Var("", k.type, base=k, suffix="_bar")
             results.append(r)
             adj[k] = r
         b.append(If(s.cond, blocks[0], blocks[1], results, s.loc))
+
+    def _owned(self, b: Builder, g: Value, like: Var) -> Var:
+        """A buffer of its own holding g (an adjoint value others may share)."""
+        g = self.shaped(b, g, like)
+        buf = Var("", like.type, base=like, suffix="_bar")
+        b.append(Op("copy", [g], [buf], {}, b.loc))
+        return buf
 
     def export(self, s: If, fwd: Block, rblk: Block) -> None:
         """Pass values the reverse branch needs out of the forward branch as If results."""
@@ -336,6 +517,8 @@ class Adjoint:
         if not is_for:
             self._count_iterations(s)
         act = [k for k, p in enumerate(s.params) if p in self.active]
+        # loop variables with buffers carry them through the reversed loop
+        passing = {k for k in act if s.params[k] in self.need}
         inner_defs = block_defs(s.body) | set(s.params)
         if is_for:
             inner_defs.add(s.ivar)
@@ -349,25 +532,48 @@ class Adjoint:
         rb = Builder(rbody)
         rb.loc = s.loc
         env: dict[Var, Value] = dict(zip(free_act, free_bar))
+        preset, extra = {}, []
         for k, c in zip(act, carried_bar):
             y = s.body.yields[k]
-            if isinstance(y, Var) and y in self.active:
+            if not isinstance(y, Var) or y not in self.active:
+                continue
+            if y in self.need:
+                if self.home.get(y, (None,))[0] is s.body and y not in preset:
+                    preset[y] = c if k in passing else self._owned(rb, c, y)
+                else:
+                    extra.append((y, c))
+            else:
                 env[y] = add(rb, env.get(y), c)
+        self._open(s.body, rb, preset)
+        for y, c in extra:
+            self.contribute(rb, y, c, env)
         self.reverse_block(s.body, rbody, env)
         zb = Builder(rbody)
+        zb.loc = s.loc
 
         def out(v):
+            if v in self.bufs:
+                return self.bufs[v]
             a = env.get(v)
-            return self.shaped(zb, a, v) if a is not None else zero_value(zb, v)
+            return self.shaped(zb, a, v) if a is not None else self.zeros(zb, v)
 
         rbody.yields = [out(s.params[k]) for k in act] + [out(v) for v in free_act]
         rivar = Var(s.ivar.name if is_for else "_", I64)
         self.restore(s, rbody, rivar)
-        def start(v, g):
-            return self.shaped(b, g, v) if g is not None else zero_value(b, v)
 
-        inits = [start(s.results[k], adj.pop(s.results[k], None)) for k in act]
-        inits += [start(v, adj.get(v)) for v in free_act]
+        def start(k):
+            r = s.results[k]
+            if r in self.bufs:  # dead after the loop: the reversed loop may update it
+                return self.bufs[r]
+            g = adj.pop(r, None)
+            if g is None:
+                return self.zeros(b, r)
+            if k in passing:
+                return self._owned(b, g, r)
+            return self.shaped(b, g, r)
+
+        inits = [start(k) for k in act]
+        inits += [adj.get(v) if adj.get(v) is not None else zero_value(b, v) for v in free_act]
         ret_bar = [Var("", s.params[k].type, base=s.inits[k] if isinstance(s.inits[k], Var)
                        else s.params[k], suffix="_bar") for k in act]
         new_free = [Var("", v.type, base=v, suffix="_bar") for v in free_act]
@@ -389,7 +595,10 @@ class Adjoint:
         for k, r in zip(act, carried_bars):
             init = s.inits[k]
             if isinstance(init, Var) and init in self.active:
-                adj[init] = name_derivative(add(b, adj.get(init), r), init, "_bar")
+                if init in self.bufs:
+                    b.effect("iadd", self.bufs[init], r)
+                else:
+                    adj[init] = name_derivative(add(b, adj.get(init), r), init, "_bar")
 
     def _count_iterations(self, s: While) -> None:
         it = Var("n_iter", I64)
@@ -400,6 +609,13 @@ class Adjoint:
         s.inits.append(const(0))
         s.body.yields.append(nxt)
         s.results.append(Var("n_iter", I64))
+
+    def _changes_after(self, arr: Var, st: Op) -> bool:
+        """An element write may change arr after the read st (statements the transform
+        made, e.g. checkpointing's copies of a loop: after arr is defined)."""
+        if id(st) in self.aliases.at.pos:
+            return self.aliases.written_after(arr, st)
+        return arr in self.written
 
     def restore(self, s, rbody: Block, rivar: Var) -> None:
         """Recompute, or record and restore, the forward values the reverse body reads."""
@@ -419,7 +635,7 @@ class Adjoint:
             if not isinstance(st, Op) or v in seen:
                 return False
             if st.prim == "getitem":
-                if st.args[0] in self.written or st.args[0] in level_defs:
+                if st.args[0] in level_defs or self._changes_after(st.args[0], st):
                     return False
             elif st.prim not in _RECOMPUTE:
                 return False
@@ -464,27 +680,44 @@ class Adjoint:
         rbody.stmts[:0] = prologue.stmts
 
 
+def _shape_source(st, v: Var) -> Var | None:
+    """The array whose shape v has, by how st makes it: a copy or *_like, or an
+    elementwise op whose only array operand has v's rank."""
+    if not isinstance(st, Op) or not st.args:
+        return None
+    if st.prim in ("zeros_like", "ones_like", "empty_like", "copy"):
+        a = st.args[0]
+        return a if isinstance(a, Var) and a.type == v.type else None
+    rule = RULES.get(st.prim)
+    arrays = [a for a in st.args if isinstance(a.type, ArrayT)]
+    if rule is not None and rule.kind == "partials" and len(arrays) == 1 and \
+            isinstance(arrays[0], Var) and arrays[0].type.ndim == v.type.ndim:
+        return arrays[0]
+    return None
+
+
 def _needs_buffer(prim: str) -> bool:
     """Fresh arrays the program fills get an adjoint buffer; a copy only if subscripted."""
     return prim in _ALLOCS and prim != "copy"
 
 
 _ELEMENT_OPS = {"getitem", "setitem", "getslice", "setslice", "iadd", "iaddslice", "copy",
-                "zeros_like", "ones_like", "empty_like", "dim", "size", "len"}
+                "zeros_like", "ones_like", "empty_like", "dim", "size", "len", *VIEWS}
 
 
-def _snapshot_mutable_operands(block: Block, written: set) -> None:
-    """An op that reads a whole array the function writes elsewhere reads a copy taken
-    just before it, so the reverse sweep sees the values the op saw (a copy nobody needs
-    is removed by DCE)."""
+def _snapshot_mutable_operands(block: Block, aliases) -> None:
+    """An op that reads a whole array that an element write may change later reads a copy
+    taken just before it, so the reverse sweep sees the values the op saw (a copy nobody
+    needs is removed by DCE)."""
     new = []
     for s in block.stmts:
         for sb in sub_blocks(s):
-            _snapshot_mutable_operands(sb, written)
+            _snapshot_mutable_operands(sb, aliases)
         if isinstance(s, Op) and s.prim not in _ELEMENT_OPS and s.results:
             args = []
             for a in s.args:
-                if isinstance(a, Var) and a in written and isinstance(a.type, ArrayT):
+                if isinstance(a, Var) and isinstance(a.type, ArrayT) and \
+                        aliases.written_after(a, s):
                     snap = Var(a.name, a.type)
                     new.append(Op("copy", [a], [snap], {}, s.loc))
                     a = snap
@@ -514,6 +747,13 @@ def _ordered_free(blk: Block) -> list[Var]:
 
     visit(blk)
     return list(seen)
+
+
+def _blocks(b: Block):
+    yield b
+    for s in b.stmts:
+        for sb in sub_blocks(s):
+            yield from _blocks(sb)
 
 
 def _level_stmts(b: Block):

@@ -1,0 +1,117 @@
+"""Property tests for array programs: generated functions mixing whole-array NumPy
+expressions, element reads and writes, loops carrying arrays, arrays computed before a loop
+and read inside it, and branches; reverse mode equals forward mode (dot-product test) and
+central differences (where the program is smooth at the point)."""
+
+import importlib.util
+import itertools
+import math
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import s2sad
+from s2sad.testing import central_difference
+
+_counter = itertools.count()
+N = 4  # length of the vector argument x
+
+UNARY = ["np.sin({})", "np.cos({})", "np.tanh({})", "np.sqrt(1.0 + {0} * {0})", "-{}",
+         "0.5 * {}"]
+BINARY = ["({} + {})", "({} - {})", "({} * {})", "np.maximum({}, {})"]
+REDUCE = ["np.sum({})", "np.mean({})", "np.dot({0}, {0})", "np.max({})", "{}[1]", "{}[-1]"]
+
+
+def arrays(names):
+    """A vector-valued expression over the vector names (and the scalar y)."""
+    leaf = st.sampled_from(names + ["y * x", "x[::-1]"])
+    return st.recursive(
+        leaf,
+        lambda sub: st.one_of(
+            st.builds(lambda f, a: f.format(a), st.sampled_from(UNARY), sub),
+            st.builds(lambda f, a, b: f.format(a, b), st.sampled_from(BINARY), sub, sub),
+        ),
+        max_leaves=4,
+    )
+
+
+def scalar(names):
+    return st.builds(lambda f, a: f.format(a), st.sampled_from(REDUCE), arrays(names))
+
+
+@st.composite
+def loop_statement(draw):
+    names = ["x", "c", "acc"]
+    kind = draw(st.sampled_from(["carry", "reduce", "element", "store", "branch", "free"]))
+    if kind == "carry":  # an array carried from iteration to iteration
+        return [f"acc = 0.5 * acc + 0.3 * {draw(arrays(names))}"]
+    if kind == "reduce":
+        return [f"s = s + {draw(scalar(names))}"]
+    if kind == "element":  # element reads of a carried array and of a free one
+        return [f"s = s + acc[k % {N}] * c[(k + 1) % {N}]"]
+    if kind == "store":  # element writes into a buffer allocated before the loop
+        return [f"buf[k % {N}] = buf[k % {N}] * 0.5 + {draw(scalar(names))}"]
+    if kind == "branch":
+        return [f"if {draw(scalar(names))} > {draw(st.sampled_from(['0.0', '0.5']))}:",
+                f"    acc = acc * {draw(scalar(names))}",
+                "else:",
+                f"    s = s - {draw(scalar(names))}"]
+    return [f"s = s + 0.2 * {draw(scalar(['x', 'c']))}"]  # arrays from before the loop
+
+
+@st.composite
+def programs(draw):
+    body = ["def f(x, y, n):",
+            f"    c = {draw(arrays(['x']))}",
+            f"    acc = {draw(st.sampled_from(['np.zeros_like(x)', 'x.copy()', 'c * 1.0']))}",
+            f"    buf = np.zeros({N})",
+            "    s = 0.0",
+            "    for k in range(n):"]
+    for _ in range(draw(st.integers(1, 3))):
+        body += ["        " + line for line in draw(loop_statement())]
+    body.append(f"    return s + {draw(scalar(['x', 'c', 'acc', 'buf']))}")
+    return "import numpy as np\n\n\n" + "\n".join(body) + "\n"
+
+
+def load(src, tmp_path):
+    path = tmp_path / f"gen_arrays_{next(_counter)}.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.f
+
+
+def smooth_at(f, args, i, u, h=1e-6) -> bool:
+    """One-sided differences along u agree: no kink or branch boundary within h."""
+    a, b = list(args), list(args)
+    a[i] = args[i] + h * u
+    b[i] = args[i] - h * u
+    f0 = f(*args)
+    right, left = (f(*a) - f0) / h, (f0 - f(*b)) / h
+    return abs(right - left) <= 1e-4 * (abs(right) + abs(left)) + 1e-9
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(src=programs(), seed=st.integers(0, 2**16), y=st.floats(-1.2, 1.2),
+       n=st.integers(0, 5))
+def test_array_programs_forward_reverse_fd_agree(src, seed, y, n, tmp_path):
+    f = load(src, tmp_path)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, size=N)
+    args = (x, y, n)
+    v = f(*args)
+    if not math.isfinite(v) or abs(v) > 1e6:
+        return
+    val, (gx, gy) = s2sad.value_and_grad(f, argnums=(0, 1), target="python")(*args)
+    assert abs(val - v) <= 1e-12 * (1 + abs(v)), src
+    u = rng.normal(size=N)
+    _, t = s2sad.jvp(f, args, (u, 0.0, 0), target="python")
+    assert abs(float(np.dot(gx, u)) - t) <= 1e-9 * (1 + abs(t)), src
+    _, ty = s2sad.jvp(f, args, (np.zeros(N), 1.0, 0), target="python")
+    assert abs(gy - ty) <= 1e-9 * (1 + abs(ty)), src
+    if all(smooth_at(f, args, 0, e) for e in np.eye(N)):
+        want = central_difference(f, args, 0)
+        np.testing.assert_allclose(gx, want, rtol=1e-5, atol=1e-6, err_msg=src)
