@@ -551,6 +551,10 @@ def _coalesce(fn: Function) -> dict:
             for p in s.params:
                 dpos[p] = lo
                 upos.setdefault(p, []).append(hi)
+            # a value made before a loop and read inside it is read again next iteration
+            for v, uses in upos.items():
+                if dpos.get(v, 0) < lo and any(lo < u <= hi for u in uses):
+                    uses.append(hi)
     # SSA versions of one variable (x_bar, x_bar_1 = x_bar + t) share a name when the old
     # version dies where the new one is made; codegen then writes `x_bar += t`
     for s in walk(fn.body):

@@ -384,16 +384,17 @@ class Adjoint:
                 if p is None or not isinstance(a, Var) or a not in self.active:
                     continue
                 c = mul(b, p, g)
-                if len({id(v) for v in same_rank}) > 1 and a in same_rank and \
-                        isinstance(c.type, ArrayT) and c.type.ndim == a.type.ndim:
-                    c = b.op("sum_to", c, a)  # (n, 1) * (n, m): sum the broadcast axis
                 finite = rule.finite or (s.prim in ("pow", "fpow") and
                                          isinstance(s.args[1], Const) and s.args[1].value >= 1)
                 if not finite and isinstance(ans.type, ArrayT):
                     # 0 where the cotangent is 0, even where the partial is inf/nan: the
-                    # branch np.where did not take contributes nothing (no NaN leaks)
+                    # branch np.where did not take contributes nothing (no NaN leaks);
+                    # masked elementwise, before broadcasting is summed away
                     with emitting(b):
                         c = where(Sym(g) == 0.0, 0.0, Sym(c)).value
+                if len({id(v) for v in same_rank}) > 1 and a in same_rank and \
+                        isinstance(c.type, ArrayT) and c.type.ndim == a.type.ndim:
+                    c = b.op("sum_to", c, a)  # (n, 1) * (n, m): sum the broadcast axis
                 self.contribute(b, a, c, adj)
             return
         g = self.shaped(b, g, ans)

@@ -443,6 +443,15 @@ def newaxis_pairwise_3d(X, C):
     return np.sum(np.sqrt(d + 0.1) * np.min(d, axis=1)[:, None])
 
 
+def softmax_xent(W, X, Y):
+    # row-wise softmax: max along an axis, division by a (n, 1) column (masked partials)
+    Z = X @ W
+    Z = Z - np.max(Z, axis=1)[:, None]
+    E = np.exp(Z)
+    P = E / np.sum(E, axis=1)[:, None]
+    return -np.mean(np.sum(Y * np.log(P), axis=1))
+
+
 def newaxis_np(x, A):
     return np.sum(x[np.newaxis, :] * A) + np.sum(x[:, np.newaxis][:2] * A[:2, :1])
 

@@ -151,3 +151,14 @@ def fibonacci_like(x, n):
     for _ in range(n):
         a, b = b, a + b * x
     return a
+
+
+def restarted_inner(y, n):
+    """an inner loop starts from y in every outer iteration (y must keep its name)."""
+    s = 0.0
+    for _ in range(n):
+        v = y
+        for _k in range(3):
+            v = v * 0.5 + 0.1 * y
+        s += v
+    return s

@@ -246,6 +246,7 @@ CASES = [
     Case(P.newaxis_pairwise, (V3, V4), ("reshape",)),
     Case(P.newaxis_np, (V4, M34), ("reshape",)),
     Case(P.newaxis_pairwise_3d, (M43, (2, 3)), ("reshape", "sum_to", "amin")),
+    Case(P.softmax_xent, (M34, (5, 3), Pos((5, 4))), ("amax", "sum_to", "div", "log")),
     Case(P.norm_at_zero, (Fixed((0.0, 0.0, 0.0)),), ("norm",)),
     Case(P.diag_of_vector, (V4,), ("diag", "outer")),
     Case(P.diag_of_matrix, (M33,), ("diag",)),
@@ -312,7 +313,7 @@ CPU_SUBSET = [P.ew_scalar_ops, P.bc_row, P.red_sum_axis0, P.red_max, P.matmul_mm
               P.where_scalar_branch, P.elem_loop_write,
               # Numba has no np.max/min/prod(axis=): generated code calls s2sad.runtime
               P.red_max_axis_3d, P.red_prod_axis1, P.red_prod_axis_zeros, P.cumsum_axis1,
-              P.take_rows, P.newaxis_pairwise, P.newaxis_pairwise_3d]
+              P.take_rows, P.newaxis_pairwise, P.newaxis_pairwise_3d, P.softmax_xent]
 
 # float32 arguments: gradients must stay float32 and have the argument's shape.
 FLOAT32 = [P.ew_unary_a, P.bc_row, P.red_sum_axis1, P.red_mean, P.matmul_mv, P.dot_vv,

@@ -20,6 +20,7 @@ CASES = [
     (loops.bisect_like, (3.0, 1.0)),  # return inside a while loop
     (loops.rotate, (1.1, 2.0, 0.7, 4)),  # x, y, z = y, z * x, x
     (loops.fibonacci_like, (0.5, 6)),  # a, b = b, a + b * x
+    (loops.restarted_inner, (1.3, 3)),  # v = y; inner loop on v; every outer iteration
 ]
 
 

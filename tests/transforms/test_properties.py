@@ -37,7 +37,7 @@ def programs(draw):
     body = ["def f(x, y, n):"]
     body.append(f"    s = {draw(exprs(['x', 'y']))}")
     kind = draw(st.sampled_from(["for", "for_if", "while", "nested", "break", "return",
-                                 "swap"]))
+                                 "swap", "restart"]))
     inner = ["x", "y", "s", "i"]
     e1, e2 = draw(exprs(inner)), draw(exprs(inner))
     if kind == "for":
@@ -57,6 +57,11 @@ def programs(draw):
                  f"            s = 0.6 * s + 0.2 * {e1} / j"]
     elif kind == "swap":  # carried values exchanged: a parallel copy in generated code
         body += ["    for i in range(n):", f"        s, y = 0.5 * y + 0.3 * {e1}, s"]
+    elif kind == "restart":  # an inner loop restarted from an outer value every iteration
+        start = draw(st.sampled_from(["y", "x", "s"]))
+        body += ["    for i in range(n):", f"        v = {start}",
+                 "        for j in range(2):", f"            v = 0.5 * v + 0.3 * {e1}",
+                 "        s = s + v"]
     elif kind == "break":
         body += ["    for i in range(n):", f"        s = 0.5 * s + 0.3 * {e1}",
                  f"        if s > {draw(st.sampled_from(['2.0', '0.5', 'x']))}:",
