@@ -37,6 +37,20 @@ def heat(u0, r, nt):
     return np.sum(u * u)
 
 
+def heat_fresh(u0, r, nt):
+    """The same scheme in the other common Numba style: a fresh array every step."""
+    u = u0.copy()
+    n = len(u0)
+    for _ in range(nt):
+        un = np.empty_like(u)
+        un[0] = u[0]
+        un[n - 1] = u[n - 1]
+        for i in range(1, n - 1):
+            un[i] = u[i] + r * (u[i - 1] - 2.0 * u[i] + u[i + 1])
+        u = un
+    return np.sum(u * u)
+
+
 # ---------------------------------------------------------------- hand-written adjoint
 def heat_adjoint(u0, r, nt):
     """Forward sweep, then nt adjoint steps in gather form (the primal's mirror image)."""
@@ -76,11 +90,11 @@ def _jit(fn, n, nt):
     return lambda: (njit(fn), _args(n, nt))
 
 
-def _s2sad(n, nt, kind="grad"):
+def _s2sad(n, nt, kind="grad", fn=heat):
     def build():
         import s2sad
 
-        return getattr(s2sad, kind)(heat), _args(n, nt)
+        return getattr(s2sad, kind)(fn), _args(n, nt)
 
     return build
 
@@ -169,6 +183,8 @@ def cases(quick: bool = False) -> list[Case]:
                       extra=_s2sad_storage(n, nt)),
             Contender("s2sad value_and_grad", "s2sad", _s2sad(n, nt, "value_and_grad"),
                       grad_of=lambda o: o[1], value_of=lambda o: o[0], required=True),
+            Contender("s2sad grad, a fresh array per step", "s2sad",
+                      _s2sad(n, nt, fn=heat_fresh), grad_of=_same, required=True),
             *peers(_same, jax=_jax(n, nt), torch=_torch(n, nt), autograd=_autograd(n, nt),
                    jax_name="JAX jit(grad), lax.fori_loop"),
         ]))
