@@ -109,8 +109,10 @@ def note_neg(op: Op) -> None:
 def simplify(fn: Function) -> Function:
     """Apply fold_op to every op of a function (after transforms built ops directly)."""
     from ..transforms.common import substitute
+    from .dce import written_names
 
     mapping: dict = {}
+    written = written_names(fn)
 
     def visit(b: Block) -> None:
         keep = []
@@ -119,6 +121,9 @@ def simplify(fn: Function) -> Function:
                 _subst(s, mapping)
             if isinstance(s, Op) and len(s.results) == 1 and s.prim not in ("push", "pop"):
                 folded = fold_op(s.prim, s.args, s.attrs)
+                if isinstance(folded, Var) and isinstance(folded.type, ArrayT) and \
+                        (id(s.results[0]) in written or id(folded) in written):
+                    folded = None  # `u = x * 1.0` is a new array that element writes change
                 if folded is not None:
                     mapping[s.results[0]] = folded
                     continue

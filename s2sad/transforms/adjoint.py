@@ -35,6 +35,7 @@ from ..ir.nodes import (
     While,
     block_defs,
     block_uses,
+    stmt_uses,
     sub_blocks,
     walk,
 )
@@ -57,6 +58,7 @@ from .common import (
 
 _RECOMPUTE = {"add", "sub", "mul", "div", "pow", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
               "eq", "ne", "not", "dim", "size", "len", "int", "float"}
+_COMPARE = {"lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
 _ALLOCS = {"zeros", "ones", "empty", "full", "zeros_like", "empty_like", "ones_like", "copy"}
 
 
@@ -72,7 +74,7 @@ class Adjoint:
         # whole-array ops read snapshots, since the reverse sweep needs the values they saw
         self.aliases = mark_slice_copies(self.fn)
         self.written = self.aliases.mutable()
-        _snapshot_mutable_operands(self.fn.body, self.aliases)
+        self.result_copies = _snapshot_mutable_operands(self.fn.body, self.aliases)
         outs = [o for o in self.fn.outputs if isinstance(o, Var)]
         self.active = active_values(self.fn, self.wrt, outs)
         self.bufs: dict[Var, Var] = {}  # active array -> its adjoint buffer
@@ -131,6 +133,7 @@ class Adjoint:
         out = Function(fn.name + "_vjp", fn.params + ct_params, body, fn.loc,
                        (fn.out_tree, "adjoints"), fn.doc)
         out.snapshots = self.snapshots
+        _drop_unneeded_copies(out, self.result_copies)
         return out
 
     # ------------------------------------------------------------------ adjoint buffers
@@ -373,13 +376,17 @@ class Adjoint:
         if rule.kind == "nondiff":
             return
         if rule.kind == "partials":
-            if isinstance(ans.type, ArrayT) and not isinstance(g.type, ArrayT) and any(
-                    isinstance(a, Var) and a in self.active and
-                    getattr(a.type, "ndim", 0) < ans.type.ndim for a in s.args):
-                g = self.shaped(b, g, ans)  # the broadcast sum must count every element
-            ps = eval_partials(b, s)
             same_rank = [a for a in s.args if isinstance(a.type, ArrayT) and
                          isinstance(ans.type, ArrayT) and a.type.ndim == ans.type.ndim]
+            broadcast = len({id(v) for v in same_rank}) > 1  # maybe (n, 1) * (1, m)
+            if isinstance(ans.type, ArrayT) and not isinstance(g.type, ArrayT) and any(
+                    isinstance(a, Var) and a in self.active and
+                    (getattr(a.type, "ndim", 0) < ans.type.ndim or broadcast)
+                    for a in s.args):
+                # the broadcast sum must count every element: p * g has the shape of the
+                # partial p (z[:, None] for x[None, :]), not of the result
+                g = self.shaped(b, g, ans)
+            ps = eval_partials(b, s)
             for a, p in zip(s.args, ps):
                 if p is None or not isinstance(a, Var) or a not in self.active:
                     continue
@@ -392,7 +399,7 @@ class Adjoint:
                     # masked elementwise, before broadcasting is summed away
                     with emitting(b):
                         c = where(Sym(g) == 0.0, 0.0, Sym(c)).value
-                if len({id(v) for v in same_rank}) > 1 and a in same_rank and \
+                if broadcast and a in same_rank and \
                         isinstance(c.type, ArrayT) and c.type.ndim == a.type.ndim:
                     c = b.op("sum_to", c, a)  # (n, 1) * (n, m): sum the broadcast axis
                 self.contribute(b, a, c, adj)
@@ -635,7 +642,7 @@ class Adjoint:
             st = defs.get(v)
             if not isinstance(st, Op) or v in seen:
                 return False
-            if st.prim == "getitem":
+            if st.prim in ("getitem", "getslice"):
                 if st.args[0] in level_defs or self._changes_after(st.args[0], st):
                     return False
             elif st.prim not in _RECOMPUTE:
@@ -649,8 +656,11 @@ class Adjoint:
         def visit(v):
             if v in order or v in taped or v in mapping:
                 return
-            if cheap(v):
-                for a in defs[v].args:
+            st = defs.get(v)
+            if cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
+                            isinstance(st, Op) and st.prim in _COMPARE):
+                # a mask (x > 0.0 for np.where) is recomputed from its recorded operands
+                for a in st.args:
                     if isinstance(a, Var) and a in level_defs:
                         visit(a)
                 order.append(v)
@@ -706,14 +716,18 @@ _ELEMENT_OPS = {"getitem", "setitem", "getslice", "setslice", "iadd", "iaddslice
                 "zeros_like", "ones_like", "empty_like", "dim", "size", "len", *VIEWS}
 
 
-def _snapshot_mutable_operands(block: Block, aliases) -> None:
+def _snapshot_mutable_operands(block: Block, aliases, kept: list | None = None) -> list:
     """An op that reads a whole array that an element write may change later reads a copy
     taken just before it, so the reverse sweep sees the values the op saw (a copy nobody
-    needs is removed by DCE)."""
+    needs is removed by DCE). An op whose own result is written later
+    (`u = x / s; ...; u[i] = ...`) gives its rule the op's value, not the array that the
+    writes change: `u0 = x / s; u = u0.copy()` (kept: the (op, copy) pairs, for
+    `_drop_unneeded_copies` once the reverse sweep is built)."""
+    kept = [] if kept is None else kept
     new = []
     for s in block.stmts:
         for sb in sub_blocks(s):
-            _snapshot_mutable_operands(sb, aliases)
+            _snapshot_mutable_operands(sb, aliases, kept)
         if isinstance(s, Op) and s.prim not in _ELEMENT_OPS and s.results:
             args = []
             for a in s.args:
@@ -725,7 +739,44 @@ def _snapshot_mutable_operands(block: Block, aliases) -> None:
                 args.append(a)
             s.args = args
         new.append(s)
+        rule = RULES.get(s.prim) if isinstance(s, Op) else None
+        if rule is not None and rule.kind in ("partials", "rule") and len(s.results) == 1 \
+                and s.prim not in _ELEMENT_OPS and is_array_var(s.results[0]) and \
+                aliases.written_after(s.results[0]):
+            r = s.results[0]
+            r0 = Var(r.name, r.type)
+            s.results = [r0]
+            cp = Op("copy", [r0], [r], {}, s.loc)
+            new.append(cp)
+            kept.append((s, cp))
     block.stmts = new
+    return kept
+
+
+def _drop_unneeded_copies(fn: Function, kept: list) -> None:
+    """Undo `u0 = op(...); u = u0.copy()` where the reverse sweep did not read u0."""
+    if not kept:
+        return
+    uses: dict[Var, int] = {}
+    for st in walk(fn.body):
+        for v in stmt_uses(st):
+            if isinstance(v, Var):
+                uses[v] = uses.get(v, 0) + 1
+        for sb in sub_blocks(st):
+            for v in sb.yields:
+                if isinstance(v, Var):
+                    uses[v] = uses.get(v, 0) + 1
+    for v in fn.body.yields:
+        if isinstance(v, Var):
+            uses[v] = uses.get(v, 0) + 1
+    drop = set()
+    for s, cp in kept:
+        if uses.get(s.results[0], 0) == 1:
+            s.results = list(cp.results)
+            drop.add(id(cp))
+    if drop:
+        for blk in _blocks(fn.body):
+            blk.stmts = [t for t in blk.stmts if id(t) not in drop]
 
 
 def _ordered_free(blk: Block) -> list[Var]:

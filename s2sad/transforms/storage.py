@@ -75,7 +75,12 @@ def _thread(block: Block, st: _State) -> None:
             for d in dims[1:]:
                 n = b.op("mul", n, d)
             st.v["sf"] = b.op("sub", st.v["sf"], n, name="sp_f")
-            b.append(Op("pop_array", [st.v["tf"], st.v["sf"], *dims], [r], {}, s.loc))
+            if len(dims) <= 2:
+                b.append(Op("pop_array", [st.v["tf"], st.v["sf"], *dims], [r], {}, s.loc))
+            else:  # the runtime pops vectors and matrices: a flat vector, reshaped
+                flat = b.op("pop_array", st.v["tf"], st.v["sf"], n, name=r.name,
+                            type=ArrayT(r.type.dtype, 1))
+                b.append(Op("reshape", [flat, *dims], [r], {"ndim": len(dims)}, s.loc))
             new += b.block.stmts
         elif isinstance(s, Op) and s.prim == "push":
             (v,) = s.args

@@ -67,6 +67,12 @@ def bc_outer_shape(a, b):
     return np.sum(np.cos(a + b) * (a - b))
 
 
+def bc_newaxis_sum(x, y):
+    """a full sum's scalar cotangent reaching (n, 1) * (1, m): each partial is only (n, 1)
+    or (1, m), so the cotangent is made (n, m) first (was a crash reshaping x_bar)"""
+    return np.sum(y[:, None] * x[None, :]) + np.sum(y[:, None] - x[None, :] ** 2)
+
+
 def bc_row_sum(A, v):
     # the cotangent of a full sum reaching a broadcast (m,) operand through + and -
     return np.sum(A + v) - np.sum(A * A - v)
@@ -320,6 +326,15 @@ def setslice_scalar(x):
     y = x * x
     y[::2] = 0.5
     return np.sum(np.sin(y))
+
+
+def setitem_twin(x, s):
+    """a and b are the same expression, but a is written: CSE must not make b an alias of a
+    (it did: b saw the write, a silent wrong value and gradient in both modes)"""
+    a = x * 2.0
+    b = x * 2.0
+    a[0] = s
+    return np.sum(b * b) + np.sum(a * x)
 
 
 def setslice_overwrite(x):

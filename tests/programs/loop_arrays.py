@@ -227,6 +227,50 @@ def read_only_alias(x, c):
     return y[0] * a[1] + np.sum(y * b)
 
 
+def swap_from_copy(x, r):
+    """u = x * 1.0 is a new array that the loop writes after the swap: never x itself
+    (simplify folded it to x: the gradient overwrote the caller's x, a silent wrong value)"""
+    u = x * 1.0
+    un = np.zeros_like(u)
+    for _ in range(2):
+        un[0] = u[0]
+        for i in range(1, len(x) - 1):
+            un[i] = u[i] * u[i] + r * u[i + 1]
+        u, un = un, u
+    return np.sum(u)
+
+
+def swap_from_quotient(x, r):
+    """the adjoint of u = x / x[1] reads u, which the loop writes after the swap: the rule
+    reads the quotient's own copy (was a silent wrong gradient)"""
+    u = x / x[1]
+    un = np.zeros_like(u)
+    for _ in range(2):
+        un[0] = u[0]
+        un[-1] = u[-1]
+        for i in range(1, len(x) - 1):
+            un[i] = u[i] + r * x[i]
+        u, un = un, u
+    return np.sum(np.tanh(u))
+
+
+def mask_in_loop(x, n):
+    """np.where's mask x[::2] > 0.0 made in each iteration: recomputed from its operands in
+    the reverse sweep (a boolean array cannot be recorded: was refused)"""
+    c = np.zeros(len(x) // 2)
+    for _ in range(n):
+        c = np.tanh(c + np.where(x[::2] > 0.0, x[::2], 0.5 * x[1::2]))
+    return np.sum(c * c)
+
+
+def stack3d_in_loop(T, n):
+    """a 3-D array recorded in a loop (it crashed: no runtime pop for 3-D arrays)"""
+    c = T * 0.5
+    for _ in range(n):
+        c = np.sin(c) * T
+    return np.sum(c)
+
+
 # ---------------------------------------------------------------- refused
 def init_still_used(x, n):
     """a is the loop's initial u and is read after the loop wrote it as un"""

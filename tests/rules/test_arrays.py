@@ -159,6 +159,7 @@ CASES = [
     Case(P.bc_row_sum, (M34, V4)),
     Case(P.bc_col, (M34, (3, 1))),
     Case(P.bc_outer_shape, ((3, 1), (1, 4))),
+    Case(P.bc_newaxis_sum, (V4, V3), ("reshape", "sum_to")),
     Case(P.bc_scalar_array, (V5, S)),
     # reductions
     Case(P.red_sum, (V5,), ("sum",)),
@@ -220,6 +221,7 @@ CASES = [
     Case(P.setslice_interior, ((6,),), ("setslice", "copy")),
     Case(P.setslice_scalar, ((6,),), ("setslice",)),
     Case(P.setslice_overwrite, ((6,),), ("setslice", "zeros")),
+    Case(P.setitem_twin, (V5, S), ("setitem",)),
     Case(P.iaddslice, ((6,),), ("copy",)),
     Case(P.setslice_column, (M34, V3), ("setslice",)),
     Case(P.setslice_row, (M34, V4), ("setslice", "zeros")),

@@ -43,7 +43,8 @@ def scalar(names):
 @st.composite
 def loop_statement(draw):
     names = ["x", "c", "acc"]
-    kind = draw(st.sampled_from(["carry", "reduce", "element", "store", "branch", "free"]))
+    kind = draw(st.sampled_from(["carry", "reduce", "element", "store", "branch", "free",
+                                 "stencil", "mask"]))
     if kind == "carry":  # an array carried from iteration to iteration
         return [f"acc = 0.5 * acc + 0.3 * {draw(arrays(names))}"]
     if kind == "reduce":
@@ -57,6 +58,14 @@ def loop_statement(draw):
                 f"    acc = acc * {draw(scalar(names))}",
                 "else:",
                 f"    s = s - {draw(scalar(names))}"]
+    if kind == "stencil":  # swapped buffers, u made by a whole-array op the rule reads
+        return ["un[0] = u[0]",
+                f"for j in range(1, {N}):",
+                f"    un[j] = u[j] * {draw(st.sampled_from(['0.5', 'u[j - 1]', 'c[j]']))} "
+                "+ 0.3 * u[j - 1]",
+                "u, un = un, u"]
+    if kind == "mask":  # a boolean array made in the loop, for np.where
+        return [f"acc = np.where({draw(arrays(names))} > 0.0, acc, 0.5 * {draw(arrays(names))})"]
     return [f"s = s + 0.2 * {draw(scalar(['x', 'c']))}"]  # arrays from before the loop
 
 
@@ -66,11 +75,13 @@ def programs(draw):
             f"    c = {draw(arrays(['x']))}",
             f"    acc = {draw(st.sampled_from(['np.zeros_like(x)', 'x.copy()', 'c * 1.0']))}",
             f"    buf = np.zeros({N})",
+            f"    u = {draw(st.sampled_from(['np.sin(x) * 1.0', 'c / (1.5 + x[1] ** 2)', 'np.cos(c) + 0.0']))}",
+            f"    un = np.zeros({N})",
             "    s = 0.0",
             "    for k in range(n):"]
     for _ in range(draw(st.integers(1, 3))):
         body += ["        " + line for line in draw(loop_statement())]
-    body.append(f"    return s + {draw(scalar(['x', 'c', 'acc', 'buf']))}")
+    body.append(f"    return s + {draw(scalar(['x', 'c', 'acc', 'buf', 'u']))}")
     return "import numpy as np\n\n\n" + "\n".join(body) + "\n"
 
 
