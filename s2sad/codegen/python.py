@@ -241,7 +241,9 @@ class Emitter:
         """v may be a non-contiguous array: a parameter, a view, or a value merged by a
         region (arithmetic, allocations and copies make contiguous arrays)."""
         d = self.defs.get(v) if isinstance(v, Var) else None
-        return isinstance(v, Var) and (d is None or d.prim in ("getslice", "transpose"))
+        # sum_to/expand_to may return broadcast views
+        return isinstance(v, Var) and (d is None or d.prim in ("getslice", "transpose",
+                                                                "sum_to", "expand_to"))
 
     def index_text(self, spec, vals) -> str:
         it = iter(vals)

@@ -128,7 +128,7 @@ prim("full",     -1, lambda ts, a: ArrayT(float_of(elem(ts[-1])), len(ts) - 1), 
 prim("zeros_like", 1, "same", np.zeros_like,                      emit="np.zeros_like")
 prim("ones_like",  1, "same", np.ones_like,                       emit="np.ones_like")
 prim("empty_like", 1, "same", np.empty_like,                      emit="np.empty_like")
-prim("copy",     1,  "same",  np.copy,                            emit="np.copy")
+prim("copy",     1,  "same",  np.copy, np.ascontiguousarray,      emit="np.copy")
 # storage of the adjoint's forward sweep (generated code calls s2sad.runtime)
 prim("trip_count", 3, "int",                        emit="_rt.trip_count")  # len(range(...))
 prim("push",     3,  "same",  pure=False,          emit="_rt.push")     # tape with v at sp

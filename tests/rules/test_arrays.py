@@ -247,6 +247,8 @@ CASES = [
     Case(P.take_rows, (M34, Ints((2, 0, 2))), ("take", "scatter_add")),
     Case(P.newaxis_pairwise, (V3, V4), ("reshape",)),
     Case(P.newaxis_np, (V4, M34), ("reshape",)),
+    Case(P.newaxis_reduce, (V3, (2,)), ("reshape", "expand_to")),
+    Case(P.reshape_of_transpose, (V4,), ("reshape", "transpose")),
     Case(P.newaxis_pairwise_3d, (M43, (2, 3)), ("reshape", "sum_to", "amin")),
     Case(P.softmax_xent, (M34, (5, 3), Pos((5, 4))), ("amax", "sum_to", "div", "log")),
     Case(P.norm_at_zero, (Fixed((0.0, 0.0, 0.0)),), ("norm",)),
@@ -286,6 +288,7 @@ CASES = [
 # against differences of the gradient.
 SECOND_ORDER = [
     Case(P.red_sum_axis0, (M34,), ("expand_to",)),
+    Case(P.reshape_of_transpose, (V4,)),  # generated np.ascontiguousarray lowers to copy
     Case(P.red_prod_3d, ((2, 3, 4),), ("prod_others",)),
     Case(P.take_rows, (M34, Ints((2, 0, 2))), ("scatter_add",)),
     Case(P.red_max_axis0, (M34,)),
@@ -315,7 +318,8 @@ CPU_SUBSET = [P.ew_scalar_ops, P.bc_row, P.red_sum_axis0, P.red_max, P.matmul_mm
               P.where_scalar_branch, P.elem_loop_write,
               # Numba has no np.max/min/prod(axis=): generated code calls s2sad.runtime
               P.red_max_axis_3d, P.red_prod_axis1, P.red_prod_axis_zeros, P.cumsum_axis1,
-              P.take_rows, P.newaxis_pairwise, P.newaxis_pairwise_3d, P.softmax_xent]
+              P.take_rows, P.newaxis_pairwise, P.newaxis_pairwise_3d, P.softmax_xent,
+              P.newaxis_reduce]
 
 # float32 arguments: gradients must stay float32 and have the argument's shape.
 FLOAT32 = [P.ew_unary_a, P.bc_row, P.red_sum_axis1, P.red_mean, P.matmul_mv, P.dot_vv,
