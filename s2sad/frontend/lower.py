@@ -55,6 +55,7 @@ class Ret:
 
 
 _STOP = object()  # a statement list ended in break/continue
+_CONTROL = ("%brk", "%cont", "%ret", "%i")  # a loop's flags and index (and "%retv<k>")
 
 
 def _hint(name: str) -> str:
@@ -219,7 +220,8 @@ class Lowerer(ArrayLowering):
     # ---------------------------------------------------------------- statements
     def stmts(self, stmts: list, env: dict) -> Ret | None:
         for i, s in enumerate(stmts):
-            if isinstance(s, cst.If) and _contains([s], cst.Return, into_loops=False):
+            if isinstance(s, cst.If) and _contains([s], cst.Return, into_loops=True):
+                # (a return in a loop in the `if` too: the loop may return or fall through)
                 # early return: the statements after the `if` continue in its branches
                 return self.if_stmt(s, env, rest=stmts[i + 1 :])
             out = self.stmt(s, env)
@@ -227,7 +229,8 @@ class Lowerer(ArrayLowering):
                 return None  # after break/continue: the rest of this block is dead
             if out is not None:
                 return out
-            if "%ret" in env and isinstance(s, (cst.For, cst.While)):
+            if isinstance(s, (cst.For, cst.While)) and "%ret" in env and \
+                    _contains(_body(s), cst.Return, into_loops=False):
                 return self.after_returning_loop(s, env, stmts[i + 1:])
             rest = stmts[i + 1:]
             if rest and _contains([s], (cst.Break, cst.Continue), into_loops=False):
@@ -252,11 +255,16 @@ class Lowerer(ArrayLowering):
             return None
         if isinstance(s, cst.If):
             return self.if_stmt(s, env, rest=[])
-        if isinstance(s, cst.For):
-            self.for_stmt(s, env)
-            return None
-        if isinstance(s, cst.While):
-            self.while_stmt(s, env)
+        if isinstance(s, (cst.For, cst.While)):
+            # an enclosing loop's break/continue/return flags and index are not this loop's:
+            # hidden while it is lowered (a nested loop would reset or drop them), then back
+            saved = {k: env.pop(k) for k in list(env) if k in _CONTROL or
+                     k.startswith("%retv")}
+            if isinstance(s, cst.For):
+                self.for_stmt(s, env)
+            else:
+                self.while_stmt(s, env)
+            env.update(saved)
             return None
         self._refuse_node(s)
 
@@ -468,6 +476,8 @@ class Lowerer(ArrayLowering):
         """The loop may have returned: its value, else whatever the rest returns."""
         flag = env.pop("%ret")
         n = len(flatten(unflatten(self.ret_shape, [None] * 64))) if self.has_ret else 0
+        if n == 0 or "%retv0" not in env:  # its returns are in branches never taken
+            return self.stmts(rest, env)
         leaves = [env.pop(f"%retv{k}") for k in range(n)]
         then = Block([], [])
         other = Block()
@@ -598,12 +608,22 @@ class Lowerer(ArrayLowering):
     def for_as_while(self, s, env, start, stop, step, reverse, body) -> None:
         """`for` with `break`/`return`: a while loop over the index with a break flag."""
         self.check_return_depth(s, body)
-        if reverse or not isinstance(step, Const):
+        if not isinstance(step, Const):
             self.refuse(s, "`break` is supported in range loops with a constant step")
         name = s.target.value
         idx = "%i"
-        env[idx] = start
         cmp = "lt" if step.value > 0 else "gt"
+        if reverse:  # from the last element of the range back to its start, inclusive
+            if isinstance(start, Const) and isinstance(stop, Const):
+                n = len(range(start.value, stop.value, step.value))
+                last = const(start.value + (n - 1) * step.value)
+            else:
+                n = self.b.op("trip_count", start, stop, step)
+                last = self.b.op("add", start, self.b.op("mul", self.b.op("sub", n, const(1)),
+                                                          step), name=name)
+            start, stop, step = last, start, const(-step.value)
+            cmp = "ge" if step.value < 0 else "le"
+        env[idx] = start
 
         def test(benv):
             c = self.b.op(cmp, benv[idx], stop)

@@ -32,9 +32,10 @@ class Builder:
            **attrs) -> Var:
         t = type if type is not None else result_type(prim, [a.type for a in args], attrs)
         out = Var(name, t)
+        op = Op(prim, list(args), [out], attrs, self.loc)
         if prim == "neg":
-            out._neg_of = args[0]  # lets -(-x) fold to x
-        self.append(Op(prim, list(args), [out], attrs, self.loc))
+            out.__dict__["_neg_of"] = op  # lets -(-x) fold to x (Var._neg_of reads op's x)
+        self.append(op)
         return out
 
     def effect(self, prim: str, *args: Value, **attrs) -> None:

@@ -162,3 +162,93 @@ def restarted_inner(y, n):
             v = v * 0.5 + 0.1 * y
         s += v
     return s
+
+
+def nested_breaks(x, n):
+    """break out of an inner loop and out of the outer one (the inner loop's flag must not
+    replace or drop the outer loop's)."""
+    s = x
+    for _ in range(n):
+        for _j in range(3):
+            s = s * 0.9 + 0.1 * x
+            if s > 1.0:
+                break
+        s = s + 0.5 * x
+        if s > 2.0:
+            break
+    return s
+
+
+def while_after_break(x, n):
+    """a while loop in the body of a for loop with break, after the break."""
+    s = x
+    for _ in range(n):
+        if s > 3.0:
+            break
+        k = 0
+        while k < 2:
+            k += 1
+            s = s * 0.9 + 0.1 * x
+        s = s + 0.5 * x
+    return s
+
+
+def loop_returns_after_inner_loop(x, n):
+    """return from a loop whose body has an inner loop (the inner loop is not the one that
+    returns)."""
+    s = x
+    for i in range(n):
+        k = 0
+        while k < 2:
+            k += 1
+            s = 0.5 * s + 0.3 * math.sin(x * i)
+        if s > 0.6:
+            return s * x
+    return s
+
+
+def returning_loop_in_branch(x, n):
+    """a loop that may return, inside an `if`: the code after the `if` runs when it does
+    not."""
+    s = x
+    if x > 0.0:
+        for i in range(n):
+            s = s * 0.8 + x
+            if s > 2.0:
+                return s * i
+    s = s * x
+    return s
+
+
+def return_in_dead_branch(x, n):
+    """the loop's only return sits in a branch that is never taken (decided at compile
+    time)."""
+    s = x
+    for _ in range(n):
+        s = 0.5 * s + 0.3 * math.cos(s)
+        if 2.0 < 0.0:
+            return s
+    return s * x
+
+
+def neg_neg_inner(x, n):
+    """-(-b) in an inner loop, b carried by the outer one: the reverse sweep recomputes it
+    from b's recorded value, and -(-b) must fold to that value, not to the forward b."""
+    b = 0.3
+    d = x
+    for _ in range(n):
+        for _k in range(2):
+            nb = -b
+            d = 0.5 * d + 0.3 * math.cos(-nb)
+        b = 0.5 * x + d
+    return d
+
+
+def reversed_break(x, n):
+    """break in a reversed range loop: from the range's last element down to its start."""
+    s = x
+    for i in reversed(range(1, n, 2)):
+        s = 0.5 * s + 0.3 * math.sin(x * i)
+        if s > 0.9:
+            break
+    return s

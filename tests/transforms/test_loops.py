@@ -21,6 +21,18 @@ CASES = [
     (loops.rotate, (1.1, 2.0, 0.7, 4)),  # x, y, z = y, z * x, x
     (loops.fibonacci_like, (0.5, 6)),  # a, b = b, a + b * x
     (loops.restarted_inner, (1.3, 3)),  # v = y; inner loop on v; every outer iteration
+    (loops.nested_breaks, (0.3, 5)),  # break in an inner and in the outer loop
+    (loops.nested_breaks, (0.95, 5)),
+    (loops.while_after_break, (0.3, 5)),  # while loop after a break in a for loop
+    (loops.loop_returns_after_inner_loop, (0.7, 5)),  # return after an inner loop (taken)
+    (loops.loop_returns_after_inner_loop, (0.1, 3)),  # ... and not taken
+    (loops.returning_loop_in_branch, (0.9, 5)),  # a returning loop in an `if` (returns)
+    (loops.returning_loop_in_branch, (0.2, 2)),  # ... falls through
+    (loops.returning_loop_in_branch, (-0.5, 3)),  # ... the `if` not taken
+    (loops.return_in_dead_branch, (0.4, 4)),  # a return never taken
+    (loops.neg_neg_inner, (0.7, 3)),  # -(-b) recomputed in a nested reverse loop
+    (loops.reversed_break, (0.3, 8)),  # break in reversed(range(1, n, 2)) (taken)
+    (loops.reversed_break, (-0.4, 6)),  # ... and not taken
 ]
 
 
@@ -40,6 +52,19 @@ def test_reverse_forward_fd_agree(fn, args, target):
     _, t = s2sad.jvp(fn, args, tangents, target=target)
     assert g == pytest.approx(t, rel=1e-12)
     assert g == pytest.approx(fd(fn, args, 0), rel=1e-7)
+
+
+@pytest.mark.parametrize("fn,args", CASES, ids=[f"{c[0].__name__}{c[1]}" for c in CASES])
+def test_every_read_in_scope(fn, args):
+    """The IR of every stage reads each value only where its definition is in scope (a
+    forward loop's value read in the reverse sweep would read a stale or undefined name)."""
+    from s2sad import pipeline
+    from s2sad.ir.types import typeof
+    from s2sad.ir.verify import verify
+
+    types = tuple(typeof(a) for a in args)
+    for mode in ("primal", "forward", "value_and_grad", "reverse"):
+        verify(pipeline.derive(fn, pipeline.Request(mode, (0,), types)))
 
 
 def test_reverse_loop_reads_like_the_forward_loop():

@@ -11,11 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import s2sad
+from s2sad import pipeline
+from s2sad.ir.types import F64, I64
+from s2sad.ir.verify import verify
 
 _counter = itertools.count()
 
 UNARY = ["math.sin({})", "math.cos({})", "math.tanh({})", "math.sqrt(1.0 + {0} * {0})",
-         "math.log(1.0 + {0} * {0})", "math.exp(math.tanh({}))", "abs({})", "-{}"]
+         "math.log(1.0 + {0} * {0})", "math.exp(math.tanh({}))", "abs({})", "-{}", "-(-{})"]
 BINARY = ["({} + {})", "({} - {})", "({} * {})", "({} / (1.5 + math.tanh({})))",
           "max({}, {})", "min({}, {})"]
 
@@ -37,7 +40,8 @@ def programs(draw):
     body = ["def f(x, y, n):"]
     body.append(f"    s = {draw(exprs(['x', 'y']))}")
     kind = draw(st.sampled_from(["for", "for_if", "while", "nested", "break", "return",
-                                 "swap", "restart"]))
+                                 "swap", "restart", "nested_break", "inner_while",
+                                 "branch_return", "outer_carried"]))
     inner = ["x", "y", "s", "i"]
     e1, e2 = draw(exprs(inner)), draw(exprs(inner))
     if kind == "for":
@@ -62,6 +66,28 @@ def programs(draw):
         body += ["    for i in range(n):", f"        v = {start}",
                  "        for j in range(2):", f"            v = 0.5 * v + 0.3 * {e1}",
                  "        s = s + v"]
+    elif kind == "nested_break":  # each loop has its own break flag
+        body += ["    for i in range(n):", "        for j in range(3):",
+                 f"            s = 0.5 * s + 0.3 * {e1}",
+                 f"            if s > {draw(st.sampled_from(['1.0', '0.5', 'y']))}:",
+                 "                break", "        s = s + 0.1 * x",
+                 f"        if s > {draw(st.sampled_from(['2.0', '1.5', 'x']))}:",
+                 "            break"]
+    elif kind == "inner_while":  # a loop inside a loop that breaks or returns
+        exit_ = draw(st.sampled_from(["break", f"return s * {e2}"]))
+        body += ["    for i in range(n):", "        k = 0", "        while k < 2:",
+                 "            k += 1", f"            s = 0.5 * s + 0.3 * {e1}",
+                 f"        if s > {draw(st.sampled_from(['1.0', '0.5', 'y']))}:",
+                 f"            {exit_}"]
+    elif kind == "branch_return":  # a loop that may return, inside an if
+        body += [f"    if {draw(exprs(['x', 'y']))} > 0.0:", "        for i in range(n):",
+                 f"            s = 0.5 * s + 0.3 * {e1}",
+                 f"            if s > {draw(st.sampled_from(['1.0', '0.5', 'y']))}:",
+                 f"                return s * {e2}", "        s = s * x"]
+    elif kind == "outer_carried":  # an inner loop reads a value the outer loop carries
+        e1 = draw(exprs(["x", "y", "s", "b", "i"]))
+        body += ["    b = y", "    for i in range(n):", "        for j in range(2):",
+                 f"            s = 0.5 * s + 0.3 * {e1}", f"        b = 0.5 * b + 0.2 * {e2}"]
     elif kind == "break":
         body += ["    for i in range(n):", f"        s = 0.5 * s + 0.3 * {e1}",
                  f"        if s > {draw(st.sampled_from(['2.0', '0.5', 'x']))}:",
@@ -100,13 +126,16 @@ def smooth_at(f, x, y, n, i, h=1e-6) -> bool:
     return abs(right - left) <= 1e-4 * (abs(right) + abs(left)) + 1e-9
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(src=programs(), x=st.floats(-1.5, 1.5), y=st.floats(-1.5, 1.5), n=st.integers(0, 6))
 def test_forward_reverse_fd_agree(src, x, y, n, tmp_path):
     f = load(src, tmp_path)
     v = f(x, y, n)
     if not math.isfinite(v) or abs(v) > 1e6:
         return
+    types = (F64, F64, I64)
+    for mode in ("primal", "forward"):  # every read of a value in scope of its definition
+        verify(pipeline.derive(f, pipeline.Request(mode, (0, 1), types, single=False)))
     val, g = s2sad.value_and_grad(f, argnums=(0, 1), target="python")(x, y, n)
     assert val == pytest.approx(v, rel=1e-12, abs=1e-12), src
     for i in range(2):
