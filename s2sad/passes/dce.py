@@ -91,7 +91,8 @@ def _only_feeds(body: Block, p: Var, y: Var) -> bool:
     uses_y = [s for s in body.stmts if y in stmt_uses(s)]
     nested = any(p in _all_uses(sb) or y in _all_uses(sb) for s in body.stmts
                  for sb in sub_blocks(s))
-    return not uses_y and not nested and body.yields.count(y) == 1
+    # nor may p's value pass on to another carried variable (a, b = b, b + y)
+    return not uses_y and not nested and body.yields.count(y) == 1 and p not in body.yields
 
 
 def _all_uses(b: Block) -> set:

@@ -470,7 +470,6 @@ class Adjoint:
             for r in s.results:
                 env.pop(r, None)
             self.reverse_block(fwd, rblk.block, env)
-            self.export(s, fwd, rblk.block)
             envs.append(env)
             blocks.append(rblk.block)
         for r in s.results:
@@ -487,6 +486,8 @@ class Adjoint:
             r = Var("", k.type, base=k, suffix="_bar")
             results.append(r)
             adj[k] = r
+        for fwd, blk in zip((s.then, s.orelse), blocks):  # after the yields: they may read
+            self.export(s, fwd, blk)                      # forward values too
         b.append(If(s.cond, blocks[0], blocks[1], results, s.loc))
 
     def _owned(self, b: Builder, g: Value, like: Var) -> Var:

@@ -252,3 +252,24 @@ def reversed_break(x, n):
         if s > 0.9:
             break
     return s
+
+
+def shift_register(x, y, n):
+    """b's final value is unused, but each b passes on to a (dead-code elimination must keep
+    it)."""
+    a = x
+    b = y
+    for _ in range(n):
+        a, b = b, b * x + y
+    return a
+
+
+def return_first(x, y):
+    """a loop that returns in its first iteration; the code after it is dead at run time
+    (the reverse if must still pass out the forward values its adjoints read)."""
+    d = y
+    for i in range(3):
+        return x * i
+        d = d * 0.5
+    d = 0.5 * d + 0.3 * math.atan(d)
+    return d * y

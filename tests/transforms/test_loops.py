@@ -21,6 +21,8 @@ CASES = [
     (loops.rotate, (1.1, 2.0, 0.7, 4)),  # x, y, z = y, z * x, x
     (loops.fibonacci_like, (0.5, 6)),  # a, b = b, a + b * x
     (loops.restarted_inner, (1.3, 3)),  # v = y; inner loop on v; every outer iteration
+    (loops.shift_register, (0.7, 1.1, 4)),  # a, b = b, ...: b dead at the end, not before
+    (loops.return_first, (0.7, 1.1)),  # returns in the first iteration
     (loops.nested_breaks, (0.3, 5)),  # break in an inner and in the outer loop
     (loops.nested_breaks, (0.95, 5)),
     (loops.while_after_break, (0.3, 5)),  # while loop after a break in a for loop

@@ -134,7 +134,7 @@ def test_forward_reverse_fd_agree(src, x, y, n, tmp_path):
     if not math.isfinite(v) or abs(v) > 1e6:
         return
     types = (F64, F64, I64)
-    for mode in ("primal", "forward"):  # every read of a value in scope of its definition
+    for mode in ("primal", "forward", "value_and_grad", "reverse"):  # reads in scope
         verify(pipeline.derive(f, pipeline.Request(mode, (0, 1), types, single=False)))
     val, g = s2sad.value_and_grad(f, argnums=(0, 1), target="python")(x, y, n)
     assert val == pytest.approx(v, rel=1e-12, abs=1e-12), src
