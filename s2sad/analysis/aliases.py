@@ -200,6 +200,17 @@ def mutable_arrays(fn: Function) -> set[Var]:
     return mark_slice_copies(fn).mutable()
 
 
+def written_names(fn: Function) -> set:
+    """ids of the array Vars that may name an object an element write changes (under
+    any name): such a value is an object of its own, never to be merged with another
+    (`a = x * 2.0; b = x * 2.0; a[0] = y` leaves b alone; `u = x * 1.0` is a copy)."""
+    pts = points_to(fn)
+    sites = set()
+    for t in _writes(fn.body):
+        sites |= pts.get(t.args[0], frozenset())
+    return {id(v) for v, s in pts.items() if s & sites}
+
+
 def mark_slice_copies(fn: Function) -> Aliases:
     """Mark `copy` on slices whose array may be written after them; the Aliases of the
     result."""

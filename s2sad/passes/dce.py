@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..analysis.aliases import written_names
 from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, stmt_uses, sub_blocks
 from ..ir.primitives import PRIMS
 
@@ -221,21 +222,6 @@ def _forget_reads(avail: dict, arrays: set, loads: bool = False) -> None:
     for k in [k for k in avail if k[0] not in skip and
               any(a[0] == "v" and a[1] in arrays for a in k[1])]:
         del avail[k]
-
-
-def written_names(fn: Function) -> set:
-    """ids of the array Vars that may name an object an element write changes (under
-    any name): such a value is an object of its own, never to be merged with another
-    (`a = x * 2.0; b = x * 2.0; a[0] = y` leaves b alone; `u = x * 1.0` is a copy)."""
-    from ..analysis.aliases import points_to
-    from ..ir.nodes import walk
-
-    pts = points_to(fn)
-    sites = set()
-    for t in walk(fn.body):
-        if isinstance(t, Op) and not _pure(t) and t.args and isinstance(t.args[0], Var):
-            sites |= pts.get(t.args[0], frozenset())
-    return {id(v) for v, s in pts.items() if s & sites}
 
 
 def _other_names(fn: Function) -> dict:

@@ -108,8 +108,8 @@ def note_neg(op: Op) -> None:
 
 def simplify(fn: Function) -> Function:
     """Apply fold_op to every op of a function (after transforms built ops directly)."""
+    from ..analysis.aliases import written_names
     from ..transforms.common import substitute
-    from .dce import written_names
 
     mapping: dict = {}
     written = written_names(fn)

@@ -9,9 +9,10 @@ tangents next to its carried values.
 from __future__ import annotations
 
 from ..analysis.activity import active_values
+from ..analysis.aliases import written_names
 from ..ir.builder import Builder
 from ..ir.nodes import Block, For, Function, If, Op, Value, Var, While
-from ..ir.types import is_float
+from ..ir.types import ArrayT, is_float
 from ..rules.dsl import Sym, emitting
 from .common import add, clone_function, eval_partials, mul, name_derivative, rule_for, zero_of
 
@@ -23,6 +24,7 @@ class Tangent:
         outs = [o for o in self.fn.outputs if isinstance(o, Var)]
         self.active = active_values(self.fn, self.wrt, outs)
         self.dot: dict[Var, Value] = {}
+        self.written = written_names(self.fn)  # arrays element writes may change
 
     def tangent_of(self, v: Value) -> Value | None:
         return self.dot.get(v) if isinstance(v, Var) else None
@@ -68,11 +70,24 @@ class Tangent:
                 continue
             out.stmts.append(s)
             if isinstance(s, Op):
+                n0 = len(out.stmts)
                 self.op(b, s)
+                self.own_tangent(b, s, out.stmts[n0:])
             elif isinstance(s, If):
                 self.if_(b, s)
         out.yields = list(blk.yields)
         return out
+
+    def own_tangent(self, b: Builder, s: Op, made: list) -> None:
+        """An array that element writes change gets a tangent object of its own: a rule
+        may have returned another value's tangent as is (u = x * 1.0: u_dot is x_dot), and
+        writes into u_dot must not change x_dot."""
+        if not s.results or id(s.results[0]) not in self.written:
+            return
+        t = self.dot.get(s.results[0])
+        if isinstance(t, Var) and isinstance(t.type, ArrayT) and \
+                not any(t in st.results for st in made):
+            self.dot[s.results[0]] = name_derivative(b.op("copy", t), s.results[0], "_dot")
 
     def op(self, b: Builder, s: Op) -> None:
         if s.prim in ("iadd", "iaddslice"):

@@ -75,7 +75,7 @@ def programs(draw):
             f"    c = {draw(arrays(['x']))}",
             f"    acc = {draw(st.sampled_from(['np.zeros_like(x)', 'x.copy()', 'c * 1.0']))}",
             f"    buf = np.zeros({N})",
-            f"    u = {draw(st.sampled_from(['np.sin(x) * 1.0', 'c / (1.5 + x[1] ** 2)', 'np.cos(c) + 0.0']))}",
+            f"    u = {draw(st.sampled_from(['np.sin(x) * 1.0', 'x * 1.0', 'c / (1.5 + x[1] ** 2)', 'np.cos(c) + 0.0']))}",
             f"    un = np.zeros({N})",
             "    s = 0.0",
             "    for k in range(n):"]

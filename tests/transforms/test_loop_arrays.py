@@ -71,15 +71,20 @@ def test_numba_gradient_matches_python(fn, args):
     np.testing.assert_allclose(g, want, rtol=1e-13, atol=1e-15)
 
 
-def test_gradient_leaves_its_arguments_alone():
-    """u = x * 1.0 stays a copy: the loop writing u after a swap never writes into x
-    (reverse mode only: forward mode's u_dot = x_dot is the same bug in tangent.py)"""
+def test_derivatives_leave_their_arguments_alone():
+    """u = x * 1.0 stays a copy, and so does its tangent: the loop writing u (and u_dot)
+    after a swap never writes into x (or x_dot)"""
     x = X5.copy()
     value, g = s2sad.value_and_grad(P.swap_from_copy, argnums=0, target="python")(x, 0.3)
     np.testing.assert_array_equal(x, X5)
     assert value == pytest.approx(P.swap_from_copy(X5, 0.3), rel=1e-14)
-    np.testing.assert_allclose(g, central_difference(P.swap_from_copy, (X5, 0.3), 0),
-                               rtol=1e-6, atol=1e-8)
+    want = central_difference(P.swap_from_copy, (X5, 0.3), 0)
+    np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-8)
+    u = np.linspace(-1.0, 1.0, len(X5))
+    x_dot = u.copy()
+    _, t = s2sad.jvp(P.swap_from_copy, (x, 0.3), (x_dot, 0.0), target="python")
+    np.testing.assert_array_equal(x_dot, u)
+    assert t == pytest.approx(float(want @ u), rel=1e-6)
 
 
 def test_numba_reverse_mode_on_the_issue_examples():
