@@ -31,7 +31,7 @@ from ..ir.nodes import (
     walk,
 )
 from ..ir.primitives import PRIMS
-from ..ir.types import BOOL, F32, I64, ArrayT
+from ..ir.types import BOOL, F32, F64, I64, ArrayT, elem
 
 # precedence: higher binds tighter
 _PREC = {"select": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "add": 10, "sub": 10, "mul": 11,
@@ -50,6 +50,8 @@ class Emitter:
         self.inline = _inlinable(fn, self.alias)
         self.defs: dict[Var, Op] = {s.results[0]: s for s in walk(fn.body)
                                     if isinstance(s, Op) and len(s.results) == 1}
+        _weak_float32_literals(fn)
+        self._in_f32 = False
         self.lines: list[str] = []
         self.consts: dict[str, object] = {}
         self.user: set[str] = set()  # user-rule primitives called (s2sad.defrule)
@@ -60,6 +62,10 @@ class Emitter:
     def val(self, v: Value) -> tuple[str, int]:
         if isinstance(v, Const):
             return self.const(v)
+        if self._in_f32 and v.type == F64:  # a float64 scalar in float32 arithmetic
+            self.imports.add("np")
+            inner = self.expr(self.defs[v])[0] if v in self.inline else self.names[v]
+            return f"np.float32({inner})", _PREC["atom"]
         if v in self.inline:
             return self.expr(self.defs[v])
         return self.names[v], _PREC["atom"]
@@ -96,6 +102,16 @@ class Emitter:
         return text
 
     def expr(self, op: Op) -> tuple[str, int]:
+        # NumPy 2 keeps float32 with Python floats, Numba widens: float64 scalars in float32
+        # arithmetic are written np.float32(...) (see _weak_float32_literals)
+        saved = self._in_f32
+        self._in_f32 = bool(op.results) and elem(op.results[0].type) == F32
+        try:
+            return self._expr(op)
+        finally:
+            self._in_f32 = saved
+
+    def _expr(self, op: Op) -> tuple[str, int]:
         p = op.prim
         a = op.args
         if p in ("add", "sub", "mul", "div", "floordiv", "mod"):
@@ -122,7 +138,11 @@ class Emitter:
                     f"{self.arg(a[2], prec)}"), prec
         if p == "getitem":
             idx = ", ".join(self.val(i)[0] for i in a[1:])
-            return f"{self.arg(a[0], _PREC['atom'])}[{idx}]", _PREC["atom"]
+            text = f"{self.arg(a[0], _PREC['atom'])}[{idx}]"
+            if op.results[0].type == F32 and a[0].type.dtype == F64:  # popped off tape_f
+                self.imports.add("np")
+                text = f"np.float32({text})"
+            return text, _PREC["atom"]
         if p == "stop_gradient":
             return self.val(a[0])
         if p in ("empty", "zeros", "ones"):
@@ -215,8 +235,11 @@ class Emitter:
             return f"{path}({', '.join(self.val(x)[0] for x in a)})", _PREC["atom"]
         if p == "pop_array":
             self.imports.add("_rt")
-            return (f"_rt.pop_array{len(a) - 2}({', '.join(self.val(x)[0] for x in a)})",
-                    _PREC["atom"])
+            text = f"_rt.pop_array{len(a) - 2}({', '.join(self.val(x)[0] for x in a)})"
+            if op.results[0].type.dtype == F32:  # tape_f holds float64
+                self.imports.add("np")
+                text += ".astype(np.float32)"
+            return text, _PREC["atom"]
         if p == "eye_like":
             self.imports.add("np")
             return f"np.eye({self.arg(a[0], _PREC['atom'])}.shape[0])", _PREC["atom"]
@@ -429,6 +452,16 @@ _ARRAY_EMIT = {
     "fabs": "np.fabs", "max": "np.maximum", "min": "np.minimum", "erf": "_rt.erf",
     "erfc": "_rt.erfc", "float": "np.asarray",
 }
+
+
+def _weak_float32_literals(fn: Function) -> None:
+    """Float literals in float32 arithmetic are written np.float32(...): in NumPy 2 a Python
+    float does not widen float32 (x32 * 1.5 is float32), but Numba widens to float64, and a
+    loop variable would then change type."""
+    for s in walk(fn.body):
+        if isinstance(s, Op) and s.results and elem(s.results[0].type) == F32:
+            s.args = [Const(a.value, F32) if isinstance(a, Const) and a.type == F64 else a
+                      for a in s.args]
 
 
 def _nest(shape, outs: list[str]) -> str:

@@ -67,6 +67,11 @@ def promote(*types: Type) -> Type:
     best = max(scalars, key=lambda s: _RANK[s])
     if best == BOOL:
         best = I64
+    # NumPy 2 (NEP 50): a Python float is weak, float32 stays float32 with it; float64
+    # arrays are not
+    if best == F64 and F32 in scalars and not any(
+            isinstance(t, ArrayT) and t.dtype == F64 for t in types):
+        best = F32
     # float32 arrays stay float32 with Python/int scalars, as in NumPy 2.
     if best == F32 and any(elem(t) == I64 and isinstance(t, ArrayT) for t in types):
         best = F64

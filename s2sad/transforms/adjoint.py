@@ -39,7 +39,7 @@ from ..ir.nodes import (
     sub_blocks,
     walk,
 )
-from ..ir.types import F64, I64, ArrayT, is_float
+from ..ir.types import F32, F64, I64, ArrayT, is_float
 from ..rules import RULES
 from ..rules.dsl import Sym, emitting, where
 from .common import (
@@ -677,10 +677,10 @@ class Adjoint:
         fb = Builder(s.body)
         fb.loc = s.loc
         for v in taped:
-            if isinstance(v.type, ArrayT) and v.type.dtype not in (F64,):
-                raise S2SADError("a non-float64 array that changes every iteration is needed "
-                                 "by the reverse sweep", s.loc,
-                                 "use float64 arrays in loops you differentiate")
+            if isinstance(v.type, ArrayT) and v.type.dtype not in (F64, F32):
+                raise S2SADError("an integer or boolean array that changes every iteration "
+                                 "is needed by the reverse sweep", s.loc,
+                                 "compute it from float arrays, or outside the loop")
             fb.effect("push", v, pair=id(v))
         for v in reversed(taped):
             mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=id(v))

@@ -314,3 +314,12 @@ def inactive_alias_written(x, c):
         y = a
     y[0] = x[1] * 2.0
     return b[0] + np.sum(y * a)
+
+
+def rebound_f32(x, r, n):
+    """float32 state rebound every iteration (recorded on the float64 tape, popped back as
+    float32) with a Python float and a float scalar argument in the arithmetic."""
+    u = x.copy()
+    for _ in range(n):
+        u = np.sin(u) * 1.5 + r * u
+    return np.sum(u * u)

@@ -235,3 +235,17 @@ def test_generated_programs_agree_or_are_refused(seed, tmp_path):
     except UnsupportedSyntax as e:  # only two names for a written array
         assert "two names" in str(e)
         check_grads(mod.f, args, argnums=(0, 1), modes=("fwd",), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("target", ["python", "cpu"])
+def test_float32_loops_stay_float32(target):
+    """NumPy 2 keeps float32 with Python floats; so do the generated derivatives, also
+    under Numba (which would widen to float64 without the np.float32 casts)."""
+    x = np.linspace(-0.5, 0.8, 5)
+    g32 = s2sad.grad(P.rebound_f32, argnums=0, target=target)(x.astype(np.float32), 0.3, 3)
+    g64 = s2sad.grad(P.rebound_f32, argnums=0, target=target)(x, 0.3, 3)
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, g64, rtol=2e-5, atol=1e-6)
+    _, t32 = s2sad.jvp(P.rebound_f32, (x.astype(np.float32), 0.3, 3),
+                       (np.ones(5, dtype=np.float32), 0.0, 0), target=target)
+    assert t32 == pytest.approx(float(np.sum(g64)), rel=1e-4)
