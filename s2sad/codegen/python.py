@@ -28,6 +28,7 @@ from ..ir.nodes import (
     While,
     stmt_uses,
     sub_blocks,
+    use_counts,
     walk,
 )
 from ..ir.primitives import PRIMS
@@ -644,18 +645,10 @@ def _stem(v: Var):
 def _inlinable(fn: Function, alias: dict) -> set[Var]:
     """Temporaries used once, later in the same block, with nothing in between that could
     change what they read."""
-    uses: dict[Var, int] = {}
-    for s in walk(fn.body):
-        for v in stmt_uses(s):
-            if isinstance(v, Var):
-                uses[v] = uses.get(v, 0) + 1
-        for b in sub_blocks(s):
-            for v in b.yields:
-                if isinstance(v, Var):
-                    uses[v] = uses.get(v, 0) + 1
+    uses = use_counts(fn.body)
     for v in fn.body.yields:
         if isinstance(v, Var):
-            uses[v] = uses.get(v, 0) + 2  # returned values keep their names
+            uses[v] += 1  # returned values keep their names
     out: set[Var] = set()
     defs = {s.results[0]: s for s in walk(fn.body) if isinstance(s, Op) and len(s.results) == 1}
 

@@ -182,6 +182,26 @@ def block_uses(block: Block) -> set[Var]:
     return out
 
 
+def use_counts(block: Block) -> dict[Var, int]:
+    """How many times each Var is read in a block: statements, region yields and the
+    block's own yields."""
+    out: dict[Var, int] = {}
+
+    def visit(b: Block) -> None:
+        for s in b.stmts:
+            for v in stmt_uses(s):
+                if isinstance(v, Var):
+                    out[v] = out.get(v, 0) + 1
+            for sb in sub_blocks(s):
+                visit(sb)
+        for v in b.yields:
+            if isinstance(v, Var):
+                out[v] = out.get(v, 0) + 1
+
+    visit(block)
+    return out
+
+
 def block_defs(block: Block) -> set[Var]:
     """Vars defined anywhere in a block, region parameters and loop indices included."""
     out: set[Var] = set()

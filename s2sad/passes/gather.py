@@ -24,7 +24,7 @@ the scatter form, which is always correct.
 from __future__ import annotations
 
 from ..ir.builder import Builder, const
-from ..ir.nodes import Block, Const, For, Function, If, Op, Var, stmt_uses, sub_blocks
+from ..ir.nodes import Block, Const, For, Function, If, Op, Var, sub_blocks, use_counts
 from ..ir.types import BOOL, I64
 
 _PURE_SCALAR = {"add", "sub", "mul", "div", "neg", "pos", "pow", "exp", "log", "sqrt", "sin",
@@ -68,14 +68,7 @@ def _rewrite(s: For) -> list | None:
     if any(not isinstance(t, Op) for t in body.stmts):
         return None
     defs = {r: t for t in body.stmts for r in t.results}
-    uses: dict = {}
-    for t in body.stmts:
-        for v in stmt_uses(t):
-            if isinstance(v, Var):
-                uses[v] = uses.get(v, 0) + 1
-    for v in body.yields:
-        if isinstance(v, Var):
-            uses[v] = uses.get(v, 0) + 1
+    uses = use_counts(body)
     # scatter groups: B[i+c] = B[i+c] + e
     scatters = []  # (buffer, c, e, set_op, add_op, get_op)
     for t in body.stmts:

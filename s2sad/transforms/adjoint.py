@@ -37,6 +37,7 @@ from ..ir.nodes import (
     block_uses,
     stmt_uses,
     sub_blocks,
+    use_counts,
     walk,
 )
 from ..ir.types import F32, F64, I64, ArrayT, is_float
@@ -758,18 +759,7 @@ def _drop_unneeded_copies(fn: Function, kept: list) -> None:
     """Undo `u0 = op(...); u = u0.copy()` where the reverse sweep did not read u0."""
     if not kept:
         return
-    uses: dict[Var, int] = {}
-    for st in walk(fn.body):
-        for v in stmt_uses(st):
-            if isinstance(v, Var):
-                uses[v] = uses.get(v, 0) + 1
-        for sb in sub_blocks(st):
-            for v in sb.yields:
-                if isinstance(v, Var):
-                    uses[v] = uses.get(v, 0) + 1
-    for v in fn.body.yields:
-        if isinstance(v, Var):
-            uses[v] = uses.get(v, 0) + 1
+    uses = use_counts(fn.body)
     drop = set()
     for s, cp in kept:
         if uses.get(s.results[0], 0) == 1:
@@ -786,7 +776,7 @@ def _ordered_free(blk: Block) -> list[Var]:
     seen: dict[Var, None] = {}
 
     def visit(b: Block):
-        from ..ir.nodes import stmt_uses, sub_blocks
+        from ..ir.nodes import sub_blocks
 
         for s in b.stmts:
             for v in stmt_uses(s):

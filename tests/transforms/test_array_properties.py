@@ -3,8 +3,6 @@ expressions, element reads and writes, loops carrying arrays, arrays computed be
 and read inside it, and branches; reverse mode equals forward mode (dot-product test) and
 central differences (where the program is smooth at the point)."""
 
-import importlib.util
-import itertools
 import math
 
 import numpy as np
@@ -13,8 +11,8 @@ from hypothesis import strategies as st
 
 import s2sad
 from s2sad.testing import central_difference
+from tests.transforms.generated import load
 
-_counter = itertools.count()
 N = 4  # length of the vector argument x
 
 UNARY = ["np.sin({})", "np.cos({})", "np.tanh({})", "np.sqrt(1.0 + {0} * {0})", "-{}",
@@ -83,15 +81,6 @@ def programs(draw):
         body += ["        " + line for line in draw(loop_statement())]
     body.append(f"    return s + {draw(scalar(['x', 'c', 'acc', 'buf', 'u']))}")
     return "import numpy as np\n\n\n" + "\n".join(body) + "\n"
-
-
-def load(src, tmp_path):
-    path = tmp_path / f"gen_arrays_{next(_counter)}.py"
-    path.write_text(src)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.f
 
 
 def smooth_at(f, args, i, u, h=1e-6) -> bool:

@@ -2,8 +2,6 @@
 mode and central differences agree (finite differences only where the program is smooth at
 the point, i.e. where two step sizes agree)."""
 
-import importlib.util
-import itertools
 import math
 
 import pytest
@@ -14,8 +12,7 @@ import s2sad
 from s2sad import pipeline
 from s2sad.ir.types import F64, I64
 from s2sad.ir.verify import verify
-
-_counter = itertools.count()
+from tests.transforms.generated import load
 
 UNARY = ["math.sin({})", "math.cos({})", "math.tanh({})", "math.sqrt(1.0 + {0} * {0})",
          "math.log(1.0 + {0} * {0})", "math.exp(math.tanh({}))", "abs({})", "-{}", "-(-{})"]
@@ -100,15 +97,6 @@ def programs(draw):
     return "import math\n\n\n" + "\n".join(body) + "\n"
 
 
-def load(src, tmp_path):
-    path = tmp_path / f"gen_{next(_counter)}.py"
-    path.write_text(src)
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.f
-
-
 def fd(f, x, y, n, i, h):
     a, b = [x, y], [x, y]
     a[i] += h
@@ -143,5 +131,7 @@ def test_forward_reverse_fd_agree(src, x, y, n, tmp_path):
         tan[i] = 1.0
         _, t = s2sad.jvp(f, (x, y, n), tan, target="python")
         assert g[i] == pytest.approx(t, rel=1e-9, abs=1e-9), src
-        if smooth_at(f, x, y, n, i):  # away from kinks and branch boundaries
-            assert g[i] == pytest.approx(fd(f, x, y, n, i, 1e-6), rel=1e-5, abs=1e-6), src
+        # away from kinks and branch boundaries; abs=1e-5 allows for O(h) difference errors
+        # where a second derivative jumps (abs(x) * x at x = 0: the difference is 1.25 h)
+        if smooth_at(f, x, y, n, i):
+            assert g[i] == pytest.approx(fd(f, x, y, n, i, 1e-6), rel=1e-5, abs=1e-5), src
