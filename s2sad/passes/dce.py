@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from ..analysis.aliases import written_names
-from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, stmt_uses, sub_blocks
+from ..ir.nodes import (
+    Block,
+    Const,
+    For,
+    Function,
+    If,
+    Op,
+    Var,
+    While,
+    stmt_uses,
+    sub_blocks,
+    use_counts,
+)
 from ..ir.primitives import PRIMS
 
 _EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice", "push_array"}
@@ -23,20 +35,7 @@ def dce(fn: Function) -> Function:
 
 
 def _dce_once(fn: Function) -> bool:
-    used: dict[Var, int] = {}
-
-    def count(b: Block):
-        for s in b.stmts:
-            for v in stmt_uses(s):
-                if isinstance(v, Var):
-                    used[v] = used.get(v, 0) + 1
-            for sb in sub_blocks(s):
-                count(sb)
-        for v in b.yields:
-            if isinstance(v, Var):
-                used[v] = used.get(v, 0) + 1
-
-    count(fn.body)
+    used = use_counts(fn.body)
     changed = False
 
     def sweep(b: Block) -> None:
