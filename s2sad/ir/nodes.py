@@ -167,6 +167,14 @@ def walk(block: Block):
             yield from walk(b)
 
 
+def blocks(block: Block):
+    """The block and every block nested in it, outermost first."""
+    yield block
+    for s in block.stmts:
+        for sb in sub_blocks(s):
+            yield from blocks(sb)
+
+
 def block_uses(block: Block) -> set[Var]:
     """Vars read anywhere in a block (including region yields), as a set."""
     out: set[Var] = set()

@@ -31,6 +31,7 @@ from ..ir.nodes import (
     While,
     block_defs,
     block_uses,
+    blocks,
     stmt_uses,
     sub_blocks,
     walk,
@@ -274,7 +275,7 @@ class _Overwrite:
             return None
         def count(v) -> int:
             return sum(1 for t in walk(body) for a in stmt_uses(t) if a is v) + \
-                sum(1 for bl in _blocks(body) for a in bl.yields if a is v)
+                sum(1 for bl in blocks(body) for a in bl.yields if a is v)
         return add.args[1] if count(add.args[0]) == 1 == count(w.args[2]) else None
 
     def drop_dead_clears(self, s: For, after: set) -> None:
@@ -311,15 +312,8 @@ def _buffers(fn: Function) -> set:
     return fresh
 
 
-def _blocks(b: Block):
-    yield b
-    for s in b.stmts:
-        for sb in sub_blocks(s):
-            yield from _blocks(sb)
-
-
 def _remove(body: Block, ids: set) -> None:
-    for bl in _blocks(body):
+    for bl in blocks(body):
         bl.stmts = [t for t in bl.stmts if id(t) not in ids]
 
 
