@@ -283,6 +283,18 @@ def alias_hazards(fn: Function, mutable: set[Var], active: set[Var]) -> list[dic
     def hit(s, kind, v, names):
         found.append({"stmt": s, "kind": kind, "var": v, "names": names})
 
+    def pairs(s, values, names, twice: str, other: str, still_used) -> None:
+        """One array handed to two names at once (`twice`), or to a name while another
+        name for it stays in use (`other`: the value is in still_used)."""
+        for v, p in zip(values, names):
+            if not risky(v):
+                continue
+            same = [q for w, q in zip(values, names) if w is v]
+            if len(same) > 1:
+                hit(s, twice, v, same)
+            elif v in still_used:
+                hit(s, other, v, [p])
+
     def visit(b: Block) -> None:
         for s in b.stmts:
             for sb in sub_blocks(s):
@@ -291,32 +303,13 @@ def alias_hazards(fn: Function, mutable: set[Var], active: set[Var]) -> list[dic
                 inside = block_uses(s.body) | (block_uses(s.cond) if isinstance(s, While)
                                                else set())
                 local = block_defs(s.body) | set(s.params)
-                for v, p in zip(s.inits, s.params):
-                    if not risky(v):
-                        continue
-                    same = [q for w, q in zip(s.inits, s.params) if w is v]
-                    if len(same) > 1:
-                        hit(s, "init-twice", v, same)
-                    elif v in live[id(s)] or v in inside:
-                        hit(s, "init-live", v, [p])
-                for y, p in zip(s.body.yields, s.params):
-                    if not risky(y):
-                        continue
-                    same = [q for w, q in zip(s.body.yields, s.params) if w is y]
-                    if len(same) > 1:
-                        hit(s, "yield-twice", y, same)
-                    elif y not in local:
-                        hit(s, "yield-outer", y, [p])
+                pairs(s, s.inits, s.params, "init-twice", "init-live", live[id(s)] | inside)
+                pairs(s, s.body.yields, s.params, "yield-twice", "yield-outer",
+                      {y for y in s.body.yields if y not in local})
             elif isinstance(s, If):
                 for blk in (s.then, s.orelse):
                     local = block_defs(blk)
-                    for y, r in zip(blk.yields, s.results):
-                        if not risky(y):
-                            continue
-                        same = [q for w, q in zip(blk.yields, s.results) if w is y]
-                        if len(same) > 1:
-                            hit(s, "yield-twice", y, same)
-                        elif y not in local and y in live[id(s)]:
-                            hit(s, "branch-outer", y, [r])
+                    pairs(s, blk.yields, s.results, "yield-twice", "branch-outer",
+                          {y for y in blk.yields if y not in local and y in live[id(s)]})
     visit(fn.body)
     return found
