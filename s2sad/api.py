@@ -17,6 +17,7 @@ from . import pipeline
 from .backends import cpu as cpu_backend
 from .backends import python as python_backend
 from .errors import BadArguments, NonDifferentiableOutput
+from .frontend.free import binding
 from .frontend.lower import stop_gradient_marker, unflatten
 from .ir.types import ArrayT, Type, is_float, typeof
 
@@ -52,6 +53,7 @@ class Compiled:
         self.request = req
         self.ir = pipeline.derive(fn, req)
         self.primal = pipeline.primal_ir(fn, req.types)
+        self.binding = binding(self.primal)  # the free values, read at every call
         self.source = pipeline.source(fn, req)
         name = self.ir.name
         if target not in TARGETS:
@@ -63,6 +65,11 @@ class Compiled:
         else:  # "python" or "numpy": the same source run by CPython
             self.call = python_backend.compile_source(name, self.source)
             self.py_func = self.call
+
+    def run(self, args, extra=()):
+        """The generated function on the arguments, the free values as they are now, and
+        the tangents or cotangents (`extra`)."""
+        return self.call(*args, *self.binding.values(), *extra)
 
 
 def choose_backend(fn) -> str:
@@ -88,17 +95,26 @@ def compiled(fn, req: pipeline.Request, target: str) -> Compiled:
     if isinstance(tr, Transform):  # nested AD: differentiate the generated derivative
         fn = tr.python_function(req.types)  # (keyed on it: the entry's __code__ changes)
     key = (fn, getattr(fn, "__code__", None), req, target, frozenset(pipeline.disabled()))
-    c = _compiled.get(key)
-    if c is None:
-        c = Compiled(fn, req, target)
-        _compiled[key] = c
+    seen = _compiled.setdefault(key, [])
+    for c in seen:
+        if c.binding.holds():  # the ints it folded are unchanged (frontend/free.py)
+            return c
+    c = Compiled(fn, req, target)
+    seen.append(c)
     return c
 
 
-def _entry_code(names: list[str], checks: str):
+def _entry_code(names: list[str], checks: str, reads: list[str], free_checks: str):
     params = ", ".join(names)
     src = f"def entry({params}):\n"
-    if checks:
+    if reads or free_checks:  # the free values, read now (a missing one: the slow path)
+        args = ", ".join(names + [f"_s2sad_v{k}" for k in range(len(reads))])
+        src += f"    if {checks or 'True'}:\n        try:\n"
+        src += "".join(f"            _s2sad_v{k} = {r}\n" for k, r in enumerate(reads))
+        src += f"            ok = {free_checks or 'True'}\n"
+        src += f"        except Exception:\n            ok = False\n"
+        src += f"        if ok:\n            return _s2sad_call({args})\n"
+    elif checks:
         src += f"    if {checks}:\n        return _s2sad_call({params})\n"
     src += f"    return _s2sad_slow({params})\n"
     ns: dict = {}
@@ -175,7 +191,7 @@ class Transform:
     def __call__(self, *args):
         c, single = self.specialise(args)
         self._fast(args, c)
-        return c.call(*args)
+        return c.run(args)
 
     def _fast(self, args: tuple, c: Compiled) -> None:
         """Point the generated entry function at this specialisation."""
@@ -184,21 +200,40 @@ class Transform:
         names = _param_names(self.fun, len(args))
         checks = []
         for i, (n, a) in enumerate(zip(names, args)):
-            ns[f"_s2sad_T{i}"] = type(a)
-            checks.append(f"type({n}) is _s2sad_T{i}")
-            if isinstance(a, np.ndarray):
-                ns[f"_s2sad_D{i}"] = a.dtype
-                checks.append(f"{n}.dtype is _s2sad_D{i} and {n}.ndim == {a.ndim}")
-        key = (tuple(names), " and ".join(checks))
+            checks += _type_checks(ns, n, f"_s2sad_{i}", a)
+        reads, free_checks = [], []
+        for k, (r, v) in enumerate(zip(c.binding.refs, c.binding.values())):
+            ns[f"_s2sad_R{k}"] = r.root
+            reads.append(r.code(f"_s2sad_R{k}"))
+            free_checks += _type_checks(ns, f"_s2sad_v{k}", f"_s2sad_f{k}", v)
+        for k, g in enumerate(c.binding.guards):
+            ns[f"_s2sad_G{k}"], ns[f"_s2sad_g{k}"] = g.ref.root, g.value
+            got = g.ref.code(f"_s2sad_G{k}")
+            free_checks.append(f"len({got}) == _s2sad_g{k}" if g.kind == "len" else
+                               f"{got} == _s2sad_g{k}")
+        key = (tuple(names), " and ".join(checks), tuple(reads), " and ".join(free_checks))
         if ns.get("_s2sad_key") != key:
-            self._entry.__code__ = _entry_code(names, key[1])
+            self._entry.__code__ = _entry_code(names, key[1], reads, key[3])
             ns["_s2sad_key"] = key
 
     def python_function(self, types: tuple[Type, ...]):
-        """The generated Python function for these argument types (used by nested AD)."""
+        """The generated Python function for these argument types (used by nested AD),
+        with the free values its trailing parameters carry (`_s2sad_binding`)."""
         nums, _ = _norm_argnums(self.argnums, len(types), self._name)
         req = pipeline.Request(self.mode, nums, types, self.checkpoint, single=_)
-        return compiled(self.fun, req, "python").py_func
+        c = compiled(self.fun, req, "python")
+        c.py_func._s2sad_binding = c.binding
+        return c.py_func
+
+
+def _type_checks(ns: dict, name: str, tag: str, value) -> list[str]:
+    """Entry-wrapper tests that `name` has value's type (and dtype and rank)."""
+    ns[f"{tag}T"] = type(value)
+    out = [f"type({name}) is {tag}T"]
+    if isinstance(value, np.ndarray):
+        ns[f"{tag}D"] = value.dtype
+        out.append(f"{name}.dtype is {tag}D and {name}.ndim == {value.ndim}")
+    return out
 
 
 def _norm_checkpoint(checkpoint):
@@ -251,7 +286,7 @@ def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu"):
     c = compiled(fun, pipeline.Request("forward", wrt, types), target)
     dots = [np.asarray(tangents[i], dtype=np.float64) if isinstance(primals[i], np.ndarray)
             else float(tangents[i]) for i in wrt]
-    r = c.call(*primals, *dots)
+    r = c.run(primals, dots)
     r = r if isinstance(r, tuple) else (r,)
     n = len(c.primal.outputs)
     out_tree = c.primal.out_tree
@@ -275,7 +310,8 @@ def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None):
     out_tree = c.primal.out_tree
     float_outs = [i for i, o in enumerate(c.primal.outputs) if is_float(o.type)]
     zero_ct = [np.zeros_like(o) if False else 0.0 for o in range(len(float_outs))]
-    r = c.call(*primals, *zero_ct)
+    free = c.binding.values()  # the function is linearised at the values of now
+    r = c.call(*primals, *free, *zero_ct)
     r = r if isinstance(r, tuple) else (r,)
     out = unflatten(out_tree, list(r[:n]))
 
@@ -284,7 +320,7 @@ def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None):
         if len(cts) != n:
             raise BadArguments(f"vjp_fn expects a cotangent with {n} leaves, got {len(cts)}")
         cts = [cts[i] for i in float_outs]
-        res = c.call(*primals, *cts)
+        res = c.call(*primals, *free, *cts)
         res = res if isinstance(res, tuple) else (res,)
         grads = list(res[n:])
         full: list[Any] = [None] * len(primals)
@@ -376,7 +412,7 @@ def storage_bytes(fun: Callable, *args, argnums: int | tuple = 0, checkpoint=Non
     types = _types_of("storage_bytes", args)
     nums, _ = _norm_argnums(argnums, len(args), "storage_bytes")
     req = pipeline.Request("grad", nums, types, _norm_checkpoint(checkpoint), storage=True)
-    r = compiled(fun, req, target).call(*args)
+    r = compiled(fun, req, target).run(args)
     return 8 * (int(r[-2]) + int(r[-1]))
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from .analysis.views import check_views
 from .codegen.python import generate
+from .frontend.free import binding
 from .frontend.lower import lower
 from .ir.nodes import Function
 from .ir.types import Type
@@ -26,6 +27,7 @@ from .passes.dce import cse, dce, drop_invariant_carries, prune_records
 from .passes.factor import factor
 from .passes.fuse import fuse
 from .passes.gather import gather
+from .passes.inputs import copy_written_inputs
 from .passes.order import forward_order
 from .passes.overwrite import overwrite
 from .passes.simplify import fold_boolean_ifs, simplify
@@ -61,17 +63,22 @@ def disabled() -> set[str]:
 
 
 def primal_ir(fn, types: tuple[Type, ...]) -> Function:
+    """The lowered primal, for the free values as they are now (frontend/free.py: a
+    specialisation is reused while the ints it folded are unchanged and the bound
+    values keep their types)."""
     fused = "fuse" not in disabled()
     key = (fn, getattr(fn, "__code__", None), types) + (() if fused else ("unfused",))
-    ir = _primal_cache.get(key)
-    if ir is None:
-        ir = lower(fn, list(types))
-        check_views(ir)
-        ir = dce(cse(ir))
-        if fused:
-            ir = dce(cse(fuse(ir)))
-        _primal_cache[key] = ir
-        _dump("lower", ir)
+    seen = _primal_cache.setdefault(key, [])
+    for ir in seen:
+        if binding(ir).holds():
+            return ir
+    ir = copy_written_inputs(lower(fn, list(types)))
+    check_views(ir)
+    ir = dce(cse(ir))
+    if fused:
+        ir = dce(cse(fuse(ir)))
+    seen.append(ir)
+    _dump("lower", ir)
     return ir
 
 

@@ -211,6 +211,16 @@ def written_names(fn: Function) -> set:
     return {id(v) for v, s in pts.items() if s & sites}
 
 
+def written_params(fn: Function) -> list[Var]:
+    """The array parameters whose object an element write may change (directly, through
+    another name such as `b = a`, or in a helper inlined into fn)."""
+    pts = points_to(fn)
+    sites = set()
+    for t in _writes(fn.body):
+        sites |= pts.get(t.args[0], frozenset())
+    return [p for p in fn.params if p in sites]
+
+
 def mark_slice_copies(fn: Function) -> Aliases:
     """Mark `copy` on slices whose array may be written after them; the Aliases of the
     result."""

@@ -21,6 +21,7 @@ from ..ir.primitives import CALLABLES, NAMED_CONSTANTS, PRIMS
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, Scalar, Type, elem, is_float, unify
 from . import resolve
 from .arrays import ArrayLowering, BoundMethod
+from .free import FreeRef, FreeValues, is_bound_kind
 from .source import ParsedFunction, parse_function
 from .subset import BANNED_CALLS, REFUSED
 
@@ -153,11 +154,13 @@ def _body(node) -> list:
 class Lowerer(ArrayLowering):
     """Lowers one function (and, recursively, the helpers it calls)."""
 
-    def __init__(self, pf: ParsedFunction, builder: Builder, depth: int = 0):
+    def __init__(self, pf: ParsedFunction, builder: Builder, depth: int = 0,
+                 free: FreeValues | None = None):
         self.pf = pf
         self.fn = pf.fn
         self.b = builder
         self.depth = depth
+        self.free = free if free is not None else FreeValues()
         self.loop_locals: set[str] = set()
         self.loop_depth = 0
         self.ret_shape = None  # structure of values returned from inside a loop
@@ -760,10 +763,20 @@ class Lowerer(ArrayLowering):
         if resolve.is_missing(obj):
             self.refuse(e, f"name {n!r} is not defined", "define it at module level or pass "
                         "it in as an argument", cls=S2SADError)
-        return self.pyconst(obj, e)
+        return self.pyconst(obj, e, resolve.where(self.fn, n))
 
-    def pyconst(self, obj, node):
-        """A module-level object used as a value: numbers and arrays are constants."""
+    def pyconst(self, obj, node, ref: FreeRef | None):
+        """A value from outside the function (module level, a closure, an attribute):
+        arrays and floats are bound (read at every call), ints and bools are folded and
+        guarded (see frontend/free.py), other objects are resolved now."""
+        if ref is not None and is_bound_kind(obj):
+            if isinstance(obj, np.ndarray) and obj.dtype.kind not in "fiub":
+                self.refuse(node, f"{ref.name} is an array of dtype {obj.dtype}, which s2sad "
+                            "cannot differentiate through", "use float64, float32, int or bool "
+                            "arrays", cls=TypeMismatch)
+            return self.free.bind(ref, obj)
+        if isinstance(obj, bool | np.bool_ | int | np.integer) and ref is not None:
+            self.free.guard(ref, obj)
         if isinstance(obj, bool | np.bool_):
             return const(bool(obj))
         if isinstance(obj, int | np.integer):
@@ -771,15 +784,17 @@ class Lowerer(ArrayLowering):
         if isinstance(obj, float | np.floating):
             return const(float(obj), F32 if isinstance(obj, np.float32) else F64)
         if isinstance(obj, np.ndarray):
-            from ..ir.types import typeof
-            return Const(obj, typeof(obj))
+            self.refuse(node, "this array cannot be read here", cls=TypeMismatch)
         if isinstance(obj, tuple):
-            return tuple(self.pyconst(o, node) for o in obj)
+            if ref is not None:
+                self.free.guard(ref, len(obj), "len")
+            return tuple(self.pyconst(o, node, ref.child(k) if ref is not None else None)
+                         for k, o in enumerate(obj))
         if isinstance(obj, str):
             self.refuse(node, "strings are not supported on the differentiated path",
                         "remove string operations from the function you differentiate",
                         cls=TypeMismatch)
-        return _PyObject(obj)
+        return _PyObject(obj, ref)
 
     def attribute(self, e: cst.Attribute, env: dict):
         base = self.expr(e.value, env)
@@ -791,7 +806,9 @@ class Lowerer(ArrayLowering):
             if not hasattr(obj, attr):
                 self.refuse(e, f"{getattr(obj, '__name__', obj)!r} has no attribute {attr!r}",
                             cls=S2SADError)
-            return self.pyconst(getattr(obj, attr), e)
+            ref = base.ref.child(attr) if base.ref is not None and \
+                not resolve.is_library_module(obj) else None
+            return self.pyconst(getattr(obj, attr), e, ref)
         if isinstance(base, Var | Const) and isinstance(base.type, ArrayT):
             return self.array_attribute(e, base, attr)
         if isinstance(base, Var | Const) and attr in ("real",):
@@ -901,7 +918,11 @@ class Lowerer(ArrayLowering):
             types = tuple(v.type for v in pos if isinstance(v, Var | Const))
             if len(types) != len(pos) or any(a.keyword or a.star for a in e.args):
                 self.refuse(e, "call a differentiated function with positional numbers")
-            return self.inline(e, obj.transform.python_function(types), pos, {})
+            inner = obj.transform.python_function(types)
+            nested = getattr(inner, "_s2sad_binding", None)
+            if nested is not None:
+                pos = pos + self.free.adopt(list(nested.refs), list(nested.guards))
+            return self.inline(e, inner, pos, {})
         known = _hashable(obj) and (obj in CALLABLES or obj in _TUPLE_CALLS)
         if not known:  # a Numba dispatcher or a decorated user function: lower the inside
             obj = resolve.unwrap(obj)
@@ -1003,7 +1024,7 @@ class Lowerer(ArrayLowering):
             self.refuse(e, f"calls nest deeper than {MAX_INLINE_DEPTH} (recursion?)",
                         "recursive functions are not supported; write a loop")
         pf = parse_function(obj)
-        sub = Lowerer(pf, self.b, self.depth + 1)
+        sub = Lowerer(pf, self.b, self.depth + 1, self.free)
         node = pf.node
         if kw:
             names = [p.name.value for p in node.params.params]
@@ -1147,12 +1168,14 @@ def _is_full_slice(el: cst.SubscriptElement) -> bool:
 
 
 class _PyObject:
-    """A compile-time Python object (module, function) that is not a number."""
+    """A compile-time Python object (module, function) that is not a number, and where
+    it was read from (attributes read through it are read from there again)."""
 
-    __slots__ = ("obj",)
+    __slots__ = ("obj", "ref")
 
-    def __init__(self, obj):
+    def __init__(self, obj, ref: FreeRef | None = None):
         self.obj = obj
+        self.ref = ref
 
 
 def _hashable(obj) -> bool:
@@ -1212,7 +1235,11 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
             if isinstance(bad, cst.Param):
                 lw.refuse(bad, f"{what} parameters are not supported",
                           "list the parameters explicitly")
-    tree = lw.lower_function(list(params))
+    args = list(params)
+    nested = getattr(fn, "_s2sad_binding", None)
+    if nested is not None:  # a generated derivative: its free values are this function's
+        args += lw.free.adopt(list(nested.refs), list(nested.guards))
+    tree = lw.lower_function(args)
     outs = flatten(tree)
     for v in outs:
         if isinstance(v, _PyObject):
@@ -1223,7 +1250,8 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     fname = name or pf.name
     if not fname.isidentifier():  # a lambda: generated code needs a Python name
         fname = "lambda_"
-    return Function(fname, params, b.block, pf.loc(node), shape)
+    return Function(fname, params + lw.free.params, b.block, pf.loc(node), shape,
+                    free=lw.free)
 
 
 def is_differentiable_type(t: Type) -> bool:

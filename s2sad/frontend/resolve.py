@@ -8,6 +8,8 @@ from __future__ import annotations
 import builtins
 import types
 
+from .free import FreeRef, cell_ref, global_ref
+
 _MISSING = object()
 
 
@@ -27,6 +29,20 @@ def lookup(fn, name: str):
     return getattr(builtins, name, _MISSING)
 
 
+def where(fn, name: str) -> FreeRef | None:
+    """Where `name` inside `fn` is read from (a closure cell or the globals), so that its
+    value can be read again at call time; None for builtins."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and fn.__closure__:
+        for var, cell in zip(code.co_freevars, fn.__closure__):
+            if var == name:
+                return cell_ref(cell, name)
+    g = getattr(fn, "__globals__", None)
+    if g is not None and name in g:
+        return global_ref(g, name)
+    return None
+
+
 def is_missing(obj) -> bool:
     return obj is _MISSING
 
@@ -36,6 +52,11 @@ def is_module(obj) -> bool:
 
 
 _LIBRARIES = {"numpy", "scipy", "math", "builtins", "numba", "jax", "torch", "autograd", "s2sad"}
+
+
+def is_library_module(obj) -> bool:
+    """numpy, math, scipy.special...: their attributes are constants, not user state."""
+    return is_module(obj) and obj.__name__.split(".")[0] in _LIBRARIES
 
 
 def is_user_function(obj) -> bool:

@@ -123,6 +123,9 @@ class Function:
     loc: SourceLoc | None = None
     out_tree: Any = None  # nesting of the outputs: None (one value) or nested tuples of indices
     doc: str = ""
+    # the frontend's FreeValues: the trailing params that carry module-level, closure and
+    # attribute values, and the folded values the function was specialised on
+    free: Any = None
 
     @property
     def outputs(self) -> list[Value]:

@@ -6,7 +6,8 @@ import copy
 
 from ..errors import NoRuleError
 from ..ir.builder import Builder, const
-from ..ir.nodes import Block, Const, For, Function, If, Op, Value, Var, While
+from ..ir.nodes import Const, Function, Op, Value, Var
+from ..ir.rewrite import substitute  # noqa: F401  (re-exported for the transforms)
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, Type
 from ..rules import RULES, Rule
 from ..rules.dsl import Sym, emitting
@@ -66,32 +67,6 @@ def add(b: Builder, x: Value | None, y: Value | None) -> Value | None:
         return x
     with emitting(b):
         return (Sym(x) + Sym(y)).value
-
-
-def substitute(block: Block, mapping: dict) -> None:
-    """Replace uses of Vars in `block` (recursively) according to `mapping`, in place."""
-    if not mapping:
-        return
-
-    def m(v):
-        return mapping.get(v, v) if isinstance(v, Var) else v
-
-    for s in block.stmts:
-        if isinstance(s, Op):
-            s.args = [m(a) for a in s.args]
-        elif isinstance(s, If):
-            s.cond = m(s.cond)
-            substitute(s.then, mapping)
-            substitute(s.orelse, mapping)
-        elif isinstance(s, For):
-            s.start, s.stop, s.step = m(s.start), m(s.stop), m(s.step)
-            s.inits = [m(v) for v in s.inits]
-            substitute(s.body, mapping)
-        elif isinstance(s, While):
-            s.inits = [m(v) for v in s.inits]
-            substitute(s.cond, mapping)
-            substitute(s.body, mapping)
-    block.yields = [m(v) for v in block.yields]
 
 
 def name_derivative(v: Value, base: Var, suffix: str) -> Value:

@@ -1,0 +1,31 @@
+"""Rewriting IR in place: substitution of values."""
+
+from __future__ import annotations
+
+from .nodes import Block, For, If, Op, Var, While
+
+
+def substitute(block: Block, mapping: dict) -> None:
+    """Replace uses of Vars in `block` (recursively) according to `mapping`, in place."""
+    if not mapping:
+        return
+
+    def m(v):
+        return mapping.get(v, v) if isinstance(v, Var) else v
+
+    for s in block.stmts:
+        if isinstance(s, Op):
+            s.args = [m(a) for a in s.args]
+        elif isinstance(s, If):
+            s.cond = m(s.cond)
+            substitute(s.then, mapping)
+            substitute(s.orelse, mapping)
+        elif isinstance(s, For):
+            s.start, s.stop, s.step = m(s.start), m(s.stop), m(s.step)
+            s.inits = [m(v) for v in s.inits]
+            substitute(s.body, mapping)
+        elif isinstance(s, While):
+            s.inits = [m(v) for v in s.inits]
+            substitute(s.cond, mapping)
+            substitute(s.body, mapping)
+    block.yields = [m(v) for v in block.yields]
