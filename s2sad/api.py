@@ -51,10 +51,9 @@ class Compiled:
 
     def __init__(self, fn, req: pipeline.Request, target: str):
         self.request = req
-        self.ir = pipeline.derive(fn, req)
-        self.primal = pipeline.primal_ir(fn, req.types)
+        d = pipeline.build(fn, req)
+        self.ir, self.primal, self.source = d.ir, d.primal, d.source
         self.binding = binding(self.primal)  # the free values, read at every call
-        self.source = pipeline.source(fn, req)
         name = self.ir.name
         if target not in TARGETS:
             raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")

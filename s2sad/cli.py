@@ -16,10 +16,11 @@ import sys
 from pathlib import Path
 
 from .errors import S2SADError
+from .pipeline import STAGE_NAMES
 from .ir.types import BOOL, F32, F64, I64, ArrayT, Type, is_float
 
 MODES = ("reverse", "forward", "grad", "value_and_grad", "primal")
-STAGES = ("lower", "differentiate", "passes")
+STAGES = (*STAGE_NAMES, "passes")  # passes: after the last stage
 TARGETS = ("python", "cpu")
 
 EXAMPLES = """\

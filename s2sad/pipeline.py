@@ -1,20 +1,21 @@
-"""The pipeline, top to bottom: lower -> differentiate -> record storage -> clean up -> emit.
+"""The pipeline as a list of named stages, run in order (as Numba's pass manager).
 
-    primal = lower(fn, types)                      frontend
-    primal = fuse(primal)                          1-D elementwise chains -> element loops
-    deriv  = tangent(primal) | adjoint(primal)     transforms (rules, activity)
-    deriv  = thread_tapes(deriv)                   storage for the reverse sweep
-    deriv  = simplify / cse / dce                  passes
-    source = generate(deriv)                       codegen
-    callable = backend.compile_source(source)      backends
+    lower -> inputs -> views -> clean -> fuse                     the primal (cached)
+    differentiate -> records -> simplify -> gather -> overwrite
+        -> factor -> order -> fold -> storage                     the derivative
+    codegen                                                       Python source
 
-`S2SAD_DUMP_AFTER=lower,adjoint,passes` prints the IR after those stages.
+Each stage is `(name, function, modes)`: it runs for the request modes listed. Every name
+can be dumped (`S2SAD_DUMP_AFTER=lower,gather` or `all`, `s2sad show --ir --after NAME`);
+`S2SAD_VERIFY=1` checks the IR after every stage (tests turn it on); `S2SAD_DISABLE=gather`
+skips an optional stage. `build` derives once and returns the IR and the source together.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .analysis.views import check_views
@@ -23,6 +24,7 @@ from .frontend.free import binding
 from .frontend.lower import lower
 from .ir.nodes import Function
 from .ir.types import Type
+from .ir.verify import verify
 from .passes.dce import cse, dce, drop_invariant_carries, prune_records
 from .passes.factor import factor
 from .passes.fuse import fuse
@@ -36,6 +38,9 @@ from .transforms.storage import report_storage, thread_tapes
 from .transforms.tangent import tangent
 
 MODES = ("primal", "forward", "reverse", "grad", "value_and_grad")
+REVERSE = frozenset({"reverse", "grad", "value_and_grad"})
+DERIVATIVES = REVERSE | {"forward"}
+ALL = frozenset(MODES)
 
 
 @dataclass(frozen=True)
@@ -48,89 +53,147 @@ class Request:
     single: bool = True  # grad/value_and_grad: argnums was an int (not a tuple)
 
 
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[Function, Request], Function]
+    modes: frozenset
+    optional: bool = False  # may be turned off with S2SAD_DISABLE=name
+    doc: str = ""
+
+
+def _differentiate(fn: Function, req: Request) -> Function:
+    if req.mode == "forward":
+        return tangent(fn, list(req.wrt))
+    d = adjoint(fn, list(req.wrt), "param" if req.mode == "reverse" else "one", req.checkpoint)
+    if req.mode in ("grad", "value_and_grad"):
+        n_out = len(fn.outputs)
+        grads = d.body.yields[n_out:]
+        d.body.yields = (d.body.yields[:n_out] if req.mode == "value_and_grad" else []) + grads
+        d.name = fn.name + ("_grad" if req.mode == "grad" else "_value_and_grad")
+        # return exactly what the API returns: g | (g1, g2) | (value, g) | (value, (g...))
+        k = len(grads)
+        if req.mode == "value_and_grad":
+            d.ret_shape = (0, 1 if req.single else tuple(range(1, k + 1)))
+        else:
+            d.ret_shape = 0 if req.single else tuple(range(k))
+    return d
+
+
+def _storage(fn: Function, req: Request) -> Function:
+    report_storage(fn)
+    fn.ret_shape = None
+    return fn
+
+
+def _when_storage(stage_run):
+    return lambda fn, req: stage_run(fn, req) if req.storage else fn
+
+
+PRIMAL_STAGES = [
+    Stage("lower", lambda fn, req: lower(fn, list(req.types)), ALL,
+          doc="the function's source as IR (frontend)"),
+    Stage("inputs", lambda fn, req: copy_written_inputs(fn), ALL,
+          doc="copies of the array arguments the function writes into"),
+    Stage("views", lambda fn, req: (check_views(fn), fn)[1], ALL,
+          doc="refuse slices read after their array is written"),
+    Stage("clean", lambda fn, req: dce(cse(fn)), ALL, doc="CSE and dead code"),
+    Stage("fuse", lambda fn, req: dce(cse(fuse(fn))), ALL, optional=True,
+          doc="1-D elementwise NumPy chains as element loops"),
+]
+DERIVATIVE_STAGES = [
+    Stage("differentiate", _differentiate, DERIVATIVES,
+          doc="tangent (forward) or adjoint (reverse) program"),
+    Stage("records", lambda fn, req: thread_tapes(prune_records(dce(fn))), REVERSE,
+          doc="the values the reverse sweep reads back, on typed stacks"),
+    Stage("simplify", lambda fn, req: dce(cse(simplify(drop_invariant_carries(fn)))),
+          DERIVATIVES, doc="algebra, CSE, dead code, invariant loop carries"),
+    Stage("gather", lambda fn, req: dce(cse(simplify(gather(fn)))), REVERSE, optional=True,
+          doc="scatter-adds of stencils as gathers"),
+    Stage("overwrite", lambda fn, req: dce(overwrite(fn)), REVERSE, optional=True,
+          doc="accumulations into known zeros as stores"),
+    Stage("factor", lambda fn, req: dce(cse(factor(fn))), REVERSE, optional=True,
+          doc="like terms of stored cotangents collected"),
+    Stage("order", lambda fn, req: forward_order(fn), REVERSE, optional=True,
+          doc="independent reversed element loops run forwards"),
+    Stage("fold", lambda fn, req: fold_boolean_ifs(fn), DERIVATIVES,
+          doc="Ifs that only choose between booleans as expressions"),
+    Stage("storage", _when_storage(_storage), REVERSE,
+          doc="storage_bytes: the stacks' sizes as extra outputs"),
+]
+STAGES = PRIMAL_STAGES + DERIVATIVE_STAGES
+STAGE_NAMES = tuple(s.name for s in STAGES)
+_ALIASES = {"passes": STAGES[-1].name}  # older spelling: after every pass
+
+
+def disabled() -> set[str]:
+    """Optional stages turned off with S2SAD_DISABLE=gather,fuse (comparisons, debugging)."""
+    return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
+
+
 def _dump(stage: str, fn: Function) -> None:
     wanted = os.environ.get("S2SAD_DUMP_AFTER", "")
     if stage in wanted.split(",") or wanted == "all":
         print(f"---- IR after {stage} ----\n{fn}\n", file=sys.stderr)
 
 
+def _run(stages, fn, req: Request, stop_after: str | None):
+    off = disabled()
+    check = os.environ.get("S2SAD_VERIFY", "") not in ("", "0")
+    for st in stages:
+        if req.mode in st.modes and not (st.optional and st.name in off):
+            fn = st.run(fn, req)
+            if check:
+                verify(fn)
+            _dump(st.name, fn)
+        if st.name == stop_after:
+            break
+    return fn
+
+
 _primal_cache: dict = {}
 
 
-def disabled() -> set[str]:
-    """Optional passes turned off with S2SAD_DISABLE=gather,fuse (comparisons, debugging)."""
-    return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
-
-
-def primal_ir(fn, types: tuple[Type, ...]) -> Function:
+def primal_ir(fn, types: tuple[Type, ...], stop_after: str | None = None) -> Function:
     """The lowered primal, for the free values as they are now (frontend/free.py: a
     specialisation is reused while the ints it folded are unchanged and the bound
-    values keep their types)."""
-    fused = "fuse" not in disabled()
-    key = (fn, getattr(fn, "__code__", None), types) + (() if fused else ("unfused",))
+    values keep their types). `stop_after` a primal stage: a fresh, uncached run."""
+    req = Request("primal", (), tuple(types))
+    if stop_after is not None:
+        return _run(PRIMAL_STAGES, fn, req, stop_after)
+    key = (fn, getattr(fn, "__code__", None), tuple(types), frozenset(disabled()))
     seen = _primal_cache.setdefault(key, [])
     for ir in seen:
         if binding(ir).holds():
             return ir
-    ir = copy_written_inputs(lower(fn, list(types)))
-    check_views(ir)
-    ir = dce(cse(ir))
-    if fused:
-        ir = dce(cse(fuse(ir)))
+    ir = _run(PRIMAL_STAGES, fn, req, None)
     seen.append(ir)
-    _dump("lower", ir)
     return ir
 
 
 def derive(fn, req: Request, stop_after: str | None = None) -> Function:
-    """The derivative IR for one request (after all passes unless `stop_after`)."""
+    """The IR for one request, after every stage or after `stop_after`."""
+    stop_after = _ALIASES.get(stop_after, stop_after)
+    if stop_after is not None and stop_after not in STAGE_NAMES:
+        raise ValueError(f"no stage {stop_after!r}; the stages are {', '.join(STAGE_NAMES)}")
+    if stop_after in {s.name for s in PRIMAL_STAGES}:
+        return primal_ir(fn, req.types, stop_after)
     primal = primal_ir(fn, req.types)
-    if req.mode == "primal" or stop_after == "lower":
+    if req.mode == "primal":
         return primal
-    if req.mode == "forward":
-        d = tangent(primal, list(req.wrt))
-        _dump("tangent", d)
-    else:
-        seed = "param" if req.mode == "reverse" else "one"
-        d = adjoint(primal, list(req.wrt), seed, req.checkpoint)
-        if req.mode in ("grad", "value_and_grad"):
-            n_out = len(primal.outputs)
-            grads = d.body.yields[n_out:]
-            d.body.yields = (d.body.yields[:n_out] if req.mode == "value_and_grad" else []) + \
-                grads
-            d.name = primal.name + ("_grad" if req.mode == "grad" else "_value_and_grad")
-            # return exactly what the API returns: g | (g1, g2) | (value, g) | (value, (g...))
-            k = len(grads)
-            gshape = 0 if req.single else tuple(range(k))
-            if req.mode == "value_and_grad":
-                gshape = 1 if req.single else tuple(range(1, k + 1))
-                d.ret_shape = (0, gshape)
-            else:
-                d.ret_shape = gshape
-        _dump("adjoint", d)
-        if stop_after == "differentiate":
-            return d
-        d = thread_tapes(prune_records(dce(d)))
-    if stop_after == "differentiate":
-        return d
-    d = dce(cse(simplify(drop_invariant_carries(d))))
-    if req.mode not in ("forward", "primal") and "gather" not in disabled():
-        d = dce(cse(simplify(gather(d))))
-    if req.mode not in ("forward", "primal") and "overwrite" not in disabled():
-        d = dce(overwrite(d))
-    if req.mode not in ("forward", "primal") and "factor" not in disabled():
-        d = dce(cse(factor(d)))
-    if req.mode not in ("forward", "primal") and "order" not in disabled():
-        d = forward_order(d)
-    d = fold_boolean_ifs(d)
-    if req.storage:
-        report_storage(d)
-        d.ret_shape = None
-    _dump("passes", d)
-    return d
+    return _run(DERIVATIVE_STAGES, primal, req, stop_after)
 
 
-def header(fn, req: Request, primal: Function) -> list[str]:
+@dataclass(frozen=True)
+class Derivation:
+    """One request, derived once: the primal IR, the derivative IR and its source."""
+
+    primal: Function
+    ir: Function
+    source: str
+
+
+def header(req: Request, primal: Function) -> list[str]:
     kind = {"forward": "forward-mode (tangent)", "reverse": "reverse-mode (adjoint)",
             "grad": "gradient (reverse-mode)", "value_and_grad": "value and gradient "
             "(reverse-mode)", "primal": ""}[req.mode]
@@ -142,14 +205,19 @@ def header(fn, req: Request, primal: Function) -> list[str]:
             "# Generated code: edit the source function instead."]
 
 
+def build(fn, req: Request) -> Derivation:
+    """Derive `req` for `fn` and generate its source (stage "codegen")."""
+    primal = primal_ir(fn, req.types)
+    d = derive(fn, req)
+    defaults = {}
+    if req.mode == "reverse":  # a single cotangent defaults to 1.0
+        cts = d.params[len(primal.params):]
+        if len(cts) == 1:
+            defaults[cts[0]] = "1.0"
+    src, _ = generate(d, header(req, primal), defaults)
+    return Derivation(primal, d, src)
+
+
 def source(fn, req: Request) -> str:
     """Generated Python source for one request."""
-    d = derive(fn, req)
-    primal = primal_ir(fn, req.types)
-    defaults = {}
-    if req.mode == "reverse":
-        n_primal = len(primal.params)
-        for p in d.params[n_primal:]:
-            defaults[p] = "1.0" if len(d.params) - n_primal == 1 else None
-    src, _ = generate(d, header(fn, req, primal), {k: v for k, v in defaults.items() if v})
-    return src
+    return build(fn, req).source

@@ -6,6 +6,8 @@ import tempfile
 # Generated derivative modules (and Numba's on-disk cache next to them) go to a folder of
 # the test run's own rather than ~/.cache/s2sad. s2sad reads the variable on each compile.
 os.environ.setdefault("S2SAD_CACHE_DIR", os.path.join(tempfile.gettempdir(), "s2sad-test-cache"))
+# every pipeline stage's output is checked by ir.verify (pipeline.py)
+os.environ.setdefault("S2SAD_VERIFY", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

@@ -405,7 +405,7 @@ class Emitter:
         body_start = len(self.lines)
         self.block(fn.body, 1)
         outs = [self.val(v)[0] for v in fn.outputs]
-        shape = getattr(fn, "ret_shape", None)
+        shape = fn.ret_shape
         if shape is not None:
             ret = _nest(shape, outs)
         else:

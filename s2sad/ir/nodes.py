@@ -126,6 +126,10 @@ class Function:
     # the frontend's FreeValues: the trailing params that carry module-level, closure and
     # attribute values, and the folded values the function was specialised on
     free: Any = None
+    # how the generated function returns its outputs: None (flat) or nested output indices
+    ret_shape: Any = None
+    snapshots: list = field(default_factory=list)  # checkpoint storage (storage_bytes)
+    tape_state: Any = None  # the recording stacks' final values (transforms/storage.py)
 
     @property
     def outputs(self) -> list[Value]:

@@ -81,6 +81,7 @@ class Adjoint(AdjointBuffers):
         self.active = active_values(self.fn, self.wrt, outs)
         self.bufs: dict[Var, Var] = {}  # active array -> its adjoint buffer
         self.snapshots: list[Var] = []  # checkpoint storage (reported by storage_bytes)
+        self.pairs: dict[Var, int] = {}  # recorded value -> the number of its push/pop pair
 
     # ------------------------------------------------------------------ entry
     def run(self) -> Function:
@@ -498,9 +499,10 @@ class Adjoint(AdjointBuffers):
                 raise S2SADError("an integer or boolean array that changes every iteration "
                                  "is needed by the reverse sweep", s.loc,
                                  "compute it from float arrays, or outside the loop")
-            fb.effect("push", v, pair=id(v))
+            self.pairs[v] = len(self.pairs)  # numbered in program order: printed IR is stable
+            fb.effect("push", v, pair=self.pairs[v])
         for v in reversed(taped):
-            mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=id(v))
+            mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=self.pairs[v])
         for v in order:
             st = defs[v]
             args = [mapping.get(a, a) if isinstance(a, Var) else a for a in st.args]

@@ -182,11 +182,11 @@ def thread_tapes(fn: Function) -> Function:
 
 def report_storage(fn: Function) -> None:
     """Append to the outputs the bytes held by the two stacks at the end of the call."""
-    st = getattr(fn, "tape_state", None)
+    st = fn.tape_state
     b = Builder(fn.body)
     sizes = [const(0), const(0)] if st is None else [
         const(0) if isinstance(st["s" + k], Const) else b.op("size", st["t" + k])
         for k in ("f", "i")]
-    for snap in getattr(fn, "snapshots", []):  # checkpoints: 8-byte floats and ints too
+    for snap in fn.snapshots:  # checkpoints: 8-byte floats and ints too
         sizes[0] = b.op("add", sizes[0], b.op("size", snap))
     fn.body.yields += sizes

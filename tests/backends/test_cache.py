@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent("""
     from s2sad import api
     from tests.programs import seeds
     g = s2sad.grad(seeds.mccormick, argnums=(0, 1))(-4.0, 4.0)
-    (c,) = api._compiled.values()
+    ((c,),) = api._compiled.values()  # one specialisation
     print(g, sum(c.call.stats.cache_hits.values()))  # Numba's on-disk cache hits
 """)
 
