@@ -111,7 +111,7 @@ def _entry_code(names: list[str], checks: str, reads: list[str], free_checks: st
         src += f"    if {checks or 'True'}:\n        try:\n"
         src += "".join(f"            _s2sad_v{k} = {r}\n" for k, r in enumerate(reads))
         src += f"            ok = {free_checks or 'True'}\n"
-        src += f"        except Exception:\n            ok = False\n"
+        src += "        except Exception:\n            ok = False\n"
         src += f"        if ok:\n            return _s2sad_call({args})\n"
     elif checks:
         src += f"    if {checks}:\n        return _s2sad_call({params})\n"

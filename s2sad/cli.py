@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from .errors import S2SADError
-from .pipeline import STAGE_NAMES
 from .ir.types import BOOL, F32, F64, I64, ArrayT, Type, is_float
+from .pipeline import STAGE_NAMES
 
 MODES = ("reverse", "forward", "grad", "value_and_grad", "primal")
 STAGES = (*STAGE_NAMES, "passes")  # passes: after the last stage
