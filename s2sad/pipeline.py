@@ -161,14 +161,22 @@ def primal_ir(fn, types: tuple[Type, ...], stop_after: str | None = None) -> Fun
     req = Request("primal", (), tuple(types))
     if stop_after is not None:
         return _run(PRIMAL_STAGES, fn, req, stop_after)
-    key = (fn, getattr(fn, "__code__", None), tuple(types), frozenset(disabled()))
-    seen = _primal_cache.setdefault(key, [])
+    seen = _primal_cache.setdefault(_primal_key(fn, types), [])
     for ir in seen:
         if binding(ir).holds():
             return ir
     ir = _run(PRIMAL_STAGES, fn, req, None)
     seen.append(ir)
     return ir
+
+
+def _primal_key(fn, types) -> tuple:
+    return (fn, getattr(fn, "__code__", None), tuple(types), frozenset(disabled()))
+
+
+def use_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
+    """Make `ir` the primal of `fn` for these types (tests give rules IR directly)."""
+    _primal_cache[_primal_key(fn, types)] = [ir]
 
 
 def derive(fn, req: Request, stop_after: str | None = None) -> Function:

@@ -135,11 +135,6 @@ class Function:
     def outputs(self) -> list[Value]:
         return self.body.yields
 
-    def __str__(self) -> str:
-        from .printer import print_function
-
-        return print_function(self)
-
 
 def sub_blocks(stmt: Stmt) -> list[Block]:
     if isinstance(stmt, If):

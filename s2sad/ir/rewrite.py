@@ -5,6 +5,22 @@ from __future__ import annotations
 from .nodes import Block, For, If, Op, Var, While
 
 
+def substitute_stmt(s, mapping: dict) -> None:
+    """Replace the values one statement reads directly (not inside its regions)."""
+    def m(v):
+        return mapping.get(v, v) if isinstance(v, Var) else v
+
+    if isinstance(s, Op):
+        s.args = [m(a) for a in s.args]
+    elif isinstance(s, If):
+        s.cond = m(s.cond)
+    elif isinstance(s, For):
+        s.start, s.stop, s.step = m(s.start), m(s.stop), m(s.step)
+        s.inits = [m(v) for v in s.inits]
+    elif isinstance(s, While):
+        s.inits = [m(v) for v in s.inits]
+
+
 def substitute(block: Block, mapping: dict) -> None:
     """Replace uses of Vars in `block` (recursively) according to `mapping`, in place."""
     if not mapping:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..analysis.aliases import written_names
+from ..analysis.aliases import points_to, written_names
 from ..ir.nodes import (
     Block,
     Const,
@@ -15,8 +15,10 @@ from ..ir.nodes import (
     stmt_uses,
     sub_blocks,
     use_counts,
+    walk,
 )
 from ..ir.primitives import PRIMS
+from ..ir.rewrite import substitute, substitute_stmt
 
 _EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice", "push_array"}
 _FRESH = {"zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like", "copy", "arange",
@@ -122,7 +124,6 @@ def _key(op: Op):
 
 def cse(fn: Function) -> Function:
     """Reuse an identical pure op computed earlier in the same or an enclosing block."""
-    from ..transforms.common import substitute
 
     mapping: dict[Var, Var] = {}
     names = _other_names(fn)
@@ -133,7 +134,7 @@ def cse(fn: Function) -> Function:
         keep = []
         for s in b.stmts:
             if mapping:
-                _subst_stmt(s, mapping)
+                substitute_stmt(s, mapping)
             if isinstance(s, Op):
                 if not _pure(s):
                     # a write invalidates loads from the written array
@@ -186,7 +187,6 @@ def remap_negations(fn: Function, mapping: dict) -> None:
     another value, r must remember that one, or -r would fold to a value nobody defines."""
     if not mapping:
         return
-    from ..ir.nodes import walk
 
     def resolve(v):
         seen = 0
@@ -206,7 +206,6 @@ _SHAPE = ("len", "dim", "size")  # element writes never change an array's shape
 
 def _written_in(s) -> set:
     """ids of the arrays that ops with effects inside region s write."""
-    from ..ir.nodes import walk
 
     return {id(t.args[0]) for sb in sub_blocks(s) for t in walk(sb)
             if isinstance(t, Op) and not _pure(t) and t.args}
@@ -226,7 +225,6 @@ def _forget_reads(avail: dict, arrays: set, loads: bool = False) -> None:
 def _other_names(fn: Function) -> dict:
     """id(array Var) -> ids of the Vars that may name the same object (itself included):
     `v = u if c else w; v[0] = 1.0` changes u or w too (analysis/aliases.py)."""
-    from ..analysis.aliases import points_to
 
     pts = points_to(fn)
     by_site: dict = {}
@@ -237,28 +235,12 @@ def _other_names(fn: Function) -> dict:
             for v, sites in pts.items() if sites}
 
 
-def _subst_stmt(s, mapping) -> None:
-    def m(v):
-        return mapping.get(v, v) if isinstance(v, Var) else v
-
-    if isinstance(s, Op):
-        s.args = [m(a) for a in s.args]
-    elif isinstance(s, If):
-        s.cond = m(s.cond)
-    elif isinstance(s, For):
-        s.start, s.stop, s.step = m(s.start), m(s.stop), m(s.step)
-        s.inits = [m(v) for v in s.inits]
-    elif isinstance(s, While):
-        s.inits = [m(v) for v in s.inits]
-
-
 def is_const(v) -> bool:
     return isinstance(v, Const)
 
 
 def prune_records(fn: Function) -> Function:
     """Drop pushes whose matching pop the clean-up passes removed (value never read)."""
-    from ..ir.nodes import walk
 
     popped = {s.attrs.get("pair") for s in walk(fn.body) if isinstance(s, Op) and s.prim == "pop"}
 
@@ -277,8 +259,6 @@ def prune_records(fn: Function) -> Function:
 def drop_invariant_carries(fn: Function) -> Function:
     """A loop-carried value the body yields unchanged is the initial value throughout:
     use that, and carry nothing (e.g. the constant adjoint of an accumulated sum)."""
-    from ..ir.nodes import walk
-    from ..transforms.common import substitute
 
     mapping: dict = {}
     for s in list(walk(fn.body)):

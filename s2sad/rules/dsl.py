@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from ..ir.builder import Builder, const
+from ..ir.fold import fold_op
 from ..ir.nodes import Const, Value
 from ..ir.types import F64, elem, is_array
 
@@ -87,8 +88,6 @@ def lift(x, like: Value | None = None) -> Value:
 def emit(prim: str, *args, **attrs) -> Sym:
     like = next((a.value for a in args if isinstance(a, Sym)), None)
     vals = [lift(a, like) for a in args]
-    from ..passes.simplify import fold_op
-
     folded = fold_op(prim, vals, attrs)
     if folded is not None:
         return Sym(folded)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ..ir.builder import Builder, const
 from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, walk
+from ..ir.rewrite import substitute
 from ..ir.types import BOOL, F32, F64, I64, ArrayT
 
 TAPE_F = ArrayT(F64, 1)
@@ -132,8 +133,6 @@ def _thread(block: Block, st: _State) -> None:
             _thread(s.body, sub)
             for key, p in params.items():
                 if sub.v[key] is p:  # unchanged by the body: no need to carry it
-                    from ..transforms.common import substitute
-
                     substitute(s.body, {p: st.v[key]})
                     continue
                 s.params.append(p)

@@ -242,7 +242,7 @@ class _IRProgram:
         params = [Var(f"a{i}", t) for i, t in enumerate(types)]
         b = Builder()
         b.block.yields = [b.op(prim, *params)]
-        pipeline._primal_cache[(self, None, types)] = [Function(f"ir_{prim}", params, b.block)]
+        pipeline.use_primal(self, types, Function(f"ir_{prim}", params, b.block))
         self.types = types
         self.__name__ = f"ir_{prim}"
         self.primal = api.compiled(self, pipeline.Request("primal", (), types), "python").call

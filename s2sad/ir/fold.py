@@ -1,0 +1,98 @@
+"""Constant folding and algebraic identities on one op, used wherever ops are made: the
+rule DSL as rules emit, and the simplify pass over whole functions. It never changes a
+result's type; `-(-x)` folds through the defining op of -x (`Var._neg_of`)."""
+
+from __future__ import annotations
+
+import operator
+
+from .builder import const
+from .nodes import Const, Value, Var
+from .primitives import result_type
+from .types import F32, F64, I64, ArrayT
+
+_ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+          "div": operator.truediv}
+
+
+def _is(v: Value, x: float) -> bool:
+    return isinstance(v, Const) and not isinstance(v.type, ArrayT) and \
+        not isinstance(v.value, bool) and v.value == x
+
+
+def fold_op(prim: str, args: list[Value], attrs: dict | None = None) -> Value | None:
+    """A simpler value equal to prim(*args), or None. Never changes the result type."""
+    try:
+        rt = result_type(prim, [a.type for a in args], attrs)
+    except Exception:
+        return None
+
+    def keep(v: Value) -> Value | None:
+        if v.type == rt:
+            return v
+        if isinstance(v, Const) and rt in (F64, F32):
+            return const(v.value, rt)
+        return None
+
+    def zero() -> Value | None:
+        return const(0.0, rt) if rt in (F64, F32) else None
+
+    if prim in ("add", "sub", "mul") and rt == I64 and all(isinstance(a, Const) for a in args):
+        return const(_ARITH[prim](args[0].value, args[1].value))
+    if prim in _ARITH and all(isinstance(a, Const) for a in args) and rt in (F64, F32):
+        try:
+            return const(_ARITH[prim](args[0].value, args[1].value), rt)
+        except ZeroDivisionError:
+            return None
+    if prim == "mul":
+        x, y = args
+        if _is(y, 1.0):
+            return keep(x)
+        if _is(x, 1.0):
+            return keep(y)
+        if _is(x, 0.0) or _is(y, 0.0):
+            return zero()
+        if _is(y, -1.0):
+            return fold_op("neg", [x]) or None
+        if _is(x, -1.0):
+            return fold_op("neg", [y]) or None
+    elif prim == "add":
+        x, y = args
+        if _is(y, 0.0):
+            return keep(x)
+        if _is(x, 0.0):
+            return keep(y)
+    elif prim == "sub":
+        x, y = args
+        if _is(y, 0.0):
+            return keep(x)
+    elif prim == "div":
+        x, y = args
+        if _is(y, 1.0):
+            return keep(x)
+        if _is(x, 0.0):
+            return zero()
+    elif prim == "neg":
+        (x,) = args
+        if isinstance(x, Const) and not isinstance(x.type, ArrayT):
+            return const(-x.value, x.type)
+        if isinstance(x, Var) and getattr(x, "_neg_of", None) is not None:
+            return keep(x._neg_of)
+    elif prim == "pow":
+        x, y = args
+        if _is(y, 1.0):
+            return keep(x)
+    elif prim in ("floordiv",) and rt == I64:
+        x, y = args
+        if _is(y, 1):
+            return keep(x)
+    elif prim == "trip_count" and all(isinstance(a, Const) for a in args):
+        start, stop, step = (a.value for a in args)
+        return const(len(range(start, stop, step)))
+    elif prim == "select":
+        c, a, b = args
+        if isinstance(c, Const):
+            return keep(a if c.value else b)
+        if a is b or (isinstance(a, Const) and isinstance(b, Const) and a == b):
+            return keep(a)
+    return None
