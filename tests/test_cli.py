@@ -142,7 +142,7 @@ def test_ir_after_lower_is_the_wengert_list(capsys):
     body = [line.split("#")[0].strip() for line in ir.splitlines()[1:]]
     assert body == ["v1 = log(x1)", "v2 = x1 * x2", "v3 = v1 + v2", "v4 = sin(x2)",
                     "v5 = v3 - v4", "return v5"]
-    golden = (GOLDEN / "wengert_lower.ir").read_text()
+    golden = (GOLDEN / "wengert.lower.ir").read_text()
     assert ir.replace(str(WENGERT), "examples/wengert.py") == golden
 
 

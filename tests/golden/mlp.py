@@ -1,0 +1,24 @@
+# s2sad: gradient (reverse-mode) derivative of mlp_loss (mlp.py:28) with respect to W1, b1, W2, b2.
+# Generated code: edit the source function instead.
+import math
+import numpy as np
+from s2sad import runtime as _rt
+
+
+def mlp_loss_grad(W1, b1, W2, b2, X, y):
+    W1_bar = np.zeros_like(W1)
+    b1_bar = np.zeros_like(b1)
+    W2_bar = np.zeros_like(W2)
+    h = np.tanh(np.dot(X, W1) + b1)  # line 29
+    out = np.dot(h, W2) + b2  # line 30
+    v4 = out - y  # line 31
+    v5_bar = 1.0 / float((v4 ** 2).size)
+    v4_bar = 2 * v4 * v5_bar
+    v6 = _rt.sum_to(v4_bar, out)
+    v7 = np.sum(v6)  # line 30
+    h_bar = np.outer(v6, W2)
+    W2_bar += np.dot(h.T, v6)
+    v2_bar = (1.0 - h * h) * h_bar  # line 29
+    b1_bar += np.sum(v2_bar, axis=0)
+    W1_bar += np.dot(X.T, v2_bar)
+    return (W1_bar, b1_bar, W2_bar, v7)
