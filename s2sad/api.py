@@ -13,42 +13,28 @@ from typing import Any
 
 import numpy as np
 
-from . import pipeline
+from . import checks, pipeline
 from .backends import cpu as cpu_backend
 from .backends import python as python_backend
 from .errors import BadArguments, NonDifferentiableOutput
 from .frontend.lower import stop_gradient_marker, unflatten
-from .ir.types import ArrayT, Type, is_float, typeof
+from .ir.types import ArrayT, Type, is_float
 
 TARGETS = ("cpu", "numba", "python")  # cpu: Numba or NumPy, whichever suits the code
 
 
-def _types_of(fname: str, args: tuple) -> tuple[Type, ...]:
-    out = []
-    for i, a in enumerate(args):
-        try:
-            out.append(typeof(a))
-        except TypeError as e:
-            raise BadArguments(f"{fname}: argument {i} is a {type(a).__name__}, but only "
-                               f"numbers and NumPy arrays can be passed ({e})",
-                               hint="pass floats, ints or NumPy arrays") from None
-    return tuple(out)
+def _types_of(fname: str, args: tuple, names: list[str] | None = None) -> tuple[Type, ...]:
+    return checks.arg_types(fname, args, names)
 
 
 def _norm_argnums(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
-    for n in nums:
-        if not isinstance(n, int) or not -nargs <= n < nargs:
-            raise BadArguments(f"{fname}: argnums {argnums!r} out of range for {nargs} "
-                               "argument(s)")
-    return tuple(n % nargs for n in nums), single
+    return checks.norm_argnums(argnums, nargs, fname)
 
 
 class Compiled:
     """One specialisation: generated source plus the callable built from it."""
 
-    def __init__(self, fn, req: pipeline.Request, target: str):
+    def __init__(self, fn, req: pipeline.Request, target: str, boundscheck: bool = False):
         self.request = req
         self.ir = pipeline.derive(fn, req)
         self.primal = pipeline.primal_ir(fn, req.types)
@@ -58,7 +44,7 @@ class Compiled:
             raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
         self.backend = choose_backend(self.ir) if target == "cpu" else target
         if self.backend == "numba":
-            self.call = cpu_backend.compile_source(name, self.source)
+            self.call = cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)
             self.py_func = self.call.py_func
         else:  # "python" or "numpy": the same source run by CPython
             self.call = python_backend.compile_source(name, self.source)
@@ -83,25 +69,51 @@ def choose_backend(fn) -> str:
 _compiled: dict = {}
 
 
-def compiled(fn, req: pipeline.Request, target: str) -> Compiled:
+def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) -> Compiled:
     tr = fn if isinstance(fn, Transform) else getattr(fn, "transform", None)
     if isinstance(tr, Transform):  # nested AD: differentiate the generated derivative
         fn = tr.python_function(req.types)  # (keyed on it: the entry's __code__ changes)
-    key = (fn, getattr(fn, "__code__", None), req, target, frozenset(pipeline.disabled()))
+    fn = _callable_function(fn)
+    boundscheck = bool(boundscheck) and target != "python"
+    key = (fn, getattr(fn, "__code__", None), req, target, frozenset(pipeline.disabled())) + \
+        (("boundscheck",) if boundscheck else ())
     c = _compiled.get(key)
     if c is None:
-        c = Compiled(fn, req, target)
+        c = Compiled(fn, req, target, boundscheck)
         _compiled[key] = c
     return c
 
 
-def _entry_code(names: list[str], checks: str):
-    params = ", ".join(names)
-    src = f"def entry({params}):\n"
-    if checks:
-        src += f"    if {checks}:\n        return _s2sad_call({params})\n"
-    src += f"    return _s2sad_slow({params})\n"
-    ns: dict = {}
+def _callable_function(fun):
+    """An object with a `__call__` method is differentiated through that (bound) method."""
+    import types
+
+    if isinstance(fun, types.FunctionType | types.MethodType) or not callable(fun) or \
+            getattr(fun, "py_func", None) is not None or hasattr(fun, "__wrapped__"):
+        return fun
+    call = getattr(type(fun), "__call__", None)  # noqa: B004 (the method, not callable())
+    if isinstance(call, types.FunctionType):
+        return call.__get__(fun)
+    return fun
+
+
+def _entry_code(names: list[str], conds: str, nargs: int | None = None):
+    """`entry(x=unset, y=unset, /, *more, **kw)`: every parameter of the user's function,
+    positional-only, so a call the specialisation does not fit (keywords, defaults, too
+    many) reaches the slow path, which binds it or refuses it; Python itself raises
+    nothing."""
+    nargs = len(names) if nargs is None else nargs
+    params = ", ".join(names[:nargs])
+    sig = "".join(f"{n}=_s2sad_unset, " for n in names)
+    unset = [f"{n} is _s2sad_unset" for n in names[nargs:]]
+    cond = " and ".join(([conds] if conds else []) + unset + ["not _s2sad_more",
+                                                             "not _s2sad_kw"])
+    src = f"def entry({sig}{'/, ' if names else ''}*_s2sad_more, **_s2sad_kw):\n"
+    if conds:
+        src += f"    if {cond}:\n        return _s2sad_call({params})\n"
+    src += f"    return _s2sad_slow(({', '.join(names)}{',' if names else ''}) + _s2sad_more, " \
+        "_s2sad_kw)\n"
+    ns: dict = {"_s2sad_unset": checks.UNSET}
     exec(compile(src, "<s2sad entry>", "exec"), ns)
     return ns["entry"].__code__
 
@@ -109,20 +121,16 @@ def _entry_code(names: list[str], checks: str):
 def _make_entry(tr):
     """A plain function (cheaper to call than an object) that runs the last specialisation
     after checking the argument types, and falls back to `tr(...)` otherwise."""
-    ns = {"_s2sad_slow": lambda *args: tr(*args), "_s2sad_call": None, "_s2sad_key": None}
-    exec("def entry(*args):\n    return _s2sad_slow(*args)\n", ns)
+    ns = {"_s2sad_slow": lambda args, kw: tr(*args, **kw), "_s2sad_call": None,
+          "_s2sad_key": None, "_s2sad_unset": checks.UNSET}
+    exec("def entry(*args, **kwargs):\n    return _s2sad_slow(args, kwargs)\n", ns)
     return ns["entry"]
 
 
 def _param_names(fun, nargs: int) -> list[str]:
-    try:
-        import inspect
-
-        names = [p.name for p in inspect.signature(fun).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        names = []
-    if len(names) != nargs or any(n.startswith("_s2sad") for n in names):
+    names = checks.positional_names(fun) or []
+    if len(names) < nargs or any(n.startswith("_s2sad") or not n.isidentifier()
+                                 for n in names):
         names = [f"a{i}" for i in range(nargs)]
     return names
 
@@ -131,15 +139,19 @@ class Transform:
     """A differentiated function; calling it compiles (once per argument types) and runs."""
 
     def __init__(self, fun: Callable, mode: str, argnums, target: str, name: str,
-                 checkpoint=None):
+                 checkpoint=None, boundscheck: bool = False):
         if target not in TARGETS:
             raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
+        if not callable(fun):
+            raise BadArguments(f"{name}: expected a function to differentiate, got "
+                               f"{type(fun).__name__} {fun!r}")
         self.fun = fun
         self.mode = mode
         self.argnums = argnums
         self.target = target
         self._name = name
         self.checkpoint = _norm_checkpoint(checkpoint)
+        self.boundscheck = bool(boundscheck)
         self._entry = _make_entry(self)
         functools.update_wrapper(self._entry, fun, updated=())
         self._entry.transform = self
@@ -151,17 +163,12 @@ class Transform:
         return f"<s2sad.{self._name} of {getattr(self.fun, '__name__', self.fun)}>"
 
     def specialise(self, args: tuple) -> tuple[Compiled, bool]:
-        types = _types_of(self._name, args)
+        names = checks.positional_names(self.fun)
+        types = _types_of(self._name, args, names)
         nums, single = _norm_argnums(self.argnums, len(args), self._name)
-        for n in nums:
-            if not is_float(types[n]):
-                raise BadArguments(
-                    f"{self._name} requires float inputs for the arguments it differentiates, "
-                    f"but argument {n} has type {types[n]}",
-                    hint=f"pass a float (e.g. {args[n]!r} -> {float(np.sum(args[n]))!r}) or "
-                    "leave that argument out of argnums")
+        checks.check_wrt(self._name, args, types, nums, names)
         req = pipeline.Request(self.mode, nums, types, self.checkpoint, single=single)
-        c = compiled(self.fun, req, self.target)
+        c = compiled(self.fun, req, self.target, self.boundscheck)
         outs = c.primal.outputs
         if len(outs) != 1 or not isinstance(outs[0].type, type(outs[0].type)) or \
                 isinstance(outs[0].type, ArrayT) or not is_float(outs[0].type):
@@ -170,9 +177,11 @@ class Transform:
                 f"{self._name} needs a function with one float scalar output, but "
                 f"{c.primal.name} returns {what}", c.primal.loc,
                 "use vjp/jacrev for vector outputs; return a float for grad")
+        checks.check_indices(self._name, c.primal, args, names)
         return c, single
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        args = checks.bind(self._name, self.fun, args, kwargs)
         c, single = self.specialise(args)
         self._fast(args, c)
         return c.call(*args)
@@ -182,16 +191,18 @@ class Transform:
         ns = self._entry.__globals__
         ns["_s2sad_call"] = c.call
         names = _param_names(self.fun, len(args))
-        checks = []
+        checks_ = []
         for i, (n, a) in enumerate(zip(names, args)):
             ns[f"_s2sad_T{i}"] = type(a)
-            checks.append(f"type({n}) is _s2sad_T{i}")
+            checks_.append(f"type({n}) is _s2sad_T{i}")
             if isinstance(a, np.ndarray):
                 ns[f"_s2sad_D{i}"] = a.dtype
-                checks.append(f"{n}.dtype is _s2sad_D{i} and {n}.ndim == {a.ndim}")
-        key = (tuple(names), " and ".join(checks))
+                checks_.append(f"{n}.dtype is _s2sad_D{i} and {n}.ndim == {a.ndim}")
+        checks_ += checks.index_conditions(c.primal, names)
+        key = (tuple(names), len(args), " and ".join(checks_))
         if ns.get("_s2sad_key") != key:
-            self._entry.__code__ = _entry_code(names, key[1])
+            self._entry.__code__ = _entry_code(names, key[2], len(args))
+            self._entry.__defaults__ = (checks.UNSET,) * len(names)
             ns["_s2sad_key"] = key
 
     def python_function(self, types: tuple[Type, ...]):
@@ -213,14 +224,21 @@ def _norm_checkpoint(checkpoint):
 
 
 def _decorator(mode: str, name: str):
+    def make(f, nums, target, checkpoint, boundscheck):
+        if getattr(f, "_s2sad_jacobian", False):  # grad(jacfwd(g)): by basis expansion
+            from .jacobians import Jacobian
+
+            return Jacobian(f, mode, nums, target, name, boundscheck)
+        return Transform(f, mode, nums, target, name, checkpoint, boundscheck)._entry
+
     def transform(fun: Callable | None = None, argnums: int | tuple = 0, *,
-                  target: str = "cpu", checkpoint=None):
+                  target: str = "cpu", checkpoint=None, boundscheck: bool = False):
         if fun is None:
-            return lambda f: Transform(f, mode, argnums, target, name, checkpoint)._entry
+            return lambda f: make(f, argnums, target, checkpoint, boundscheck)
         if isinstance(fun, int | tuple) and not callable(fun):
             nums = fun
-            return lambda f: Transform(f, mode, nums, target, name, checkpoint)._entry
-        return Transform(fun, mode, argnums, target, name, checkpoint)._entry
+            return lambda f: make(f, nums, target, checkpoint, boundscheck)
+        return make(fun, argnums, target, checkpoint, boundscheck)
 
     transform.__name__ = name
     return transform
@@ -241,16 +259,17 @@ def _float_args(args: tuple, types) -> tuple[int, ...]:
     return tuple(i for i, t in enumerate(types) if is_float(t))
 
 
-def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu"):
+def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu",
+        boundscheck: bool = False):
     """Forward mode: (f(*primals), J @ tangents), as jax.jvp."""
-    primals, tangents = tuple(primals), tuple(tangents)
-    if len(primals) != len(tangents):
-        raise BadArguments("jvp: primals and tangents must have the same length")
-    types = _types_of("jvp", primals)
+    _not_a_jacobian("jvp", fun)
+    primals = checks.check_primals("jvp", primals)
+    names = checks.positional_names(fun)
+    types = _types_of("jvp", primals, names)
     wrt = _float_args(primals, types)
-    c = compiled(fun, pipeline.Request("forward", wrt, types), target)
-    dots = [np.asarray(tangents[i], dtype=np.float64) if isinstance(primals[i], np.ndarray)
-            else float(tangents[i]) for i in wrt]
+    dots = checks.tangents_for("jvp", primals, types, tangents, names)
+    c = compiled(fun, pipeline.Request("forward", wrt, types), target, boundscheck)
+    checks.check_indices("jvp", c.primal, primals, names)
     r = c.call(*primals, *dots)
     r = r if isinstance(r, tuple) else (r,)
     n = len(c.primal.outputs)
@@ -264,26 +283,51 @@ def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu"):
     return outs, unflatten(out_tree, full)
 
 
-def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None):
+def _not_a_jacobian(fname: str, fun) -> None:
+    if getattr(fun, "_s2sad_jacobian", False):
+        raise BadArguments(f"{fname}({fun!r}, ...): {fname} takes a function or a grad "
+                           "transform, not a Jacobian",
+                           hint="differentiate the Jacobian with jacfwd/jacrev/grad instead, "
+                           "e.g. jacfwd(J)(x) @ v for its jvp")
+
+
+def _zero_ct(t: Type):
+    return np.float32(0.0) if getattr(t, "name", None) == "f32" else 0.0
+
+
+def primal_outputs(fun, c: Compiled, args: tuple, types: tuple, target: str,
+                   boundscheck: bool = False) -> list:
+    """The flat outputs of fun(*args), from the reverse-mode function `c` with zero
+    cotangents when every float output is a scalar (no second compile), else from the
+    primal (a zero cotangent for an array output needs the array's shape)."""
+    outs = c.primal.outputs
+    if not any(isinstance(o.type, ArrayT) and is_float(o.type) for o in outs):
+        r = c.call(*args, *[_zero_ct(o.type) for o in outs if is_float(o.type)])
+        r = r if isinstance(r, tuple) else (r,)
+        return list(r[:len(outs)])
+    p = compiled(fun, pipeline.Request("primal", (), types), target, boundscheck)
+    return checks.flat(p.call(*args))
+
+
+def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None,
+        boundscheck: bool = False):
     """Reverse mode: (f(*primals), vjp_fn) with vjp_fn(cotangent) -> one cotangent per
     primal (None for integer arguments), as jax.vjp."""
-    types = _types_of("vjp", primals)
+    _not_a_jacobian("vjp", fun)
+    names = checks.positional_names(fun)
+    types = _types_of("vjp", primals, names)
     wrt = _float_args(primals, types)
     c = compiled(fun, pipeline.Request("reverse", wrt, types, _norm_checkpoint(checkpoint)),
-                 target)
+                 target, boundscheck)
+    checks.check_indices("vjp", c.primal, primals, names)
     n = len(c.primal.outputs)
     out_tree = c.primal.out_tree
-    float_outs = [i for i, o in enumerate(c.primal.outputs) if is_float(o.type)]
-    zero_ct = [np.zeros_like(o) if False else 0.0 for o in range(len(float_outs))]
-    r = c.call(*primals, *zero_ct)
-    r = r if isinstance(r, tuple) else (r,)
-    out = unflatten(out_tree, list(r[:n]))
+    leaves = primal_outputs(fun, c, primals, types, target, boundscheck)
+    out = unflatten(out_tree, leaves)
+    out_types = [o.type for o in c.primal.outputs]
 
     def vjp_fn(ct):
-        cts = _flatten_ct(ct)
-        if len(cts) != n:
-            raise BadArguments(f"vjp_fn expects a cotangent with {n} leaves, got {len(cts)}")
-        cts = [cts[i] for i in float_outs]
+        cts = checks.cotangents_for("vjp_fn", out_tree, leaves, out_types, ct)
         res = c.call(*primals, *cts)
         res = res if isinstance(res, tuple) else (res,)
         grads = list(res[n:])
@@ -295,70 +339,33 @@ def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None):
     return out, vjp_fn
 
 
-def _flatten_ct(ct) -> list:
-    if isinstance(ct, tuple):
-        return [x for c in ct for x in _flatten_ct(c)]
-    return [ct]
+def jacfwd(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
+           boundscheck: bool = False):
+    """Jacobian by forward mode (one jvp per input element). Nests: jacfwd(jacrev(f))."""
+    from .jacobians import Jacobian
+
+    return Jacobian(fun, "fwd", argnums, target, "jacfwd", boundscheck)
 
 
-def jacfwd(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu"):
-    """Jacobian by forward mode (one jvp per input element)."""
+def jacrev(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
+           boundscheck: bool = False):
+    """Jacobian by reverse mode (one vjp per output element). Nests: jacrev(jacfwd(f))."""
+    from .jacobians import Jacobian
 
-    def jac(*args):
-        nums, single = _norm_argnums(argnums, len(args), "jacfwd")
-        cols = []
-        for n in nums:
-            x = args[n]
-            size = np.size(x)
-            rows = []
-            for k in range(size):
-                tangents = [np.zeros_like(a, dtype=np.float64) if isinstance(a, np.ndarray)
-                            else 0.0 for a in args]
-                if isinstance(x, np.ndarray):
-                    t = np.zeros(x.shape)
-                    t.flat[k] = 1.0
-                    tangents[n] = t
-                else:
-                    tangents[n] = 1.0
-                _, tout = jvp(fun, args, tangents, target=target)
-                rows.append(np.asarray(tout, dtype=np.float64))
-            out_shape = np.shape(rows[0])
-            J = np.stack(rows, axis=-1).reshape(out_shape + np.shape(x))
-            cols.append(J if J.shape else float(J))
-        return cols[0] if single else tuple(cols)
-
-    return jac
+    return Jacobian(fun, "rev", argnums, target, "jacrev", boundscheck)
 
 
-def jacrev(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu"):
-    """Jacobian by reverse mode (one vjp per output element)."""
+def hessian(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
+            boundscheck: bool = False):
+    """Hessian as jacfwd(grad(f)): forward mode over the generated gradient's source
+    (jacfwd(jacrev(f)) when f is itself a Jacobian, whose output need not be a scalar)."""
+    from .jacobians import Jacobian
 
-    def jac(*args):
-        nums, single = _norm_argnums(argnums, len(args), "jacrev")
-        out, f_vjp = vjp(fun, *args, target=target)
-        flat = np.atleast_1d(np.asarray(out, dtype=np.float64))
-        per_arg: list[list] = [[] for _ in nums]
-        for k in range(flat.size):
-            ct = np.zeros(flat.shape)
-            ct.flat[k] = 1.0
-            cts = ct.reshape(np.shape(out))
-            ctarg = tuple(float(c) for c in cts.flat) if isinstance(out, tuple) else \
-                (float(cts) if not np.shape(out) else cts)
-            g = f_vjp(ctarg)
-            for j, n in enumerate(nums):
-                per_arg[j].append(np.asarray(g[n], dtype=np.float64))
-        res = []
-        for j, n in enumerate(nums):
-            J = np.stack(per_arg[j]).reshape(np.shape(out) + np.shape(args[n]))
-            res.append(J if J.shape else float(J))
-        return res[0] if single else tuple(res)
-
-    return jac
-
-
-def hessian(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu"):
-    """Hessian as jacfwd(grad(f)): forward mode over the generated gradient's source."""
-    return jacfwd(grad(fun, argnums, target=target), argnums, target=target)
+    if getattr(fun, "_s2sad_jacobian", False):
+        inner = Jacobian(fun, "rev", argnums, target, "jacrev", boundscheck)
+    else:
+        inner = grad(fun, argnums, target=target, boundscheck=boundscheck)
+    return Jacobian(inner, "fwd", argnums, target, "hessian", boundscheck)
 
 
 def stop_gradient(x):

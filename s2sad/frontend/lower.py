@@ -8,6 +8,7 @@ loops become flags, so the IR has only structured regions.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 
@@ -915,6 +916,8 @@ class Lowerer(ArrayLowering):
             return self.apply("stop_gradient", pos, e)
         if not known and resolve.is_user_function(obj):
             return self.inline(e, obj, pos, kw)
+        if inspect.ismethod(obj) and resolve.is_user_function(obj.__func__):  # self.helper(x)
+            return self.inline(e, obj.__func__, [_PyObject(obj.__self__), *pos], kw)
         if obj is math.log and len(pos) == 2:
             return self.apply("div", [self.apply("log", [pos[0]], e),
                                       self.apply("log", [pos[1]], e)], e)
@@ -1191,12 +1194,15 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     """Lower `fn` specialised to `arg_types` into an IR Function."""
     if getattr(fn, "transform", None) is not None:  # differentiating a derivative
         fn = fn.transform.python_function(tuple(arg_types))
+    bound: list = []  # a bound method: `self` is a compile-time object (obj.k folds)
+    if inspect.ismethod(fn):
+        bound, fn = [_PyObject(fn.__self__)], fn.__func__
     pf = parse_function(resolve.unwrap(fn))
     b = Builder()
     node = pf.node
     params_nodes = (list(node.params.posonly_params) + list(node.params.params)) \
         if isinstance(node, cst.FunctionDef) else list(node.params.params)
-    names = [p.name.value for p in params_nodes]
+    names = [p.name.value for p in params_nodes][len(bound):]
     if isinstance(node, cst.FunctionDef):
         for bad, what in ((node.params.star_arg, "*args"), (node.params.star_kwarg, "**kwargs")):
             if isinstance(bad, cst.Param):
@@ -1212,7 +1218,7 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
             if isinstance(bad, cst.Param):
                 lw.refuse(bad, f"{what} parameters are not supported",
                           "list the parameters explicitly")
-    tree = lw.lower_function(list(params))
+    tree = lw.lower_function(bound + list(params))
     outs = flatten(tree)
     for v in outs:
         if isinstance(v, _PyObject):
