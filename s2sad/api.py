@@ -397,11 +397,13 @@ def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple
     """
     if types is None:
         if args is None:
-            from .frontend.source import parse_function
+            names = checks.positional_names(fun)  # (a bound method's without self)
+            if names is None:
+                from .frontend.source import parse_function
 
-            node = parse_function(fun).node
-            nparams = len(node.params.params) + len(node.params.posonly_params)
-            args = (1.0,) * nparams
+                node = parse_function(fun).node
+                names = list(node.params.posonly_params) + list(node.params.params)
+            args = (1.0,) * len(names)
         types = _types_of("derivative_source", tuple(args))
     nums, single = _norm_argnums(argnums, len(types), "derivative_source")
     mode = {"fwd": "forward", "rev": "reverse", "tangent": "forward",
