@@ -122,7 +122,7 @@ def _make_entry(tr):
     """A plain function (cheaper to call than an object) that runs the last specialisation
     after checking the argument types, and falls back to `tr(...)` otherwise."""
     ns = {"_s2sad_slow": lambda args, kw: tr(*args, **kw), "_s2sad_call": None,
-          "_s2sad_key": None, "_s2sad_unset": checks.UNSET}
+          "_s2sad_key": None, "_s2sad_unset": checks.UNSET, "_s2sad_type": type}
     exec("def entry(*args, **kwargs):\n    return _s2sad_slow(args, kwargs)\n", ns)
     return ns["entry"]
 
@@ -194,7 +194,7 @@ class Transform:
         checks_ = []
         for i, (n, a) in enumerate(zip(names, args)):
             ns[f"_s2sad_T{i}"] = type(a)
-            checks_.append(f"type({n}) is _s2sad_T{i}")
+            checks_.append(f"_s2sad_type({n}) is _s2sad_T{i}")  # (a parameter may be `type`)
             if isinstance(a, np.ndarray):
                 ns[f"_s2sad_D{i}"] = a.dtype
                 checks_.append(f"{n}.dtype is _s2sad_D{i} and {n}.ndim == {a.ndim}")

@@ -32,11 +32,13 @@ UNSET = _Unset()
 # ---------------------------------------------------------------- the user's signature
 def user_function(fun):
     """The user's function behind a transform: through s2sad entries and Jacobian objects."""
+    from .api import Transform
+
     seen = 0
     while seen < 64:
         seen += 1
         tr = getattr(fun, "transform", None)
-        if tr is not None and hasattr(tr, "fun"):
+        if isinstance(tr, Transform):
             fun = tr.fun
         elif getattr(fun, "_s2sad_jacobian", False):
             fun = fun.fun

@@ -269,3 +269,10 @@ def test_nested_jacobians_refuse_cleanly():
         s2sad.grad(P.sums_a_jacobian, target="python")(X3)
     assert e.value.loc.file.endswith("bad_call_programs.py")
     _not_from_s2sad(e)
+
+
+def test_parameter_names_that_shadow_builtins():
+    """The fast entry takes the user's parameter names: one called `type` must not break
+    its type checks."""
+    g = s2sad.grad(P.shadows_type, target="python")
+    assert g(1.5, 2.0) == g(1.5, 2.0) == 2.0

@@ -120,3 +120,7 @@ JAC_OF_SQUARES = _make_jacobian()
 
 def sums_a_jacobian(x):
     return np.sum(JAC_OF_SQUARES(x))
+
+
+def shadows_type(x, type):  # noqa: A002
+    return x * type
