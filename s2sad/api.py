@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import checks, pipeline
+from .analysis.indices import min_sizes
 from .backends import cpu as cpu_backend
 from .backends import python as python_backend
 from .errors import BadArguments, NonDifferentiableOutput
@@ -79,6 +80,8 @@ def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) 
         (("boundscheck",) if boundscheck else ())
     c = _compiled.get(key)
     if c is None:
+        # constant indices past arrays of known shape: refused before differentiating
+        min_sizes(pipeline.primal_ir(fn, req.types))
         c = Compiled(fn, req, target, boundscheck)
         _compiled[key] = c
     return c
@@ -87,6 +90,12 @@ def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) 
 def _callable_function(fun):
     """An object with a `__call__` method is differentiated through that (bound) method."""
     import types
+
+    if isinstance(fun, functools.partial):
+        raise BadArguments(f"{fun!r}: functools.partial objects cannot be differentiated "
+                           "(s2sad reads the source of a def or lambda)",
+                           hint="wrap it: grad(lambda y: f(1.0, y)), or pass the fixed "
+                           "arguments and use argnums")
 
     if isinstance(fun, types.FunctionType | types.MethodType) or not callable(fun) or \
             getattr(fun, "py_func", None) is not None or hasattr(fun, "__wrapped__"):

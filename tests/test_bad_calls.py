@@ -128,10 +128,11 @@ def test_constant_indices_out_of_bounds(target):
     assert s2sad.grad(P.guarded, target=target)(X3).tolist() == [2 * X3[0], 0.0, 0.0]
 
 
-def test_constant_index_into_a_local_array_is_refused():
-    with pytest.raises(S2SADError, match=r"index 4 is out of bounds.*\(3,\)") as e:
-        s2sad.grad(P.writes_past_local, target="python")(1.0)
-    assert e.value.loc.file.endswith("bad_call_programs.py")
+def test_constant_index_into_an_array_of_known_shape_is_refused():
+    for f, index in ((P.writes_past_local, 4), (P.reads_past_a_table, 3)):
+        with pytest.raises(S2SADError, match=rf"index {index} is out of bounds.*\(3,\)") as e:
+            s2sad.grad(f, target="python")(1.0)
+        assert e.value.loc.file.endswith("bad_call_programs.py")
 
 
 @pytest.mark.parametrize("target", ["python", "numba"])
@@ -265,6 +266,10 @@ def test_nested_jacobians_refuse_cleanly():
                                           target="python"))
     with pytest.raises(BadArguments, match="jvp"):
         s2sad.jvp(s2sad.jacfwd(P.cubic, target="python"), (1.5,), (1.0,))
+    import functools
+
+    with pytest.raises(BadArguments, match="partial"):
+        s2sad.grad(functools.partial(P.two_in, 1.0), target="python")(2.0)
     with pytest.raises(S2SADError) as e:  # a Jacobian called inside a function
         s2sad.grad(P.sums_a_jacobian, target="python")(X3)
     assert e.value.loc.file.endswith("bad_call_programs.py")

@@ -17,6 +17,8 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import S2SADError, SourceLoc
 from ..ir.nodes import Block, Const, For, Function, Op, Var
 from ..ir.types import I64
@@ -82,8 +84,9 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def min_sizes(fn: Function) -> tuple[Bound, ...]:
     """One Bound per (parameter, axis) indexed by constants: the largest requirement.
 
-    Arrays allocated in the function with constant shapes are checked here, at compile
-    time: an out-of-bounds constant index into one raises an S2SADError at its line.
+    Arrays of known shape (allocated in the function with constant dimensions, or
+    module-level arrays read as constants) are checked here, at compile time: an
+    out-of-bounds constant index into one raises an S2SADError at its line.
     """
     hit = _cache.get(fn)
     if hit is not None:
@@ -100,15 +103,20 @@ def min_sizes(fn: Function) -> tuple[Bound, ...]:
             if None not in shape:
                 known[s.results[0]] = shape  # type: ignore[assignment]
             continue
-        if not s.args or not isinstance(s.args[0], Var):
+        if not s.args:
             continue
         arr = s.args[0]
+        if isinstance(arr, Const) and isinstance(arr.value, np.ndarray):
+            shape = arr.value.shape  # a module-level array read as a constant
+        elif isinstance(arr, Var):
+            shape = known.get(arr)
+        else:
+            continue
         for axis, index in _indexed_axes(s):
-            if arr in known:
-                n = known[arr][axis] if axis < len(known[arr]) else None
-                if n is not None and _need(index) > n:
+            if shape is not None:
+                if axis < len(shape) and _need(index) > shape[axis]:
                     raise S2SADError(f"index {index} is out of bounds for axis {axis} of an "
-                                     f"array of shape {known[arr]}", s.loc,
+                                     f"array of shape {shape}", s.loc,
                                      "check the index against the array's size")
             elif arr in params:
                 key = (params[arr], axis)

@@ -124,3 +124,10 @@ def sums_a_jacobian(x):
 
 def shadows_type(x, type):  # noqa: A002
     return x * type
+
+
+TABLE = np.array([1.0, 2.0, 3.0])
+
+
+def reads_past_a_table(x):
+    return TABLE[3] * x
