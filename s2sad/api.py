@@ -74,7 +74,7 @@ def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) 
     tr = fn if isinstance(fn, Transform) else getattr(fn, "transform", None)
     if isinstance(tr, Transform):  # nested AD: differentiate the generated derivative
         fn = tr.python_function(req.types)  # (keyed on it: the entry's __code__ changes)
-    fn = _callable_function(fn)
+    _refuse_partial(fn)
     boundscheck = bool(boundscheck) and target != "python"
     key = (fn, getattr(fn, "__code__", None), req, target, frozenset(pipeline.disabled())) + \
         (("boundscheck",) if boundscheck else ())
@@ -87,23 +87,12 @@ def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) 
     return c
 
 
-def _callable_function(fun):
-    """An object with a `__call__` method is differentiated through that (bound) method."""
-    import types
-
+def _refuse_partial(fun) -> None:
     if isinstance(fun, functools.partial):
         raise BadArguments(f"{fun!r}: functools.partial objects cannot be differentiated "
                            "(s2sad reads the source of a def or lambda)",
                            hint="wrap it: grad(lambda y: f(1.0, y)), or pass the fixed "
                            "arguments and use argnums")
-
-    if isinstance(fun, types.FunctionType | types.MethodType) or not callable(fun) or \
-            getattr(fun, "py_func", None) is not None or hasattr(fun, "__wrapped__"):
-        return fun
-    call = getattr(type(fun), "__call__", None)  # noqa: B004 (the method, not callable())
-    if isinstance(call, types.FunctionType):
-        return call.__get__(fun)
-    return fun
 
 
 def _entry_code(names: list[str], conds: str, nargs: int | None = None):

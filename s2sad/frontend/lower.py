@@ -1194,6 +1194,9 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     """Lower `fn` specialised to `arg_types` into an IR Function."""
     if getattr(fn, "transform", None) is not None:  # differentiating a derivative
         fn = fn.transform.python_function(tuple(arg_types))
+    if not inspect.isfunction(fn) and not hasattr(fn, "py_func") and \
+            inspect.isfunction(getattr(type(fn), "__call__", None)):  # noqa: B004
+        fn = fn.__call__  # a callable object: its __call__ method
     bound: list = []  # a bound method: `self` is a compile-time object (obj.k folds)
     if inspect.ismethod(fn):
         bound, fn = [_PyObject(fn.__self__)], fn.__func__
