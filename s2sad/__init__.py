@@ -24,6 +24,7 @@ from .errors import (
                   BadArguments,
                   NonDifferentiableOutput,
                   NoRuleError,
+                  S2SADCacheWarning,
                   S2SADError,
                   SourceUnavailable,
                   TypeMismatch,
@@ -37,5 +38,5 @@ __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "stop_gradient",
     "defrule",
     "derivative_source", "S2SADError", "UnsupportedSyntax", "NoRuleError", "TypeMismatch",
-    "NonDifferentiableOutput", "BadArguments", "SourceUnavailable",
+    "NonDifferentiableOutput", "BadArguments", "SourceUnavailable", "S2SADCacheWarning",
 ]

@@ -13,43 +13,30 @@ from typing import Any
 
 import numpy as np
 
-from . import pipeline
+from . import checks, pipeline
+from .analysis.indices import min_sizes
 from .backends import cpu as cpu_backend
 from .backends import python as python_backend
 from .errors import BadArguments, NonDifferentiableOutput
 from .frontend.free import binding
 from .frontend.lower import stop_gradient_marker, unflatten
-from .ir.types import ArrayT, Type, is_float, typeof
+from .ir.types import ArrayT, Type, is_float
 
 TARGETS = ("cpu", "numba", "python")  # cpu: Numba or NumPy, whichever suits the code
 
 
-def _types_of(fname: str, args: tuple) -> tuple[Type, ...]:
-    out = []
-    for i, a in enumerate(args):
-        try:
-            out.append(typeof(a))
-        except TypeError as e:
-            raise BadArguments(f"{fname}: argument {i} is a {type(a).__name__}, but only "
-                               f"numbers and NumPy arrays can be passed ({e})",
-                               hint="pass floats, ints or NumPy arrays") from None
-    return tuple(out)
+def _types_of(fname: str, args: tuple, names: list[str] | None = None) -> tuple[Type, ...]:
+    return checks.arg_types(fname, args, names)
 
 
 def _norm_argnums(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
-    for n in nums:
-        if not isinstance(n, int) or not -nargs <= n < nargs:
-            raise BadArguments(f"{fname}: argnums {argnums!r} out of range for {nargs} "
-                               "argument(s)")
-    return tuple(n % nargs for n in nums), single
+    return checks.norm_argnums(argnums, nargs, fname)
 
 
 class Compiled:
     """One specialisation: generated source plus the callable built from it."""
 
-    def __init__(self, fn, req: pipeline.Request, target: str):
+    def __init__(self, fn, req: pipeline.Request, target: str, boundscheck: bool = False):
         self.request = req
         d = pipeline.build(fn, req)
         self.ir, self.primal, self.source = d.ir, d.primal, d.source
@@ -59,16 +46,26 @@ class Compiled:
             raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
         self.backend = choose_backend(self.ir) if target == "cpu" else target
         if self.backend == "numba":
-            self.call = cpu_backend.compile_source(name, self.source)
+            self.call = cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)
             self.py_func = self.call.py_func
         else:  # "python" or "numpy": the same source run by CPython
             self.call = python_backend.compile_source(name, self.source)
             self.py_func = self.call
+        # nested AD lowers py_func again: its trailing parameters are these free values
+        self.py_func._s2sad_binding = self.binding
 
     def run(self, args, extra=()):
-        """The generated function on the arguments, the free values as they are now, and
-        the tangents or cotangents (`extra`)."""
-        return self.call(*args, *self.binding.values(), *extra)
+        """The generated function on the arguments, the tangents or cotangents (`extra`)
+        and the free values as they are now (the generated function takes those last:
+        pipeline._free_last)."""
+        return self.call(*args, *extra, *self.binding.values())
+
+    def check_indices(self, fname: str, args: tuple, names) -> None:
+        """Constant indices in bounds for the arguments and the free values as they are."""
+        free = self.binding
+        names = list(names or [f"argument {i}" for i in range(len(args))])[:len(args)]
+        checks.check_indices(fname, self.primal, tuple(args) + tuple(free.values()),
+                             names + [r.name for r in free.refs], len(args))
 
 
 def choose_backend(fn) -> str:
@@ -89,34 +86,59 @@ def choose_backend(fn) -> str:
 _compiled: dict = {}
 
 
-def compiled(fn, req: pipeline.Request, target: str) -> Compiled:
+def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) -> Compiled:
     tr = fn if isinstance(fn, Transform) else getattr(fn, "transform", None)
     if isinstance(tr, Transform):  # nested AD: differentiate the generated derivative
         fn = tr.python_function(req.types)  # (keyed on it: the entry's __code__ changes)
-    key = (fn, getattr(fn, "__code__", None), req, target, frozenset(pipeline.disabled()))
+    _refuse_partial(fn)
+    boundscheck = bool(boundscheck) and target != "python"
+    key = (fn, getattr(fn, "__code__", None), req, target, frozenset(pipeline.disabled())) + \
+        (("boundscheck",) if boundscheck else ())
     seen = _compiled.setdefault(key, [])
     for c in seen:
         if c.binding.holds():  # the ints it folded are unchanged (frontend/free.py)
             return c
-    c = Compiled(fn, req, target)
+    # constant indices past arrays of known shape: refused before differentiating
+    min_sizes(pipeline.primal_ir(fn, req.types))
+    c = Compiled(fn, req, target, boundscheck)
     seen.append(c)
     return c
 
 
-def _entry_code(names: list[str], checks: str, reads: list[str], free_checks: str):
-    params = ", ".join(names)
-    src = f"def entry({params}):\n"
-    if reads or free_checks:  # the free values, read now (a missing one: the slow path)
-        args = ", ".join(names + [f"_s2sad_v{k}" for k in range(len(reads))])
-        src += f"    if {checks or 'True'}:\n        try:\n"
+def _refuse_partial(fun) -> None:
+    if isinstance(fun, functools.partial):
+        raise BadArguments(f"{fun!r}: functools.partial objects cannot be differentiated "
+                           "(s2sad reads the source of a def or lambda)",
+                           hint="wrap it: grad(lambda y: f(1.0, y)), or pass the fixed "
+                           "arguments and use argnums")
+
+
+def _entry_code(names: list[str], conds: str, nargs: int | None = None,
+                reads: tuple = (), free_conds: str = ""):
+    """`entry(x=unset, y=unset, /, *more, **kw)`: every parameter of the user's function,
+    positional-only, so a call the specialisation does not fit (keywords, defaults, too
+    many) reaches the slow path, which binds it or refuses it; Python itself raises
+    nothing. `reads`: the free values, read at every call and checked by `free_conds`
+    (one that is gone or changed: the slow path)."""
+    nargs = len(names) if nargs is None else nargs
+    params = ", ".join(names[:nargs])
+    sig = "".join(f"{n}=_s2sad_unset, " for n in names)
+    unset = [f"{n} is _s2sad_unset" for n in names[nargs:]]
+    cond = " and ".join(([conds] if conds else []) + unset + ["not _s2sad_more",
+                                                             "not _s2sad_kw"])
+    src = f"def entry({sig}{'/, ' if names else ''}*_s2sad_more, **_s2sad_kw):\n"
+    if reads or free_conds:
+        args = ", ".join(names[:nargs] + [f"_s2sad_v{k}" for k in range(len(reads))])
+        src += f"    if {cond}:\n        try:\n"
         src += "".join(f"            _s2sad_v{k} = {r}\n" for k, r in enumerate(reads))
-        src += f"            ok = {free_checks or 'True'}\n"
+        src += f"            ok = {free_conds or 'True'}\n"
         src += "        except Exception:\n            ok = False\n"
         src += f"        if ok:\n            return _s2sad_call({args})\n"
-    elif checks:
-        src += f"    if {checks}:\n        return _s2sad_call({params})\n"
-    src += f"    return _s2sad_slow({params})\n"
-    ns: dict = {}
+    elif conds:
+        src += f"    if {cond}:\n        return _s2sad_call({params})\n"
+    src += f"    return _s2sad_slow(({', '.join(names)}{',' if names else ''}) + _s2sad_more, " \
+        "_s2sad_kw)\n"
+    ns: dict = {"_s2sad_unset": checks.UNSET}
     exec(compile(src, "<s2sad entry>", "exec"), ns)
     return ns["entry"].__code__
 
@@ -124,20 +146,16 @@ def _entry_code(names: list[str], checks: str, reads: list[str], free_checks: st
 def _make_entry(tr):
     """A plain function (cheaper to call than an object) that runs the last specialisation
     after checking the argument types, and falls back to `tr(...)` otherwise."""
-    ns = {"_s2sad_slow": lambda *args: tr(*args), "_s2sad_call": None, "_s2sad_key": None}
-    exec("def entry(*args):\n    return _s2sad_slow(*args)\n", ns)
+    ns = {"_s2sad_slow": lambda args, kw: tr(*args, **kw), "_s2sad_call": None,
+          "_s2sad_key": None, "_s2sad_unset": checks.UNSET, "_s2sad_type": type}
+    exec("def entry(*args, **kwargs):\n    return _s2sad_slow(args, kwargs)\n", ns)
     return ns["entry"]
 
 
 def _param_names(fun, nargs: int) -> list[str]:
-    try:
-        import inspect
-
-        names = [p.name for p in inspect.signature(fun).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    except (TypeError, ValueError):
-        names = []
-    if len(names) != nargs or any(n.startswith("_s2sad") for n in names):
+    names = checks.positional_names(fun) or []
+    if len(names) < nargs or any(n.startswith("_s2sad") or not n.isidentifier()
+                                 for n in names):
         names = [f"a{i}" for i in range(nargs)]
     return names
 
@@ -146,15 +164,19 @@ class Transform:
     """A differentiated function; calling it compiles (once per argument types) and runs."""
 
     def __init__(self, fun: Callable, mode: str, argnums, target: str, name: str,
-                 checkpoint=None):
+                 checkpoint=None, boundscheck: bool = False):
         if target not in TARGETS:
             raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
+        if not callable(fun):
+            raise BadArguments(f"{name}: expected a function to differentiate, got "
+                               f"{type(fun).__name__} {fun!r}")
         self.fun = fun
         self.mode = mode
         self.argnums = argnums
         self.target = target
         self._name = name
         self.checkpoint = _norm_checkpoint(checkpoint)
+        self.boundscheck = bool(boundscheck)
         self._entry = _make_entry(self)
         functools.update_wrapper(self._entry, fun, updated=())
         self._entry.transform = self
@@ -166,17 +188,12 @@ class Transform:
         return f"<s2sad.{self._name} of {getattr(self.fun, '__name__', self.fun)}>"
 
     def specialise(self, args: tuple) -> tuple[Compiled, bool]:
-        types = _types_of(self._name, args)
+        names = checks.positional_names(self.fun)
+        types = _types_of(self._name, args, names)
         nums, single = _norm_argnums(self.argnums, len(args), self._name)
-        for n in nums:
-            if not is_float(types[n]):
-                raise BadArguments(
-                    f"{self._name} requires float inputs for the arguments it differentiates, "
-                    f"but argument {n} has type {types[n]}",
-                    hint=f"pass a float (e.g. {args[n]!r} -> {float(np.sum(args[n]))!r}) or "
-                    "leave that argument out of argnums")
+        checks.check_wrt(self._name, args, types, nums, names)
         req = pipeline.Request(self.mode, nums, types, self.checkpoint, single=single)
-        c = compiled(self.fun, req, self.target)
+        c = compiled(self.fun, req, self.target, self.boundscheck)
         outs = c.primal.outputs
         if len(outs) != 1 or not isinstance(outs[0].type, type(outs[0].type)) or \
                 isinstance(outs[0].type, ArrayT) or not is_float(outs[0].type):
@@ -185,9 +202,11 @@ class Transform:
                 f"{self._name} needs a function with one float scalar output, but "
                 f"{c.primal.name} returns {what}", c.primal.loc,
                 "use vjp/jacrev for vector outputs; return a float for grad")
+        c.check_indices(self._name, args, names)
         return c, single
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        args = checks.bind(self._name, self.fun, args, kwargs)
         c, single = self.specialise(args)
         self._fast(args, c)
         return c.run(args)
@@ -197,22 +216,27 @@ class Transform:
         ns = self._entry.__globals__
         ns["_s2sad_call"] = c.call
         names = _param_names(self.fun, len(args))
-        checks = []
+        conds = []
         for i, (n, a) in enumerate(zip(names, args)):
-            checks += _type_checks(ns, n, f"_s2sad_{i}", a)
-        reads, free_checks = [], []
+            conds += _type_checks(ns, n, f"_s2sad_{i}", a)
+        reads, free_conds = [], []
         for k, (r, v) in enumerate(zip(c.binding.refs, c.binding.values())):
             ns[f"_s2sad_R{k}"] = r.root
             reads.append(r.code(f"_s2sad_R{k}"))
-            free_checks += _type_checks(ns, f"_s2sad_v{k}", f"_s2sad_f{k}", v)
+            free_conds += _type_checks(ns, f"_s2sad_v{k}", f"_s2sad_f{k}", v)
         for k, g in enumerate(c.binding.guards):
             ns[f"_s2sad_G{k}"], ns[f"_s2sad_g{k}"] = g.ref.root, g.value
             got = g.ref.code(f"_s2sad_G{k}")
-            free_checks.append(f"len({got}) == _s2sad_g{k}" if g.kind == "len" else
-                               f"{got} == _s2sad_g{k}")
-        key = (tuple(names), " and ".join(checks), tuple(reads), " and ".join(free_checks))
+            free_conds.append(f"len({got}) == _s2sad_g{k}" if g.kind == "len" else
+                              f"{got} == _s2sad_g{k}")
+        index = checks.index_conditions(c.primal, list(names[:len(args)]) +
+                                        [f"_s2sad_v{k}" for k in range(len(reads))])
+        (free_conds if reads else conds).extend(index)
+        key = (tuple(names), len(args), " and ".join(conds), tuple(reads),
+               " and ".join(free_conds))
         if ns.get("_s2sad_key") != key:
-            self._entry.__code__ = _entry_code(names, key[1], reads, key[3])
+            self._entry.__code__ = _entry_code(names, key[2], len(args), reads, key[4])
+            self._entry.__defaults__ = (checks.UNSET,) * len(names)
             ns["_s2sad_key"] = key
 
     def python_function(self, types: tuple[Type, ...]):
@@ -220,15 +244,13 @@ class Transform:
         with the free values its trailing parameters carry (`_s2sad_binding`)."""
         nums, _ = _norm_argnums(self.argnums, len(types), self._name)
         req = pipeline.Request(self.mode, nums, types, self.checkpoint, single=_)
-        c = compiled(self.fun, req, "python")
-        c.py_func._s2sad_binding = c.binding
-        return c.py_func
+        return compiled(self.fun, req, "python").py_func
 
 
 def _type_checks(ns: dict, name: str, tag: str, value) -> list[str]:
     """Entry-wrapper tests that `name` has value's type (and dtype and rank)."""
     ns[f"{tag}T"] = type(value)
-    out = [f"type({name}) is {tag}T"]
+    out = [f"_s2sad_type({name}) is {tag}T"]  # (a parameter may be called `type`)
     if isinstance(value, np.ndarray):
         ns[f"{tag}D"] = value.dtype
         out.append(f"{name}.dtype is {tag}D and {name}.ndim == {value.ndim}")
@@ -247,14 +269,21 @@ def _norm_checkpoint(checkpoint):
 
 
 def _decorator(mode: str, name: str):
+    def make(f, nums, target, checkpoint, boundscheck):
+        if getattr(f, "_s2sad_jacobian", False):  # grad(jacfwd(g)): by basis expansion
+            from .jacobians import Jacobian
+
+            return Jacobian(f, mode, nums, target, name, boundscheck)
+        return Transform(f, mode, nums, target, name, checkpoint, boundscheck)._entry
+
     def transform(fun: Callable | None = None, argnums: int | tuple = 0, *,
-                  target: str = "cpu", checkpoint=None):
+                  target: str = "cpu", checkpoint=None, boundscheck: bool = False):
         if fun is None:
-            return lambda f: Transform(f, mode, argnums, target, name, checkpoint)._entry
+            return lambda f: make(f, argnums, target, checkpoint, boundscheck)
         if isinstance(fun, int | tuple) and not callable(fun):
             nums = fun
-            return lambda f: Transform(f, mode, nums, target, name, checkpoint)._entry
-        return Transform(fun, mode, argnums, target, name, checkpoint)._entry
+            return lambda f: make(f, nums, target, checkpoint, boundscheck)
+        return make(fun, argnums, target, checkpoint, boundscheck)
 
     transform.__name__ = name
     return transform
@@ -275,16 +304,17 @@ def _float_args(args: tuple, types) -> tuple[int, ...]:
     return tuple(i for i, t in enumerate(types) if is_float(t))
 
 
-def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu"):
+def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu",
+        boundscheck: bool = False):
     """Forward mode: (f(*primals), J @ tangents), as jax.jvp."""
-    primals, tangents = tuple(primals), tuple(tangents)
-    if len(primals) != len(tangents):
-        raise BadArguments("jvp: primals and tangents must have the same length")
-    types = _types_of("jvp", primals)
+    _not_a_jacobian("jvp", fun)
+    primals = checks.check_primals("jvp", primals)
+    names = checks.positional_names(fun)
+    types = _types_of("jvp", primals, names)
     wrt = _float_args(primals, types)
-    c = compiled(fun, pipeline.Request("forward", wrt, types), target)
-    dots = [np.asarray(tangents[i], dtype=np.float64) if isinstance(primals[i], np.ndarray)
-            else float(tangents[i]) for i in wrt]
+    dots = checks.tangents_for("jvp", primals, types, tangents, names)
+    c = compiled(fun, pipeline.Request("forward", wrt, types), target, boundscheck)
+    c.check_indices("jvp", primals, names)
     r = c.run(primals, dots)
     r = r if isinstance(r, tuple) else (r,)
     n = len(c.primal.outputs)
@@ -298,28 +328,53 @@ def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu"):
     return outs, unflatten(out_tree, full)
 
 
-def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None):
+def _not_a_jacobian(fname: str, fun) -> None:
+    if getattr(fun, "_s2sad_jacobian", False):
+        raise BadArguments(f"{fname}({fun!r}, ...): {fname} takes a function or a grad "
+                           "transform, not a Jacobian",
+                           hint="differentiate the Jacobian with jacfwd/jacrev/grad instead, "
+                           "e.g. jacfwd(J)(x) @ v for its jvp")
+
+
+def _zero_ct(t: Type):
+    return np.float32(0.0) if getattr(t, "name", None) == "f32" else 0.0
+
+
+def primal_outputs(fun, c: Compiled, args: tuple, types: tuple, target: str,
+                   boundscheck: bool = False) -> list:
+    """The flat outputs of fun(*args), from the reverse-mode function `c` with zero
+    cotangents when every float output is a scalar (no second compile), else from the
+    primal (a zero cotangent for an array output needs the array's shape)."""
+    outs = c.primal.outputs
+    if not any(isinstance(o.type, ArrayT) and is_float(o.type) for o in outs):
+        r = c.run(args, [_zero_ct(o.type) for o in outs if is_float(o.type)])
+        r = r if isinstance(r, tuple) else (r,)
+        return list(r[:len(outs)])
+    p = compiled(fun, pipeline.Request("primal", (), types), target, boundscheck)
+    return checks.flat(p.run(args))
+
+
+def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None,
+        boundscheck: bool = False):
     """Reverse mode: (f(*primals), vjp_fn) with vjp_fn(cotangent) -> one cotangent per
     primal (None for integer arguments), as jax.vjp."""
-    types = _types_of("vjp", primals)
+    _not_a_jacobian("vjp", fun)
+    names = checks.positional_names(fun)
+    types = _types_of("vjp", primals, names)
     wrt = _float_args(primals, types)
     c = compiled(fun, pipeline.Request("reverse", wrt, types, _norm_checkpoint(checkpoint)),
-                 target)
+                 target, boundscheck)
+    c.check_indices("vjp", primals, names)
     n = len(c.primal.outputs)
     out_tree = c.primal.out_tree
-    float_outs = [i for i, o in enumerate(c.primal.outputs) if is_float(o.type)]
-    zero_ct = [np.zeros_like(o) if False else 0.0 for o in range(len(float_outs))]
     free = c.binding.values()  # the function is linearised at the values of now
-    r = c.call(*primals, *free, *zero_ct)
-    r = r if isinstance(r, tuple) else (r,)
-    out = unflatten(out_tree, list(r[:n]))
+    leaves = primal_outputs(fun, c, primals, types, target, boundscheck)
+    out = unflatten(out_tree, leaves)
+    out_types = [o.type for o in c.primal.outputs]
 
     def vjp_fn(ct):
-        cts = _flatten_ct(ct)
-        if len(cts) != n:
-            raise BadArguments(f"vjp_fn expects a cotangent with {n} leaves, got {len(cts)}")
-        cts = [cts[i] for i in float_outs]
-        res = c.call(*primals, *free, *cts)
+        cts = checks.cotangents_for("vjp_fn", out_tree, leaves, out_types, ct)
+        res = c.call(*primals, *cts, *free)
         res = res if isinstance(res, tuple) else (res,)
         grads = list(res[n:])
         full: list[Any] = [None] * len(primals)
@@ -330,70 +385,33 @@ def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None):
     return out, vjp_fn
 
 
-def _flatten_ct(ct) -> list:
-    if isinstance(ct, tuple):
-        return [x for c in ct for x in _flatten_ct(c)]
-    return [ct]
+def jacfwd(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
+           boundscheck: bool = False):
+    """Jacobian by forward mode (one jvp per input element). Nests: jacfwd(jacrev(f))."""
+    from .jacobians import Jacobian
+
+    return Jacobian(fun, "fwd", argnums, target, "jacfwd", boundscheck)
 
 
-def jacfwd(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu"):
-    """Jacobian by forward mode (one jvp per input element)."""
+def jacrev(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
+           boundscheck: bool = False):
+    """Jacobian by reverse mode (one vjp per output element). Nests: jacrev(jacfwd(f))."""
+    from .jacobians import Jacobian
 
-    def jac(*args):
-        nums, single = _norm_argnums(argnums, len(args), "jacfwd")
-        cols = []
-        for n in nums:
-            x = args[n]
-            size = np.size(x)
-            rows = []
-            for k in range(size):
-                tangents = [np.zeros_like(a, dtype=np.float64) if isinstance(a, np.ndarray)
-                            else 0.0 for a in args]
-                if isinstance(x, np.ndarray):
-                    t = np.zeros(x.shape)
-                    t.flat[k] = 1.0
-                    tangents[n] = t
-                else:
-                    tangents[n] = 1.0
-                _, tout = jvp(fun, args, tangents, target=target)
-                rows.append(np.asarray(tout, dtype=np.float64))
-            out_shape = np.shape(rows[0])
-            J = np.stack(rows, axis=-1).reshape(out_shape + np.shape(x))
-            cols.append(J if J.shape else float(J))
-        return cols[0] if single else tuple(cols)
-
-    return jac
+    return Jacobian(fun, "rev", argnums, target, "jacrev", boundscheck)
 
 
-def jacrev(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu"):
-    """Jacobian by reverse mode (one vjp per output element)."""
+def hessian(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
+            boundscheck: bool = False):
+    """Hessian as jacfwd(grad(f)): forward mode over the generated gradient's source
+    (jacfwd(jacrev(f)) when f is itself a Jacobian, whose output need not be a scalar)."""
+    from .jacobians import Jacobian
 
-    def jac(*args):
-        nums, single = _norm_argnums(argnums, len(args), "jacrev")
-        out, f_vjp = vjp(fun, *args, target=target)
-        flat = np.atleast_1d(np.asarray(out, dtype=np.float64))
-        per_arg: list[list] = [[] for _ in nums]
-        for k in range(flat.size):
-            ct = np.zeros(flat.shape)
-            ct.flat[k] = 1.0
-            cts = ct.reshape(np.shape(out))
-            ctarg = tuple(float(c) for c in cts.flat) if isinstance(out, tuple) else \
-                (float(cts) if not np.shape(out) else cts)
-            g = f_vjp(ctarg)
-            for j, n in enumerate(nums):
-                per_arg[j].append(np.asarray(g[n], dtype=np.float64))
-        res = []
-        for j, n in enumerate(nums):
-            J = np.stack(per_arg[j]).reshape(np.shape(out) + np.shape(args[n]))
-            res.append(J if J.shape else float(J))
-        return res[0] if single else tuple(res)
-
-    return jac
-
-
-def hessian(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu"):
-    """Hessian as jacfwd(grad(f)): forward mode over the generated gradient's source."""
-    return jacfwd(grad(fun, argnums, target=target), argnums, target=target)
+    if getattr(fun, "_s2sad_jacobian", False):
+        inner = Jacobian(fun, "rev", argnums, target, "jacrev", boundscheck)
+    else:
+        inner = grad(fun, argnums, target=target, boundscheck=boundscheck)
+    return Jacobian(inner, "fwd", argnums, target, "hessian", boundscheck)
 
 
 def stop_gradient(x):
@@ -425,11 +443,13 @@ def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple
     """
     if types is None:
         if args is None:
-            from .frontend.source import parse_function
+            names = checks.positional_names(fun)  # (a bound method's without self)
+            if names is None:
+                from .frontend.source import parse_function
 
-            node = parse_function(fun).node
-            nparams = len(node.params.params) + len(node.params.posonly_params)
-            args = (1.0,) * nparams
+                node = parse_function(fun).node
+                names = list(node.params.posonly_params) + list(node.params.params)
+            args = (1.0,) * len(names)
         types = _types_of("derivative_source", tuple(args))
     nums, single = _norm_argnums(argnums, len(types), "derivative_source")
     mode = {"fwd": "forward", "rev": "reverse", "tangent": "forward",

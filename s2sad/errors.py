@@ -86,3 +86,8 @@ class NonDifferentiableOutput(S2SADError, TypeError):
 
 class BadArguments(S2SADError, TypeError):
     """A transform or compiled derivative was called with arguments it cannot take."""
+
+
+class S2SADCacheWarning(UserWarning):
+    """A fault of the on-disk cache (unusable folder, damaged entry): s2sad compiled in
+    memory instead, and carries on."""

@@ -64,8 +64,9 @@ class Stage:
 
 def _differentiate(fn: Function, req: Request) -> Function:
     if req.mode == "forward":
-        return tangent(fn, list(req.wrt))
+        return _free_last(fn, tangent(fn, list(req.wrt)))
     d = adjoint(fn, list(req.wrt), "param" if req.mode == "reverse" else "one", req.checkpoint)
+    d = _free_last(fn, d)
     if req.mode in ("grad", "value_and_grad"):
         n_out = len(fn.outputs)
         grads = d.body.yields[n_out:]
@@ -77,6 +78,16 @@ def _differentiate(fn: Function, req: Request) -> Function:
             d.ret_shape = (0, 1 if req.single else tuple(range(1, k + 1)))
         else:
             d.ret_shape = 0 if req.single else tuple(range(k))
+    return d
+
+
+def _free_last(primal: Function, d: Function) -> Function:
+    """The derivative's parameters: the user's, its tangents or cotangents, then the free
+    values (frontend/free.py), so that every caller passes the free values last."""
+    k = len(primal.free.params) if primal.free is not None else 0
+    if k:
+        n = len(primal.params)
+        d.params = d.params[:n - k] + d.params[n:] + d.params[n - k:n]
     return d
 
 
@@ -218,7 +229,7 @@ def build(fn, req: Request) -> Derivation:
     primal = primal_ir(fn, req.types)
     d = derive(fn, req)
     defaults = {}
-    if req.mode == "reverse":  # a single cotangent defaults to 1.0
+    if req.mode == "reverse" and not binding(primal).refs:  # one cotangent: 1.0 by default
         cts = d.params[len(primal.params):]
         if len(cts) == 1:
             defaults[cts[0]] = "1.0"

@@ -209,3 +209,25 @@ def test_helper_writing_an_argument_and_a_module_array(target, restore):
     assert gx == pytest.approx(3 * 1.5 ** 2 * np.sum(u * u))
     assert s2sad.grad(writes_module_array, target=target)(2.0) == pytest.approx(4 * 2.0)  # 2 x^2
     np.testing.assert_array_equal(K, [1.0, 2.0, 3.0])
+
+
+class Spring:
+    def __init__(self, k, rest):
+        self.k = k
+        self.rest = rest
+
+    def stretch(self, x):
+        return x - self.rest[0]
+
+    def energy(self, x):
+        return 0.5 * self.k * self.stretch(x) ** 2
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_methods_self_is_read_at_call_time(target):
+    s = Spring(2.0, np.array([0.5]))
+    g = s2sad.grad(s.energy, target=target)
+    assert g(1.5) == pytest.approx(2.0 * 1.0)
+    s.k = 4.0
+    s.rest[0] = 1.0
+    assert g(1.5) == pytest.approx(4.0 * 0.5)

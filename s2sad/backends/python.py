@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from .. import runtime
-from .cache import load_module, write_module
+from .cache import load
 
 
 def compile_source(name: str, source: str):
-    mod = load_module(write_module(name + "_py", source))
+    mod, _ = load(name + "_py", source)
     if hasattr(mod, "_rt"):
         mod._rt = runtime.PY
     bind_user_functions(mod, jit=None)

@@ -41,6 +41,10 @@ class FreeRef:
         label = f"{self.name}_{step}" if self.name else str(step)
         return FreeRef(self.root, self.key, self.path + (step,), label)
 
+    def parent(self) -> FreeRef:
+        """The object this one is an attribute or element of."""
+        return FreeRef(self.root, self.key, self.path[:-1], self.name.rsplit("_", 1)[0])
+
     def read(self):
         """The value now (KeyError/AttributeError/IndexError if it is gone)."""
         if self.key is not None:

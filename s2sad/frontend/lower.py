@@ -8,6 +8,7 @@ loops become flags, so the IR has only structured regions.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from ..ir.primitives import CALLABLES, NAMED_CONSTANTS, PRIMS
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, Scalar, Type, elem, is_float, unify
 from . import resolve
 from .arrays import ArrayLowering, BoundMethod
-from .free import FreeRef, FreeValues, is_bound_kind
+from .free import FreeRef, FreeValues, is_bound_kind, object_ref
 from .source import ParsedFunction, parse_function
 from .subset import BANNED_CALLS, REFUSED
 
@@ -936,6 +937,9 @@ class Lowerer(ArrayLowering):
             return self.apply("stop_gradient", pos, e)
         if not known and resolve.is_user_function(obj):
             return self.inline(e, obj, pos, kw)
+        if inspect.ismethod(obj) and resolve.is_user_function(obj.__func__):  # self.helper(x)
+            ref = fv.ref.parent() if fv.ref is not None and fv.ref.path else None
+            return self.inline(e, obj.__func__, [_PyObject(obj.__self__, ref), *pos], kw)
         if obj is math.log and len(pos) == 2:
             return self.apply("div", [self.apply("log", [pos[0]], e),
                                       self.apply("log", [pos[1]], e)], e)
@@ -1214,12 +1218,19 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     """Lower `fn` specialised to `arg_types` into an IR Function."""
     if getattr(fn, "transform", None) is not None:  # differentiating a derivative
         fn = fn.transform.python_function(tuple(arg_types))
+    if not inspect.isfunction(fn) and not hasattr(fn, "py_func") and \
+            inspect.isfunction(getattr(type(fn), "__call__", None)):  # noqa: B004
+        fn = fn.__call__  # a callable object: its __call__ method
+    bound: list = []  # a bound method: `self` is a compile-time object (obj.k folds)
+    if inspect.ismethod(fn):
+        # `self.k` is read from the object at every call, as module-level values are
+        bound, fn = [_PyObject(fn.__self__, object_ref(fn.__self__, "self"))], fn.__func__
     pf = parse_function(resolve.unwrap(fn))
     b = Builder()
     node = pf.node
     params_nodes = (list(node.params.posonly_params) + list(node.params.params)) \
         if isinstance(node, cst.FunctionDef) else list(node.params.params)
-    names = [p.name.value for p in params_nodes]
+    names = [p.name.value for p in params_nodes][len(bound):]
     if isinstance(node, cst.FunctionDef):
         for bad, what in ((node.params.star_arg, "*args"), (node.params.star_kwarg, "**kwargs")):
             if isinstance(bad, cst.Param):
@@ -1235,7 +1246,7 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
             if isinstance(bad, cst.Param):
                 lw.refuse(bad, f"{what} parameters are not supported",
                           "list the parameters explicitly")
-    args = list(params)
+    args = bound + list(params)
     nested = getattr(fn, "_s2sad_binding", None)
     if nested is not None:  # a generated derivative: its free values are this function's
         args += lw.free.adopt(list(nested.refs), list(nested.guards))

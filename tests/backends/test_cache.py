@@ -1,12 +1,19 @@
 """Generated derivatives are cached: in memory per types, on disk across processes."""
 
+import importlib.util
+import math
 import os
 import subprocess
 import sys
 import textwrap
+import warnings
+
+import pytest
 
 import s2sad
 from s2sad.api import compiled
+from s2sad.backends import cpu as cpu_backend
+from s2sad.backends import python as python_backend
 from s2sad.ir.types import F64
 from s2sad.pipeline import Request
 from tests.programs import seeds
@@ -49,3 +56,89 @@ def test_generated_source_is_written_where_the_cache_dir_says(tmp_path, monkeypa
     s2sad.grad(seeds.qz, argnums=(0, 1, 2), target="python")(-2.0, 5.0, -4.0)
     files = list(tmp_path.glob("qz_grad*_py_*.py"))
     assert files and files[0].read_text() == src
+
+
+# ---------------------------------------------------------------- cache faults
+# The disk cache is an optimisation: a fault in it warns once (S2SADCacheWarning) and the
+# code is compiled in memory; a damaged entry is replaced. A new dispatcher for the same
+# generated module reads the cache again, as a second process would.
+SRC = "def {name}(x):\n    return x * 3.0 + 1.0\n"
+
+
+def _damage(path, at=0.5):
+    data = bytearray(path.read_bytes())
+    k = int(len(data) * at)
+    data[k:k + 32] = b"\x00" * 32
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("which", ["nbc", "nbi"])
+def test_damaged_numba_entry_is_replaced(tmp_path, monkeypatch, which):
+    monkeypatch.setenv("S2SAD_CACHE_DIR", str(tmp_path))
+    name = f"damaged_{which}"
+    src = SRC.format(name=name)
+    assert cpu_backend.compile_source(name, src)(2.0) == 7.0  # compiled, saved
+    (entry,) = (tmp_path / "__pycache__").glob(f"*{name}*.{which}")
+    _damage(entry, at=0.8)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        again = cpu_backend.compile_source(name, src)
+        assert again(2.0) == 7.0  # compiled again instead of an UnpicklingError
+    if which == "nbc":  # (a damaged index may also read as another Numba version's: a miss)
+        assert any(issubclass(w.category, s2sad.S2SADCacheWarning) and "damaged entry" in
+                   str(w.message) for w in rec)
+    assert sum(again.stats.cache_misses.values()) == 1
+    third = cpu_backend.compile_source(name, src)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the entry was replaced: no warning, a cache hit
+        assert third(2.0) == 7.0
+    assert sum(third.stats.cache_hits.values()) == 1
+
+
+def test_truncated_generated_source_is_regenerated(tmp_path, monkeypatch):
+    monkeypatch.setenv("S2SAD_CACHE_DIR", str(tmp_path))
+    name = "truncated"
+    src = SRC.format(name=name)
+    assert cpu_backend.compile_source(name, src)(2.0) == 7.0
+    (path,) = tmp_path.glob(f"{name}_*.py")
+    path.write_text(src[:20])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cpu_backend.compile_source(name, src)(2.0) == 7.0
+        assert python_backend.compile_source(name, src)(2.0) == 7.0
+    assert path.read_text() == src
+
+
+@pytest.mark.parametrize("where", ["file", "under_a_file"])
+def test_unusable_cache_folder_compiles_in_memory(tmp_path, monkeypatch, where):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("")
+    folder = blocker if where == "file" else blocker / "sub"
+    monkeypatch.setenv("S2SAD_CACHE_DIR", str(folder))
+    mod_path = tmp_path / f"mem_{where}.py"
+    mod_path.write_text("import math\n\n\ndef f(x):\n    return math.sin(x) * x\n")
+    spec = importlib.util.spec_from_file_location(f"mem_{where}", mod_path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    x = 0.7
+    with pytest.warns(s2sad.S2SADCacheWarning, match="cannot be used") as rec:
+        g = s2sad.grad(mod.f)(x)  # Numba, in memory
+        # nested AD lowers the generated source again: readable without a file
+        h = s2sad.hessian(mod.f, target="python")(x)
+    assert len(rec) == 1  # once
+    assert g == pytest.approx(math.cos(x) * x + math.sin(x), rel=1e-14)
+    assert h == pytest.approx(2 * math.cos(x) - x * math.sin(x), rel=1e-12)
+    assert blocker.is_file()
+
+
+@pytest.mark.slow
+def test_concurrent_processes_share_one_cache(tmp_path):
+    env = dict(os.environ, S2SAD_CACHE_DIR=str(tmp_path))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+    procs = [subprocess.Popen([sys.executable, "-c", SCRIPT], env=env, cwd=root, text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(4)]
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, err
+        assert out.startswith("(-16.5, 19.5)") and "Warning" not in err
