@@ -46,8 +46,15 @@ def eval_partials(b: Builder, op: Op) -> list:
     rule = rule_for(op)
     if rule.kind == "nondiff":
         return [None] * len(op.args)
-    with emitting(b):
-        ps = rule.partials(*[Sym(a) for a in op.args], Sym(op.results[0]))
+    try:
+        with emitting(b):
+            ps = rule.partials(*[Sym(a) for a in op.args], Sym(op.results[0]))
+    except NoRuleError as e:
+        if e.loc is not None:
+            raise
+        what = op.prim.removeprefix("user_")  # s2sad.defrule's primitive: the user's function
+        raise NoRuleError(f"in the derivative rule of {what}: {e.message}", op.loc,
+                          e.hint) from None
     if not isinstance(ps, tuple):
         ps = (ps,)
     return [None if p is None else (p.value if isinstance(p, Sym) else const(p, F64))
