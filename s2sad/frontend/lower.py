@@ -1177,7 +1177,8 @@ def _fold(prim: str, args: list) -> Value | None:
     if prim not in _FOLDABLE or not all(isinstance(a, Const) for a in args):
         return None
     if not all(isinstance(a.type, Scalar) and a.type in (I64, BOOL) for a in args):
-        if prim in ("lt", "le", "gt", "ge", "eq", "ne", "not"):
+        if prim in ("lt", "le", "gt", "ge", "eq", "ne", "not") and \
+                all(isinstance(a.type, Scalar) for a in args):  # not a module-level array
             return const(bool(_FOLDABLE[prim](*[a.value for a in args])))
         return None
     try:
