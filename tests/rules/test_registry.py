@@ -196,3 +196,29 @@ def test_gradient_through_array_constructors(target):
     want = (np.sum(2 * (x + k * s)), np.sum(2 * (x + k * s) * k))
     assert s2sad.grad(arange_float, argnums=(0, 1), target=target)(x, s) == \
         pytest.approx(want, rel=1e-13)
+
+
+# ---------------------------------------------------------------- opaque calls
+def opaque_identity(x):
+    return np.sum(np.identity(3) * x)
+
+
+def opaque_window(x):
+    return np.sum(np.hanning(4)) * x
+
+
+def opaque_number(x, m):
+    return x * np.deg2rad(0.5 * m) + math.lgamma(m)  # no rules, not differentiated: called
+
+
+@pytest.mark.parametrize("fn", [opaque_identity, opaque_window])
+def test_opaque_calls_returning_arrays_are_refused(fn):
+    """The opaque primitive (a rule-less library call) is typed as a float: np.identity(3)
+    stood for a scalar, and grad gave the identity matrix for d/dx sum(I * x) = 3."""
+    with pytest.raises(NoRuleError, match="returns an array"):
+        s2sad.grad(fn, target="python")(1.5)
+
+
+def test_opaque_calls_returning_numbers_are_called():
+    g = s2sad.grad(opaque_number, target="python")(1.5, 3)
+    assert g == pytest.approx(np.deg2rad(1.5), rel=1e-15)
