@@ -110,7 +110,40 @@ class ArrayLowering:
             # generated code: _rt.take_along(x, idx, axis), ... (nested AD)
             n = {"put_along": 3}.get(prim, 2)
             return self.apply(prim, pos[:n], e, **self.axis_attr(e, pos[n], pos[0]))
+        if prim == "arange":  # arange(stop), arange(start, stop[, step]), keywords too
+            named = dict(zip(("start", "stop", "step"), pos))
+            for k in ("start", "stop", "step"):
+                if k in kw:
+                    named[k] = kw.pop(k)
+            self.no_more(e, prim, kw)
+            if "stop" not in named:
+                named["stop"] = named.pop("start", None)
+            if named["stop"] is None:
+                self.refuse(e, "np.arange needs a stop value", cls=TypeMismatch)
+            if "step" in named:
+                args = [named.get("start", const(0)), named["stop"], named["step"]]
+            elif "start" in named:
+                args = [named["start"], named["stop"]]
+            else:
+                args = [named["stop"]]
+            return self.apply("arange", args, e)
+        if prim == "expand_dims":  # np.expand_dims(x, axis): a new axis of size 1
+            axis = kw.pop("axis", pos[1] if len(pos) > 1 else None)
+            self.no_more(e, prim, kw)
+            x = pos[0]
+            if not is_array(x):
+                self.refuse(e, "np.expand_dims needs an array", cls=TypeMismatch)
+            ax = self.axis_of(e, axis, x, extra=1)
+            if ax is None:
+                self.refuse(e, "np.expand_dims needs a constant integer axis")
+            dims = [self.b.op("dim", x, type=I64, axis=k) for k in range(x.type.ndim)]
+            dims.insert(ax, const(1))
+            return self.apply("reshape", [x, *dims], e, ndim=len(dims))
         if prim == "linspace":
+            pos = list(pos)
+            for k, name in enumerate(("start", "stop")):
+                if name in kw and len(pos) == k:
+                    pos.append(kw.pop(name))
             num = kw.pop("num", pos[2] if len(pos) > 2 else const(50))
             endpoint = self.flag(e, kw.pop("endpoint", None), "endpoint", default=True)
             self.no_more(e, prim, kw)

@@ -319,11 +319,13 @@ prim("eye_like",  1, "same")                        # identity of a square matri
 # fmt: on
 
 # Names the frontend lowers to other primitives (frontend/arrays.py), never in the IR:
-# np.sort(x) is take(x, argsort(x)), so the reverse sweep reuses the permutation.
-LOWERED = {"sort"}
-for _obj in (np.sort, getattr(np.sort, "__wrapped__", None)):
-    if _obj is not None:
-        CALLABLES[_obj] = "sort"
+# np.sort(x) is take(x, argsort(x)), so the reverse sweep reuses the permutation;
+# np.expand_dims(x, k) is a reshape.
+LOWERED = {"sort", "expand_dims"}
+for _obj, _name in ((np.sort, "sort"), (np.expand_dims, "expand_dims")):
+    for _o in (_obj, getattr(_obj, "__wrapped__", None)):
+        if _o is not None:
+            CALLABLES[_o] = _name
 
 
 def _register_runtime() -> None:

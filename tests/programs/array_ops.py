@@ -755,12 +755,14 @@ def linspace_ends(a, b):
 
 
 def linspace_num_kw(x):
-    return np.sum(np.linspace(0.0, x, num=4) ** 2) + np.sum(np.linspace(x, 1, 3))
+    return np.sum(np.linspace(0.0, x, num=4) ** 2) + np.sum(np.linspace(x, 1, 3)) + \
+        np.sum(np.sin(np.linspace(start=x, stop=2.0, num=3)))
 
 
 def arange_float(x, s):
     # x + k s for k = 0, 1, ...: linear in the start and the step (the length is not)
-    return np.sum(np.arange(x, 3.0, s) ** 2) + np.sum(np.sin(np.arange(x, 4.5)))
+    return np.sum(np.arange(x, 3.0, s) ** 2) + np.sum(np.sin(np.arange(x, 4.5))) + \
+        np.sum(np.arange(start=x, stop=2.6, step=s * s) ** 3)
 
 
 # ---------------------------------------------------------------- new axes, both orders
@@ -772,7 +774,8 @@ def newaxis_col_row(a, b):
 
 
 def newaxis_reshape_col(a, b):
-    return np.sum(np.cos(a.reshape(len(a), 1) - b) * (b + a.reshape(len(a), 1)))
+    return np.sum(np.cos(a.reshape(len(a), 1) - b) * (b + a.reshape(len(a), 1))) + \
+        np.sum(np.expand_dims(a, 1) * np.expand_dims(b, axis=0) ** 2)
 
 
 def newaxis_3d(a, b, c):
