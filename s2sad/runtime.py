@@ -55,6 +55,12 @@ def _scatter_add(x, idx, g):
     return out
 
 
+def _scatter_add_py(x, idx, g):
+    out = np.zeros(x.shape, g.dtype)
+    np.add.at(out, idx, g)  # repeated indices add up
+    return out
+
+
 def _reserve(tape, n):
     """A stack with room for n values (the same one if it has room already)."""
     if n <= tape.shape[0]:
@@ -363,34 +369,32 @@ def _cumprod_vjp1(v, g, out):
         e *= v[j]
 
 
-def _moved(a, axis):
-    return np.moveaxis(a, 0 if axis is None else axis, 0)
+def _by_rows(kernel):
+    """In Python (the python target, and NumPy code on target="cpu"), a recurrence along an
+    axis runs as one compiled loop over the fibers, laid out as the rows of a matrix: a
+    Python loop over the elements would be 20x slower than the derivative's NumPy code."""
+    kernel = numba.njit(cache=True)(kernel)
+
+    @numba.njit(cache=True)
+    def rows(a, b, out):
+        for r in range(a.shape[0]):
+            kernel(a[r], b[r], out[r])
+
+    def py(x, y, axis):
+        ax = 0 if axis is None else axis
+        dt = np.result_type(x, y)
+        xm = np.ascontiguousarray(np.moveaxis(x, ax, -1), dtype=dt)
+        ym = np.ascontiguousarray(np.moveaxis(y, ax, -1), dtype=dt)
+        out = np.empty(xm.shape, dt)
+        n = xm.shape[-1]
+        rows(xm.reshape(-1, n), ym.reshape(-1, n), out.reshape(-1, n))
+        return np.moveaxis(out, -1, ax)
+
+    return py
 
 
-def _cumprod_jvp_py(x, t, axis):
-    xm, tm = _moved(x, axis), _moved(t, axis)
-    out = np.empty(xm.shape, np.result_type(x, t))
-    p, d = np.ones(xm.shape[1:], out.dtype), np.zeros(xm.shape[1:], out.dtype)
-    for i in range(xm.shape[0]):
-        d = d * xm[i] + p * tm[i]
-        p = p * xm[i]
-        out[i] = d
-    return np.moveaxis(out, 0, 0 if axis is None else axis)
-
-
-def _cumprod_vjp_py(x, g, axis):
-    xm, gm = _moved(x, axis), _moved(g, axis)
-    n = xm.shape[0]
-    out = np.empty(xm.shape, np.result_type(x, g))
-    s = np.zeros(xm.shape[1:], out.dtype)
-    for j in range(n - 1, -1, -1):
-        s = gm[j] + (xm[j + 1] * s if j + 1 < n else 0.0)
-        out[j] = s
-    e = np.ones(xm.shape[1:], out.dtype)
-    for j in range(n):
-        out[j] *= e
-        e = e * xm[j]
-    return np.moveaxis(out, 0, 0 if axis is None else axis)
+_cumprod_jvp_py = _by_rows(_cumprod_jvp1)
+_cumprod_vjp_py = _by_rows(_cumprod_vjp1)
 
 
 def _put_along_py(x, idx, g, axis):
@@ -435,7 +439,7 @@ sum_to = numba.njit(cache=True)(lambda c, x: _sum_to(c, x))
 broadcast_to = numba.njit(cache=True)(lambda v, x: _broadcast_to(v, x))
 
 PY = types.SimpleNamespace(push=_push, trip_count=_trip_count, reserve=_reserve,
-                           eig_gaps=_eig_gaps, scatter_add=_scatter_add, erf=_erf, erfc=_erfc, expand_to=_expand_to,
+                           eig_gaps=_eig_gaps, scatter_add=_scatter_add_py, erf=_erf, erfc=_erfc, expand_to=_expand_to,
                            sum_to=_sum_to, push_array=_push_array,
                            pop_array1=_pop_array1, pop_array2=_pop_array2,
                            amax_along=amax_along, amin_along=amin_along, prod_along=prod_along,

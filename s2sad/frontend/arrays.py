@@ -205,7 +205,7 @@ class ArrayLowering:
     def keep_dims(self, e, out, x, ax):
         """A reduction's result with the reduced axes kept as size 1 (keepdims=True)."""
         nd = x.type.ndim
-        if ax is None:  # every axis: (1, ..., 1)
+        if ax is None or not is_array(out):  # every axis: (1, ..., 1)
             if elem(out.type) not in (F64, F32):
                 self.refuse(e, "keepdims=True on a full reduction of an integer array is not "
                             "supported", "reduce a float array", cls=TypeMismatch)

@@ -829,6 +829,11 @@ def keepdims_normalize(A):
     return np.sum(np.sin(A / np.sum(A, axis=1, keepdims=True)))
 
 
+def keepdims_vector(x):
+    # a vector's only axis, kept: shape (1,)
+    return np.sum(x / np.sum(x * x, axis=0, keepdims=True)) + np.sum(x - x.max(keepdims=True))
+
+
 def keepdims_methods(A):
     return np.sum(A * A.max(axis=0, keepdims=True)) + np.sum(A / A.mean(keepdims=True)) + \
         np.sum(np.prod(A, axis=1, keepdims=True) * np.min(A, axis=-1, keepdims=True) * A) + \

@@ -279,6 +279,7 @@ CASES = [
     Case(P.argmax_pick, (V5, M34), ("argmax", "argmin")),
     # keepdims=True
     Case(P.keepdims_normalize, (Pos(M34),), ("sum", "reshape", "sum_to")),
+    Case(P.keepdims_vector, (Pos(V5),), ("sum", "amax", "full")),
     Case(P.keepdims_methods, (Pos(M34),), ("amax", "amin", "mean", "prod", "full")),
     # logaddexp, cumprod, norms
     Case(P.logaddexp_arrays, (V4, V4), ("logaddexp",)),
