@@ -363,7 +363,8 @@ CPU_SUBSET = [P.ew_scalar_ops, P.bc_row, P.red_sum_axis0, P.red_max, P.matmul_mm
 # float32 arguments: gradients must stay float32 and have the argument's shape.
 FLOAT32 = [P.ew_unary_a, P.bc_row, P.red_sum_axis1, P.red_mean, P.matmul_mv, P.dot_vv,
            P.slice_interior, P.setslice_interior, P.where_arrays, P.elem_loop_read,
-           P.alloc_zeros_like, P.cumsum1]
+           P.alloc_zeros_like, P.cumsum1, P.cumprod1, P.cumprod_axis1, P.sort_vector,
+           P.sort_axis0, P.keepdims_normalize, P.logaddexp_arrays, P.newaxis_col_row]
 
 def case_params(cases, check):
     """One pytest parameter per case (`check` names the test kind, for ids only)."""
