@@ -181,13 +181,15 @@ def primal_ir(fn, types: tuple[Type, ...], stop_after: str | None = None) -> Fun
     return ir
 
 
-def _primal_key(fn, types) -> tuple:
-    return (fn, getattr(fn, "__code__", None), tuple(types), frozenset(disabled()))
+def _primal_key(fn, types, fused: bool | None = None) -> tuple:
+    fused = ("fuse" not in disabled()) if fused is None else fused  # the only optional one
+    return (fn, getattr(fn, "__code__", None), tuple(types), fused)
 
 
 def use_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
     """Make `ir` the primal of `fn` for these types (tests give rules IR directly)."""
-    _primal_cache[_primal_key(fn, types)] = [ir]
+    for fused in (True, False):
+        _primal_cache[_primal_key(fn, types, fused)] = [ir]
 
 
 def derive(fn, req: Request, stop_after: str | None = None) -> Function:

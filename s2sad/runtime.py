@@ -55,6 +55,12 @@ def _scatter_add(x, idx, g):
     return out
 
 
+def _scatter_add_py(x, idx, g):
+    out = np.zeros(x.shape, g.dtype)
+    np.add.at(out, idx, g)  # repeated indices add up
+    return out
+
+
 def _reserve(tape, n):
     """A stack with room for n values (the same one if it has room already)."""
     if n <= tape.shape[0]:
@@ -102,15 +108,46 @@ def _expand_to(g, x, axis):
 
 
 def _sum_to(c, x):
-    """c summed over the axes where x has size 1 (NumPy broadcasting, reversed)."""
+    """c summed to x's shape: over the leading axes broadcasting added and the axes where x
+    has size 1 (NumPy broadcasting, reversed)."""
     if c.shape == x.shape:
         return c
+    lead = c.ndim - x.ndim
+    if lead:
+        c = np.sum(c, axis=tuple(range(lead)))
     axes = tuple(k for k in range(c.ndim) if x.shape[k] == 1 and c.shape[k] != 1)
-    return np.sum(c, axis=axes, keepdims=True)
+    return np.sum(c, axis=axes, keepdims=True) if axes else c
+
+
+def _broadcast_to(v, x):
+    """v broadcast to x's shape, as an array of its own (v itself if it has that shape)."""
+    if v.shape == x.shape:
+        return v
+    return v + np.zeros(x.shape, v.dtype)
+
+
+@numba.extending.overload(_broadcast_to)
+def _broadcast_to_numba(v, x):
+    if v.ndim != x.ndim:
+        return lambda v, x: v + np.zeros(x.shape, v.dtype)
+
+    def impl(v, x):
+        if v.shape == x.shape:
+            return v
+        return v + np.zeros(x.shape, v.dtype)
+    return impl
 
 
 @numba.extending.overload(_sum_to)
 def _sum_to_numba(c, x):
+    if c.ndim == 2 and x.ndim == 1:
+        def impl21(c, x):
+            if x.shape[0] == c.shape[1]:
+                return np.sum(c, axis=0)
+            return np.full(1, np.sum(c))
+        return impl21
+    if c.ndim != x.ndim:
+        return _sum_to_any
     if c.ndim == 1:
         def impl1(c, x):
             if c.shape[0] == x.shape[0]:
@@ -129,23 +166,31 @@ def _sum_to_numba(c, x):
             return out
         return impl2
 
-    def impl(c, x):  # higher ranks: add each element of c into the element of x it came from
+    def impl(c, x):
         if c.shape == x.shape:
             return c
-        cs, xs = c.shape, x.shape
-        flat = np.ascontiguousarray(c).ravel()
-        out = np.zeros(x.size, c.dtype)
-        for f in range(flat.size):
-            rem, o, mult = f, 0, 1
-            for k in range(c.ndim - 1, -1, -1):
-                ik = rem % cs[k]
-                rem //= cs[k]
-                if xs[k] != 1:
-                    o += ik * mult
-                mult *= xs[k]
-            out[o] += flat[f]
-        return out.reshape(xs)
+        return _sum_to_any_jit(c, x)
     return impl
+
+
+def _sum_to_any(c, x):
+    """Higher ranks: add each element of c into the element of x it came from (x's axes
+    aligned with c's last ones)."""
+    cs, xs = c.shape, x.shape
+    lead = c.ndim - x.ndim
+    flat = np.ascontiguousarray(c).ravel()
+    out = np.zeros(x.size, c.dtype)
+    for f in range(flat.size):
+        rem, o, mult = f, 0, 1
+        for k in range(c.ndim - 1, -1, -1):
+            ik = rem % cs[k]
+            rem //= cs[k]
+            if k >= lead:
+                if xs[k - lead] != 1:
+                    o += ik * mult
+                mult *= xs[k - lead]
+        out[o] += flat[f]
+    return out.reshape(xs)
 
 
 # ---------------------------------------------------------------- along one axis
@@ -232,6 +277,145 @@ def _along_axis(py, kernel, reduce: bool):
     return py
 
 
+# ---------------------------------------------------------------- along one axis, n arrays
+# kernel(a0_fiber, a1_fiber, ..., out_fiber) fills out's fiber; axis None: 1-D arrays.
+
+
+def _fibers_n(kernel, ndim: int, axis: int, n_in: int, alloc: str):
+    names = [f"a{i}" for i in range(n_in)]
+    fiber = ", ".join(":" if k == axis else f"i{k}" for k in range(ndim))
+    lines = [f"def along({', '.join(names)}):", f"    out = {alloc}"]
+    pad = "    "
+    for k in range(ndim):
+        if k != axis:
+            lines.append(f"{pad}for i{k} in range(a0.shape[{k}]):")
+            pad += "    "
+    lines.append(f"{pad}kernel({', '.join(f'{n}[{fiber}]' for n in names)}, out[{fiber}])")
+    lines.append("    return out")
+    ns = {"np": np, "kernel": kernel}
+    exec("\n".join(lines), ns)
+    return numba.njit(ns["along"])
+
+
+def _along_n(py, kernel, n_in: int, alloc: str):
+    """py(a0, ..., axis) for Python; in Numba, the fiber loop of kernel for a0's rank and
+    the literal axis (None: a0 is 1-D)."""
+    kernel = numba.njit(cache=True)(kernel)
+    loops: dict = {}
+    params = ", ".join(f"a{i}" for i in range(n_in))
+
+    def pick(a0, axis):
+        if isinstance(axis, numba.types.NoneType):
+            key = (a0.ndim, 0)
+        elif isinstance(axis, numba.types.IntegerLiteral):
+            key = (a0.ndim, axis.literal_value)
+        else:
+            return None  # Numba retries with the literal axis of the call
+        if key not in loops:
+            loops[key] = _fibers_n(kernel, *key, n_in, alloc)
+        return loops[key]
+
+    ns = {"pick": pick}
+    exec(f"def ol({params}, axis):\n"
+         f"    along = pick(a0, axis)\n"
+         f"    if along is None:\n"
+         f"        return None\n"
+         f"    return lambda {params}, axis: along({params})\n", ns)
+    numba.extending.overload(py)(ns["ol"])
+    return py
+
+
+def _argsort1(v, out):
+    out[:] = np.argsort(v)
+
+
+def _cumprod1(v, out):
+    acc = 1.0
+    for i in range(v.shape[0]):
+        acc *= v[i]
+        out[i] = acc
+
+
+def _take1(v, idx, out):
+    for k in range(idx.shape[0]):
+        out[k] = v[idx[k]]
+
+
+def _put1(v, idx, g, out):
+    for k in range(idx.shape[0]):
+        out[idx[k]] += g[k]
+
+
+def _cumprod_jvp1(v, t, out):
+    """The tangent of P = cumprod(v): T_i = T_(i-1) v_i + P_(i-1) t_i (exact at zeros)."""
+    p, d = 1.0, 0.0
+    for i in range(v.shape[0]):
+        d = d * v[i] + p * t[i]
+        p = p * v[i]
+        out[i] = d
+
+
+def _cumprod_vjp1(v, g, out):
+    """The cotangent of v for P = cumprod(v): v_bar_j = E_j S_j with E_j = prod_(k<j) v_k
+    and S_j = g_j + v_(j+1) S_(j+1) (no division: exact at zeros)."""
+    n = v.shape[0]
+    s = 0.0
+    for j in range(n - 1, -1, -1):
+        s = g[j] + (v[j + 1] * s if j + 1 < n else 0.0)
+        out[j] = s
+    e = 1.0
+    for j in range(n):
+        out[j] *= e
+        e *= v[j]
+
+
+def _by_rows(kernel):
+    """In Python (the python target, and NumPy code on target="cpu"), a recurrence along an
+    axis runs as one compiled loop over the fibers, laid out as the rows of a matrix: a
+    Python loop over the elements would be 20x slower than the derivative's NumPy code."""
+    kernel = numba.njit(cache=True)(kernel)
+
+    @numba.njit(cache=True)
+    def rows(a, b, out):
+        for r in range(a.shape[0]):
+            kernel(a[r], b[r], out[r])
+
+    def py(x, y, axis):
+        ax = 0 if axis is None else axis
+        dt = np.result_type(x, y)
+        xm = np.ascontiguousarray(np.moveaxis(x, ax, -1), dtype=dt)
+        ym = np.ascontiguousarray(np.moveaxis(y, ax, -1), dtype=dt)
+        out = np.empty(xm.shape, dt)
+        n = xm.shape[-1]
+        rows(xm.reshape(-1, n), ym.reshape(-1, n), out.reshape(-1, n))
+        return np.moveaxis(out, -1, ax)
+
+    return py
+
+
+_cumprod_jvp_py = _by_rows(_cumprod_jvp1)
+_cumprod_vjp_py = _by_rows(_cumprod_vjp1)
+
+
+def _put_along_py(x, idx, g, axis):
+    """Zeros like x with g[..., k, ...] at [..., idx[..., k, ...], ...] (idx a permutation
+    along axis: the adjoint of take_along)."""
+    out = np.zeros(x.shape, g.dtype)
+    np.put_along_axis(out, idx, g, 0 if axis is None else axis)
+    return out
+
+
+argsort_along = _along_n(lambda x, axis: np.argsort(x, axis=-1 if axis is None else axis),
+                         _argsort1, 1, "np.empty(a0.shape, np.int64)")
+cumprod_along = _along_n(lambda x, axis: np.cumprod(x, axis=axis), _cumprod1, 1,
+                         "np.empty_like(a0)")
+take_along = _along_n(lambda x, idx, axis: np.take_along_axis(x, idx, 0 if axis is None
+                                                              else axis),
+                      _take1, 2, "np.empty(a1.shape, a0.dtype)")
+put_along = _along_n(_put_along_py, _put1, 3, "np.zeros(a0.shape, a2.dtype)")
+cumprod_jvp = _along_n(_cumprod_jvp_py, _cumprod_jvp1, 2, "np.empty(a0.shape, a1.dtype)")
+cumprod_vjp = _along_n(_cumprod_vjp_py, _cumprod_vjp1, 2, "np.empty(a0.shape, a1.dtype)")
+
 amax_along = _along_axis(lambda x, axis: np.max(x, axis=axis), lambda v: np.max(v), True)
 amin_along = _along_axis(lambda x, axis: np.min(x, axis=axis), lambda v: np.min(v), True)
 prod_along = _along_axis(lambda x, axis: np.prod(x, axis=axis), lambda v: np.prod(v), True)
@@ -250,11 +434,16 @@ erf = numba.njit(cache=True)(_erf)
 erfc = numba.njit(cache=True)(_erfc)
 
 expand_to = numba.njit(cache=True)(_expand_to)
+_sum_to_any_jit = numba.njit(cache=True)(_sum_to_any)
 sum_to = numba.njit(cache=True)(lambda c, x: _sum_to(c, x))
+broadcast_to = numba.njit(cache=True)(lambda v, x: _broadcast_to(v, x))
 
 PY = types.SimpleNamespace(push=_push, trip_count=_trip_count, reserve=_reserve,
-                           eig_gaps=_eig_gaps, scatter_add=_scatter_add, erf=_erf, erfc=_erfc, expand_to=_expand_to,
+                           eig_gaps=_eig_gaps, scatter_add=_scatter_add_py, erf=_erf, erfc=_erfc, expand_to=_expand_to,
                            sum_to=_sum_to, push_array=_push_array,
                            pop_array1=_pop_array1, pop_array2=_pop_array2,
                            amax_along=amax_along, amin_along=amin_along, prod_along=prod_along,
-                           prod_others=prod_others)
+                           prod_others=prod_others, broadcast_to=_broadcast_to,
+                           argsort_along=argsort_along, cumprod_along=cumprod_along,
+                           take_along=take_along, put_along=put_along,
+                           cumprod_jvp=cumprod_jvp, cumprod_vjp=cumprod_vjp)

@@ -38,6 +38,10 @@ from ..ir.types import BOOL, F32, F64, I64, ArrayT, elem
 _PREC = {"select": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "add": 10, "sub": 10, "mul": 11,
          "div": 11, "floordiv": 11, "mod": 11, "neg": 12, "pos": 12, "pow": 14, "atom": 20}
 _CMP = {"lt", "le", "gt", "ge", "eq", "ne"}
+# (spelling of the whole-array call, spelling along an axis: None for axis=)
+_ALONG = {"argsort": ("np.argsort", "_rt.argsort_along"),
+          "cumprod": ("np.cumprod", "_rt.cumprod_along"),
+          "argmax": ("np.argmax", None), "argmin": ("np.argmin", None)}
 _EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice", "push_array"}
 
 
@@ -192,6 +196,21 @@ class Emitter:
                 return f"np.cumsum({self.val(a[0])[0]})", _PREC["atom"]
             return f"{fn}({self.val(a[0])[0]}, {'axis=' if p == 'cumsum' else ''}{ax})", \
                 _PREC["atom"]
+        if p in _ALONG:  # NumPy's spelling without an axis; along one: axis= or _rt
+            fn, along = _ALONG[p]
+            ax = op.attrs.get("axis")
+            x = self.val(a[0])[0]
+            self.imports.add("np")
+            if ax is None:
+                return f"{fn}({x})", _PREC["atom"]
+            if along is None:
+                return f"{fn}({x}, axis={ax})", _PREC["atom"]
+            self.imports.add("_rt")
+            return f"{along}({x}, {ax})", _PREC["atom"]
+        if p in ("take_along", "put_along", "cumprod_jvp", "cumprod_vjp"):
+            self.imports.add("_rt")
+            args = ", ".join(self.val(x)[0] for x in a)
+            return f"_rt.{p}({args}, {op.attrs.get('axis')})", _PREC["atom"]
         if p == "take":
             return f"{self.arg(a[0], _PREC['atom'])}[{self.val(a[1])[0]}]", _PREC["atom"]
         if p == "transpose":

@@ -3,17 +3,20 @@ whose arguments need more than positional values (axis=, shapes, tuples of array
 
 from __future__ import annotations
 
+import math
+
 import libcst as cst
 
-from ..errors import TypeMismatch
+from ..errors import TypeMismatch, UnsupportedSyntax
 from ..ir.builder import const
 from ..ir.nodes import Const, Var
-from ..ir.types import I64, ArrayT
+from ..ir.types import BOOL, F32, F64, I64, ArrayT, elem
 
 _REDUCTIONS = {"sum", "mean", "prod", "amax", "amin"}
 _METHODS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "amax", "min": "amin",
             "copy": "copy", "reshape": "reshape", "transpose": "transpose", "dot": "matmul",
-            "cumsum": "cumsum", "trace": "trace"}
+            "cumsum": "cumsum", "cumprod": "cumprod", "trace": "trace", "argsort": "argsort",
+            "argmax": "argmax", "argmin": "argmin", "sort": "sort_in_place"}
 
 
 class BoundMethod:
@@ -48,6 +51,9 @@ class ArrayLowering:
                     "see docs/subset.md for the NumPy subset s2sad differentiates")
 
     def call_method(self, e, m: BoundMethod, pos, kw):
+        if m.name == "sort_in_place":
+            self.refuse(e, "a.sort() sorts in place, which s2sad does not differentiate",
+                        "write a = np.sort(a)")
         if m.name == "copy":
             return self.apply("copy", [m.obj], e)
         if m.name == "reshape":
@@ -64,14 +70,91 @@ class ArrayLowering:
         """np.<prim>(...) whose arguments are not just values; None if not handled here."""
         if prim in _REDUCTIONS:
             axis = kw.pop("axis", pos[1] if len(pos) > 1 else None)
+            keep = self.flag(e, kw.pop("keepdims", None), "keepdims")
             self.no_more(e, prim, kw)
             x = pos[0]
             if not is_array(x):
+                if keep:
+                    self.refuse(e, f"np.{prim}(..., keepdims=True) needs an array",
+                                cls=TypeMismatch)
                 return x if prim != "mean" else self.apply("float", [x], e)
             ax = self.axis_of(e, axis, x)
-            if ax is not None and x.type.ndim == 1:
-                ax = None
-            return self.apply(prim, [x], e, axis=ax)
+            out = self.apply(prim, [x], e, axis=None if x.type.ndim == 1 else ax)
+            return self.keep_dims(e, out, x, ax) if keep else out
+        if prim in ("sort", "argsort"):  # NumPy's default axis is the last one
+            axis = kw.pop("axis", pos[1] if len(pos) > 1 else const(-1))
+            self.no_more(e, prim, kw)
+            x = pos[0]
+            if not is_array(x):
+                self.refuse(e, f"np.{prim} needs an array", cls=TypeMismatch)
+            ax = self.axis_of(e, axis, x)
+            if ax is None and x.type.ndim > 1:  # axis=None: the flattened array
+                x = self.apply("reshape", [x, self.b.op("size", x, type=I64)], e, ndim=1)
+            ax = None if x.type.ndim == 1 else ax
+            perm = self.apply("argsort", [x], e, **({} if ax is None else {"axis": ax}))
+            if prim == "argsort":
+                return perm
+            # sorted = x at the permutation: the derivative scatters back through it
+            if ax is None:
+                return self.apply("take", [x, perm], e)
+            return self.apply("take_along", [x, perm], e, axis=ax)
+        if prim in ("argmax", "argmin"):
+            axis = kw.pop("axis", pos[1] if len(pos) > 1 else None)
+            self.no_more(e, prim, kw)
+            x = pos[0]
+            if not is_array(x):
+                self.refuse(e, f"np.{prim} needs an array", cls=TypeMismatch)
+            ax = self.axis_of(e, axis, x)
+            return self.apply(prim, [x], e, axis=None if x.type.ndim == 1 else ax)
+        if prim in ("take_along", "put_along", "cumprod_jvp", "cumprod_vjp"):
+            # generated code: _rt.take_along(x, idx, axis), ... (nested AD)
+            n = {"put_along": 3}.get(prim, 2)
+            return self.apply(prim, pos[:n], e, **self.axis_attr(e, pos[n], pos[0]))
+        if prim == "arange":  # arange(stop), arange(start, stop[, step]), keywords too
+            named = dict(zip(("start", "stop", "step"), pos))
+            for k in ("start", "stop", "step"):
+                if k in kw:
+                    named[k] = kw.pop(k)
+            self.no_more(e, prim, kw)
+            if "stop" not in named:
+                named["stop"] = named.pop("start", None)
+            if named["stop"] is None:
+                self.refuse(e, "np.arange needs a stop value", cls=TypeMismatch)
+            if "step" in named:
+                args = [named.get("start", const(0)), named["stop"], named["step"]]
+            elif "start" in named:
+                args = [named["start"], named["stop"]]
+            else:
+                args = [named["stop"]]
+            return self.apply("arange", args, e)
+        if prim == "expand_dims":  # np.expand_dims(x, axis): a new axis of size 1
+            axis = kw.pop("axis", pos[1] if len(pos) > 1 else None)
+            self.no_more(e, prim, kw)
+            x = pos[0]
+            if not is_array(x):
+                self.refuse(e, "np.expand_dims needs an array", cls=TypeMismatch)
+            ax = self.axis_of(e, axis, x, extra=1)
+            if ax is None:
+                self.refuse(e, "np.expand_dims needs a constant integer axis")
+            dims = [self.b.op("dim", x, type=I64, axis=k) for k in range(x.type.ndim)]
+            dims.insert(ax, const(1))
+            return self.apply("reshape", [x, *dims], e, ndim=len(dims))
+        if prim == "linspace":
+            pos = list(pos)
+            for k, name in enumerate(("start", "stop")):
+                if name in kw and len(pos) == k:
+                    pos.append(kw.pop(name))
+            num = kw.pop("num", pos[2] if len(pos) > 2 else const(50))
+            endpoint = self.flag(e, kw.pop("endpoint", None), "endpoint", default=True)
+            self.no_more(e, prim, kw)
+            if not endpoint:
+                self.refuse(e, "np.linspace(..., endpoint=False) is not supported",
+                            "write np.linspace(start, stop, num + 1)[:-1]")
+            if len(pos) < 2 or any(is_array(v) or isinstance(v, tuple) for v in pos[:2]):
+                self.refuse(e, "np.linspace(start, stop, num) takes two numbers and a count",
+                            cls=TypeMismatch)
+            ends = [v if v.type in (F64, F32) else self.coerce(v, F64) for v in pos[:2]]
+            return self.apply("linspace", [*ends, self.int_value(num, e)], e)
         if prim in ("concatenate", "stack"):
             parts = pos[0]
             if not isinstance(parts, tuple):
@@ -85,10 +168,7 @@ class ArrayLowering:
         if prim == "expand_to":  # generated code: _rt.expand_to(g, x, axis)
             return self.apply("expand_to", pos[:2], e, axis=self.axis_of(e, pos[2], pos[1]))
         if prim == "norm":
-            if kw or len(pos) > 1:
-                self.refuse(e, "np.linalg.norm: only the 2-norm of a vector/Frobenius norm is "
-                            "supported", "write np.sqrt(np.sum(x * x)) for other cases")
-            return self.apply("norm", pos, e)
+            return self.norm(e, pos, kw)
         if prim == "matmul":
             a, c = pos
             if not is_array(a) or not is_array(c):
@@ -102,14 +182,14 @@ class ArrayLowering:
             if kw or len(pos) > 1:
                 self.refuse(e, "np.transpose with axes is not supported")
             return self.apply("transpose", [x], e) if is_array(x) and x.type.ndim == 2 else x
-        if prim in ("cumsum", "prod_others"):  # prod_others: generated code, _rt.prod_others
+        if prim in ("cumsum", "cumprod", "prod_others"):  # prod_others: _rt.prod_others
             axis = kw.pop("axis", pos[1] if len(pos) > 1 else None)
             self.no_more(e, prim, kw)
             x = pos[0]
             if not is_array(x):
                 self.refuse(e, f"np.{prim} needs an array", cls=TypeMismatch)
             ax = self.axis_of(e, axis, x)
-            if ax is None and x.type.ndim > 1 and prim == "cumsum":  # NumPy flattens
+            if ax is None and x.type.ndim > 1 and prim != "prod_others":  # NumPy flattens
                 x = self.apply("reshape", [x, self.b.op("size", x, type=I64)], e, ndim=1)
             if x.type.ndim == 1:
                 ax = None
@@ -121,6 +201,63 @@ class ArrayLowering:
             a = pos[0]
             return (self.apply("eigvalsh", [a], e), self.apply("eigh_vecs", [a], e))
         return None
+
+    def keep_dims(self, e, out, x, ax):
+        """A reduction's result with the reduced axes kept as size 1 (keepdims=True)."""
+        nd = x.type.ndim
+        if ax is None or not is_array(out):  # every axis: (1, ..., 1)
+            if elem(out.type) not in (F64, F32):
+                self.refuse(e, "keepdims=True on a full reduction of an integer array is not "
+                            "supported", "reduce a float array", cls=TypeMismatch)
+            return self.apply("full", [const(1)] * nd + [out], e)
+        dims = [const(1) if k == ax else self.b.op("dim", x, type=I64, axis=k)
+                for k in range(nd)]
+        return self.apply("reshape", [out, *dims], e, ndim=nd)
+
+    def flag(self, e, v, name, default=False) -> bool:
+        """A keyword that must be a constant True or False."""
+        if v is None:
+            return default
+        if not isinstance(v, Const) or v.type not in (BOOL, I64):
+            self.refuse(e, f"{name}= must be a constant True or False")
+        return bool(v.value)
+
+    def axis_attr(self, e, axis, x) -> dict:
+        ax = self.axis_of(e, axis, x)
+        return {} if ax is None else {"axis": ax}
+
+    def norm(self, e, pos, kw):
+        """np.linalg.norm(x, ord): vectors: 2 (the norm primitive), 1, inf, -inf; matrices:
+        the Frobenius norm (ord=None). Other orders (and axis=) are refused."""
+        x = pos[0]
+        order = kw.pop("ord", pos[1] if len(pos) > 1 else None)
+        if kw or len(pos) > 2:
+            self.refuse(e, f"np.linalg.norm: {', '.join(kw) or 'axis'} is not supported",
+                        "write the norm with np.sum / np.max over an axis", cls=UnsupportedSyntax)
+        if not is_array(x):
+            self.refuse(e, "np.linalg.norm needs an array", cls=TypeMismatch)
+        o = None if order is None or getattr(order, "obj", 0) is None else order
+        sign = 1.0
+        if isinstance(o, Var) and isinstance(o._neg_of, Const):  # ord=-np.inf
+            o, sign = o._neg_of, -1.0
+        if o is not None and not (isinstance(o, Const) and not is_array(o)):
+            self.refuse(e, "np.linalg.norm: ord must be a constant number",
+                        "ord='fro' is the default for matrices: leave it out")
+        o = None if o is None else sign * float(o.value)
+        if x.type.ndim != 1 and o is not None:
+            self.refuse(e, f"np.linalg.norm of a matrix with ord={o:g} is not supported "
+                        "(only the Frobenius norm, ord=None)",
+                        "for the spectral norm use np.sqrt(np.max(np.linalg.eigvalsh(A.T @ A)))",
+                        cls=UnsupportedSyntax)
+        if o is None or o == 2.0:
+            return self.apply("norm", [x], e)
+        if o in (1.0, math.inf, -math.inf):
+            a = self.apply("abs", [x], e)
+            red = {1.0: "sum", math.inf: "amax", -math.inf: "amin"}[o]
+            return self.apply(red, [a], e, axis=None)
+        self.refuse(e, f"np.linalg.norm(x, ord={o:g}) is not supported (ord 1, 2, inf "
+                    "and -inf are)", "write np.sum(np.abs(x) ** p) ** (1.0 / p)",
+                    cls=UnsupportedSyntax)
 
     def no_more(self, e, prim, kw) -> None:
         if kw:

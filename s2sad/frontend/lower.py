@@ -984,6 +984,10 @@ class Lowerer(ArrayLowering):
         path = _opaque_path(obj)
         if path is not None and not kw and all(
                 isinstance(v, Var | Const) and not isinstance(v.type, ArrayT) for v in pos):
+            if not _returns_a_number(obj, pos):  # np.identity(n), np.hanning(n)
+                self.refuse(e, f"{what} returns an array, and s2sad has no primitive for it",
+                            "use the NumPy functions of docs/subset.md (np.eye, np.linspace, "
+                            "...), or pass the array in as an argument", cls=NoRuleError)
             # math.lgamma(m) and the like: called as is; refused only if it turns out to be
             # on the differentiated path (the transforms raise NoRuleError there)
             saved, self.b.loc = self.b.loc, self.loc(e)
@@ -1158,6 +1162,19 @@ def _opaque_path(obj) -> str | None:
     return None
 
 
+def _returns_a_number(obj, pos) -> bool:
+    """An opaque call is typed as a float: true of math.* and of NumPy's ufuncs on numbers;
+    another np.* function is tried on sample numbers of the argument types (the opaque op
+    would otherwise stand for an array as a scalar: a silently wrong value and gradient)."""
+    if getattr(math, getattr(obj, "__name__", ""), None) is obj or isinstance(obj, np.ufunc):
+        return True
+    sample = [1 if v.type in (I64, BOOL) else 0.5 for v in pos]
+    try:
+        return np.ndim(obj(*sample)) == 0
+    except Exception:
+        return False
+
+
 def _is_newaxis(el: cst.SubscriptElement) -> bool:
     """`None` or `np.newaxis` as an index."""
     v = el.slice.value if isinstance(el.slice, cst.Index) else None
@@ -1204,7 +1221,8 @@ def _fold(prim: str, args: list) -> Value | None:
     if prim not in _FOLDABLE or not all(isinstance(a, Const) for a in args):
         return None
     if not all(isinstance(a.type, Scalar) and a.type in (I64, BOOL) for a in args):
-        if prim in ("lt", "le", "gt", "ge", "eq", "ne", "not"):
+        if prim in ("lt", "le", "gt", "ge", "eq", "ne", "not") and \
+                all(isinstance(a.type, Scalar) for a in args):  # not a module-level array
             return const(bool(_FOLDABLE[prim](*[a.value for a in args])))
         return None
     try:

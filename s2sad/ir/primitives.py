@@ -94,6 +94,7 @@ prim("erfc",     1, "float", math.erfc,                           emit="math.erf
 prim("copysign", 2, "float", math.copysign, np.copysign,          emit="math.copysign")
 prim("abs",      1, "same",  builtins.abs, np.abs, np.absolute,   emit="abs")
 prim("fabs",     1, "float", math.fabs, np.fabs,                  emit="math.fabs")
+prim("logaddexp", 2, "float", np.logaddexp,                      emit="np.logaddexp")
 prim("max",      2, "arith", np.maximum, np.fmax,                 emit="max")
 prim("min",      2, "arith", np.minimum, np.fmin,                 emit="min")
 # piecewise constant: zero derivative (float result) or cut (int result)
@@ -253,6 +254,11 @@ def _scalar_of(ts, attrs):
     return float_of(elem(ts[0]))
 
 
+def _argreduce_t(ts, attrs):
+    a = _arr(ts[0])
+    return I64 if attrs.get("axis") is None else ArrayT(I64, a.ndim - 1)
+
+
 # fmt: off
 prim("sum",       1, _reduce_t,  np.sum,                      emit="np.sum")
 prim("mean",      1, lambda ts, a: _reduce_t(ts, {**a, "float": True}), np.mean, emit="np.mean")
@@ -268,6 +274,15 @@ prim("where",     3, lambda ts, a: _where_t(ts), np.where,    emit="np.where")
 prim("clip",      3, "same",     np.clip,                     emit="np.clip")
 prim("norm",      1, _scalar_of, np.linalg.norm,              emit="np.linalg.norm")
 prim("cumsum",    1, "same",     np.cumsum,                   emit="np.cumsum")  # attrs: axis
+prim("cumprod",   1, "same",     np.cumprod,                  emit="np.cumprod")  # attrs: axis
+prim("cumprod_jvp", 2, lambda ts, a: ts[0], emit="_rt.cumprod_jvp")  # (x, t): exact at zeros
+prim("cumprod_vjp", 2, lambda ts, a: ts[0], emit="_rt.cumprod_vjp")  # (x, g): exact at zeros
+prim("argsort",   1, lambda ts, a: ArrayT(I64, _arr(ts[0]).ndim), np.argsort,
+                                                              emit="np.argsort")  # axis
+prim("argmax",    1, _argreduce_t, np.argmax,                 emit="np.argmax")  # attrs: axis
+prim("argmin",    1, _argreduce_t, np.argmin,                 emit="np.argmin")
+prim("take_along", 2, lambda ts, a: ts[0], emit="_rt.take_along")  # x[..., idx, ...] (axis)
+prim("put_along", 3, lambda ts, a: ts[0], emit="_rt.put_along")  # zeros like x, += g at idx
 prim("prod_others", 1, "same",                                emit="_rt.prod_others")  # axis
 prim("take",      2, lambda ts, a: ArrayT(_arr(ts[0]).dtype, _arr(ts[0]).ndim), np.take)
 prim("scatter_add", 3, lambda ts, a: ts[0], emit="_rt.scatter_add")  # zeros like x, += g at idx
@@ -280,7 +295,8 @@ prim("getslice",  -1, _slice_t)                     # a[1:-1], a[:, j]: attrs["s
 prim("setslice",  -1, "none", pure=False)           # a[1:-1] = v
 prim("iaddslice", -1, "none", pure=False)           # a[1:-1] += v
 prim("expand_to", 2, lambda ts, a: ts[1])           # broadcast g back over x's shape (axis)
-prim("sum_to",    2, lambda ts, a: ts[1], emit="_rt.sum_to")  # undo size-1 broadcasting
+prim("sum_to",    2, lambda ts, a: ts[1], emit="_rt.sum_to")  # undo broadcasting: c to x
+prim("broadcast_to", 2, lambda ts, a: ts[1], emit="_rt.broadcast_to")  # v over like's shape
 # linear algebra
 prim("solve",     2, lambda ts, a: ts[1],  np.linalg.solve,   emit="np.linalg.solve")
 prim("inv",       1, "same",     np.linalg.inv,               emit="np.linalg.inv")
@@ -302,6 +318,15 @@ prim("phi",       1, "same")                        # lower triangle, half the d
 prim("eye_like",  1, "same")                        # identity of a square matrix's shape
 # fmt: on
 
+# Names the frontend lowers to other primitives (frontend/arrays.py), never in the IR:
+# np.sort(x) is take(x, argsort(x)), so the reverse sweep reuses the permutation;
+# np.expand_dims(x, k) is a reshape.
+LOWERED = {"sort", "expand_dims"}
+for _obj, _name in ((np.sort, "sort"), (np.expand_dims, "expand_dims")):
+    for _o in (_obj, getattr(_obj, "__wrapped__", None)):
+        if _o is not None:
+            CALLABLES[_o] = _name
+
 
 def _register_runtime() -> None:
     """The generated code's helpers lower back to their primitives (for nested AD)."""
@@ -310,6 +335,7 @@ def _register_runtime() -> None:
     for name, prim_name in (("push", "push"), ("reserve", "reserve"),
                             ("trip_count", "trip_count"), ("eig_gaps", "eig_gaps"),
                             ("expand_to", "expand_to"), ("sum_to", "sum_to"),
+                            ("broadcast_to", "broadcast_to"),
                             ("push_array", "push_array"), ("pop_array1", "pop_array"),
                             ("pop_array2", "pop_array"), ("scatter_add", "scatter_add")):
         for obj in (getattr(runtime, name), getattr(runtime, "_" + name),
@@ -317,7 +343,10 @@ def _register_runtime() -> None:
             CALLABLES[obj] = prim_name
     # along an axis: the plain functions serve Python and (through overloads) Numba
     for name, prim_name in (("amax_along", "amax"), ("amin_along", "amin"),
-                            ("prod_along", "prod"), ("prod_others", "prod_others")):
+                            ("prod_along", "prod"), ("prod_others", "prod_others"),
+                            ("argsort_along", "argsort"), ("cumprod_along", "cumprod"),
+                            ("take_along", "take_along"), ("put_along", "put_along"),
+                            ("cumprod_jvp", "cumprod_jvp"), ("cumprod_vjp", "cumprod_vjp")):
         CALLABLES[getattr(runtime, name)] = prim_name
 
 

@@ -8,7 +8,7 @@ Elementwise ufuncs on arrays use the scalar table (rules/scalar.py) with broadca
 
 from __future__ import annotations
 
-from . import linear, nondiff, partials, rule
+from . import DISCRETE, SHAPE_ONLY, SIZES, STRUCTURAL, linear, no_rule, nondiff, partials, rule
 from .dsl import emit, where
 from .scalar import _choice_adjoint, _choice_tangent
 
@@ -158,6 +158,102 @@ def _cumsum_adjoint(args, ans, g, at):
     return (_reversed(emit("cumsum", _reversed(g, ax), **attrs), ax),)
 
 
+def _cumsum(x, ax, reverse=False):
+    attrs = {} if ax is None else {"axis": ax}
+    if reverse:
+        return _reversed(emit("cumsum", _reversed(x, ax), **attrs), ax)
+    return emit("cumsum", x, **attrs)
+
+
+def _axis(at):
+    ax = at.get("axis")
+    return {} if ax is None else {"axis": ax}
+
+
+# cumprod: the first derivatives are kernels exact at zeros (runtime.cumprod_jvp/vjp, no
+# division); their own derivatives (second order) use the quotient forms
+#   J(x, t) = P * cumsum(t / x),  V(x, g) = rcumsum(g * P) / x   (P = cumprod(x)),
+# finite where x has no zeros. V(x, .) is the transpose of J(x, .).
+def _jvp_tangent(args, ans, dots, at):
+    (x, t), (xd, td), ax = args, dots, at.get("axis")
+    out = None if td is None else emit("cumprod_jvp", x, td, **_axis(at))
+    if xd is not None:
+        p = emit("cumprod", x, **_axis(at))
+        dx = emit("cumprod_jvp", x, xd, **_axis(at)) * _cumsum(t / x, ax) \
+            - p * _cumsum(t * xd / (x * x), ax)
+        out = dx if out is None else out + dx
+    return out
+
+
+def _jvp_adjoint(args, ans, g, at):
+    (x, t), ax = args, at.get("axis")
+    p = emit("cumprod", x, **_axis(at))
+    x_bar = emit("cumprod_vjp", x, g * _cumsum(t / x, ax), **_axis(at)) \
+        - t / (x * x) * _cumsum(p * g, ax, reverse=True)
+    return x_bar, emit("cumprod_vjp", x, g, **_axis(at))
+
+
+def _vjp_tangent(args, ans, dots, at):
+    (x, g), (xd, gd), ax = args, dots, at.get("axis")
+    out = None if gd is None else emit("cumprod_vjp", x, gd, **_axis(at))
+    if xd is not None:
+        dx = _cumsum(g * emit("cumprod_jvp", x, xd, **_axis(at)), ax, reverse=True) / x \
+            - ans * xd / x
+        out = dx if out is None else out + dx
+    return out
+
+
+def _vjp_adjoint(args, ans, h, at):
+    (x, g), ax = args, at.get("axis")
+    x_bar = emit("cumprod_vjp", x, g * _cumsum(h / x, ax), **_axis(at)) - ans * h / x
+    return x_bar, emit("cumprod_jvp", x, h, **_axis(at))
+
+
+# linspace(start, stop, n) = start + (stop - start) w, w = linspace(0, 1, n): linear in the
+# ends; n (an int) is not differentiated
+def _ramp(args):
+    return emit("linspace", 0.0, 1.0, args[2])
+
+
+def _linspace_tangent(args, ans, dots, at):
+    w, (sd, ed) = _ramp(args), dots[:2]
+    out = None if sd is None else sd * (1.0 - w)
+    if ed is not None:
+        out = ed * w if out is None else out + ed * w
+    return out
+
+
+def _linspace_adjoint(args, ans, g, at):
+    w = _ramp(args)
+    return emit("sum", g * (1.0 - w), axis=None), emit("sum", g * w, axis=None), None
+
+
+# arange(start, stop, step) = start + k step, k = 0, 1, ..., n - 1: linear in start and
+# step at a fixed length n; n (from start, stop, step) is piecewise constant, and so is
+# arange(stop) (the values 0, 1, ... do not move)
+def _steps(ans):
+    return emit("arange", emit("dim", ans, axis=0))
+
+
+def _arange_tangent(args, ans, dots, at):
+    if len(args) == 1:
+        return None
+    out = None if dots[0] is None else emit("expand_to", dots[0], ans, axis=None)
+    if len(args) == 3 and dots[2] is not None:
+        t = dots[2] * _steps(ans)
+        out = t if out is None else out + t
+    return out
+
+
+def _arange_adjoint(args, ans, g, at):
+    if len(args) == 1:
+        return (None,)
+    start_bar = emit("sum", g, axis=None)
+    if len(args) == 2:
+        return start_bar, None
+    return start_bar, None, emit("sum", g * _steps(ans), axis=None)
+
+
 # fmt: off
 def _sum_adjoint(args, ans, g, at):
     ax = at.get("axis")
@@ -168,11 +264,23 @@ def _sum_adjoint(args, ans, g, at):
 linear("sum",       adjoint=_sum_adjoint)
 linear("mean",      adjoint=_mean_adjoint)
 linear("expand_to", adjoint=lambda args, ans, g, at: (emit("sum", g, axis=at.get("axis")), None))
-linear("sum_to",    adjoint=lambda args, ans, g, at: (g * emit("ones_like", args[0]), None))
+linear("sum_to",    adjoint=lambda args, ans, g, at: (emit("broadcast_to", g, args[0]), None))
+linear("broadcast_to", adjoint=lambda args, ans, g, at: (emit("sum_to", g, args[0]), None))
 linear("transpose", adjoint=lambda args, ans, g, at: (T(g),))
 linear("reshape",   adjoint=lambda args, ans, g, at: (emit("reshape", g, *dims(args[0]), ndim=ndim(args[0])),)
                                                      + (None,) * (len(args) - 1))
 linear("cumsum",    adjoint=_cumsum_adjoint)
+rule("cumprod",     tangent=lambda args, ans, dots, at: emit("cumprod_jvp", args[0], dots[0],
+                                                         **_axis(at)),
+                    adjoint=lambda args, ans, g, at: (emit("cumprod_vjp", args[0], g, **_axis(at)),))
+rule("cumprod_jvp", tangent=_jvp_tangent, adjoint=_jvp_adjoint)
+rule("cumprod_vjp", tangent=_vjp_tangent, adjoint=_vjp_adjoint)
+# np.sort(x) lowers to take(x, argsort(x)) (or take_along with an axis): the reverse sweep
+# scatters through the permutation the forward sweep computed
+linear("take_along", adjoint=lambda args, ans, g, at: (emit("put_along", args[0], args[1], g,
+                                                            **_axis(at)), None))
+linear("put_along", adjoint=lambda args, ans, g, at: (None, None, emit("take_along", g, args[1],
+                                                                      **_axis(at))))
 linear("diag",      adjoint=lambda args, ans, g, at: (emit("diag", g),))
 linear("trace",     adjoint=lambda args, ans, g, at: (emit("eye_like", args[0]) * g,))
 linear("concatenate", adjoint=_concat_adjoint)
@@ -188,7 +296,8 @@ rule("prod_others", tangent=_others_tangent, adjoint=_others_adjoint)
 linear("take",      adjoint=lambda args, ans, g, at: (emit("scatter_add", args[0], args[1], g),
                                                       None))
 linear("scatter_add", adjoint=lambda args, ans, g, at: (None, None, emit("take", g, args[1])))
-rule("where",       tangent=_choice_tangent("where"), adjoint=_choice_adjoint("where"))
+rule("where",       tangent=_choice_tangent("where"), adjoint=_choice_adjoint("where"),
+                    broadcasts=True)
 # norm at 0 (not differentiable): the zero subgradient, as PyTorch (JAX gives NaN)
 rule("norm",        tangent=lambda args, ans, dots, at: emit("sum", args[0] * dots[0], axis=None)
                     / where(ans == 0.0, 1.0, ans),
@@ -200,12 +309,20 @@ linear("full",      adjoint=lambda args, ans, g, at: (None,) * (len(args) - 1)
                                                      + (emit("sum", g, axis=None),))
 linear("tril",      adjoint=lambda args, ans, g, at: (emit("tril", g),))
 linear("triu",      adjoint=lambda args, ans, g, at: (emit("triu", g),))
-nondiff("arange", "eye", "linspace")
+rule("linspace",    tangent=_linspace_tangent, adjoint=_linspace_adjoint)
+rule("arange",      tangent=_arange_tangent, adjoint=_arange_adjoint)
+nondiff("eye",                                                             why=SIZES)
+nondiff("argsort", "argmax", "argmin",                                     why=DISCRETE)
 # the recording stacks of generated adjoints are linear in what they store (forward over
 # reverse differentiates them: push(tape_dot, sp, v_dot))
 linear("push",      adjoint=lambda args, ans, g, at: None)
 linear("reserve",   adjoint=lambda args, ans, g, at: None)
 linear("push_array", adjoint=lambda args, ans, g, at: None)
 linear("pop_array", adjoint=lambda args, ans, g, at: None)
-nondiff("dim", "size", "eye_like", "zeros_like", "ones_like", "empty_like", "trip_count")
+nondiff("dim", "size", "trip_count",                                       why=DISCRETE)
+nondiff("eye_like", "zeros_like", "ones_like", "empty_like",               why=SHAPE_ONLY)
+# element reads and writes, allocations, the reverse sweep's pops: the transforms route
+# these themselves (adjoint buffers, docs/storage.md)
+no_rule("getitem", "setitem", "setslice", "iaddslice", "iadd", "zeros", "ones", "empty",
+        "copy", "pop",                                                     why=STRUCTURAL)
 # fmt: on

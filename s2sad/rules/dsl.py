@@ -7,6 +7,7 @@ with `Sym` values; arithmetic on them appends IR ops through the active Builder,
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 
 from ..ir.builder import Builder, const
@@ -41,12 +42,31 @@ class Sym:
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """np.exp(x) on a Sym emits the exp primitive (the frontend's identity table)."""
-        from ..ir.primitives import CALLABLES
+        from ..ir.primitives import CALLABLES, PRIMS
 
         name = CALLABLES.get(ufunc)
-        if method != "__call__" or name is None or kwargs:
-            return NotImplemented
+        if method != "__call__" or name not in PRIMS or kwargs:
+            _no_primitive(ufunc, method if method != "__call__" else None)
         return emit(name, *inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """np.where(c, a, b), np.clip(...) on Syms: the primitive, positional arguments only."""
+        from ..ir.primitives import CALLABLES, PRIMS
+
+        name = CALLABLES.get(func) if _hashable(func) else None
+        if name not in PRIMS or kwargs or any(isinstance(a, tuple | list) for a in args):
+            _no_primitive(func)
+        if name == "where":
+            return where(*args)
+        return emit(name, *args)
+
+    def __array__(self, *args, **kwargs):
+        raise _symbolic_error("a NumPy function that converts its argument to an array")
+
+    def __float__(self):
+        raise _symbolic_error("float() or a math.* function (write np.exp for math.exp)")
+
+    __int__ = __index__ = __complex__ = __float__
 
     __add__ = lambda a, b: emit("add", a, b)  # noqa: E731
     __radd__ = lambda a, b: emit("add", b, a)  # noqa: E731
@@ -70,6 +90,42 @@ class Sym:
         return emit("ne", self, other)
 
     __hash__ = object.__hash__
+
+
+_HINT = ("write the partials with the result `ans` (for a sigmoid: partials=lambda x, ans: "
+         "ans * (1.0 - ans)), arithmetic, and the NumPy functions of docs/rules.md "
+         "(np.exp, np.where, ...)")
+
+
+def _symbolic_error(what: str):
+    from ..errors import NoRuleError
+
+    return NoRuleError(f"a derivative rule's partials are symbolic values, which {what} "
+                       "cannot take", None, _HINT)
+
+
+def _no_primitive(func, method: str | None = None):
+    """A function with no primitive called inside a rule's partials (scipy.special.expit):
+    s2sad cannot write it into the derivative's code."""
+    from ..errors import NoRuleError
+
+    name = getattr(func, "__name__", repr(func))
+    # ufuncs do not know their module: look for it where users find them
+    mod = next((m for m in ("numpy", "scipy.special", "math") if sys.modules.get(m) is not None
+                and getattr(sys.modules[m], name, None) is func),
+               getattr(func, "__module__", None))
+    full = f"{'np' if mod == 'numpy' else mod}.{name}" if mod else name
+    full += f".{method}" if method else ""
+    raise NoRuleError(f"{full} has no primitive in s2sad, so a derivative rule's partials "
+                      "cannot call it", None, _HINT)
+
+
+def _hashable(obj) -> bool:
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
 
 
 def lift(x, like: Value | None = None) -> Value:

@@ -6,7 +6,7 @@ reverse mode AD" (2008); Murray, "Differentiation of the Cholesky decomposition"
 
 from __future__ import annotations
 
-from . import linear, nondiff, rule
+from . import PIECEWISE, linear, nondiff, rule
 from .arrays import T, mm
 from .dsl import emit
 
@@ -83,7 +83,7 @@ rule("logabsdet", tangent=_logdet_tangent,
 rule("cholesky",  tangent=_cholesky_tangent, adjoint=_cholesky_adjoint)
 rule("eigvalsh",  tangent=_eigvals_tangent, adjoint=_eigvals_adjoint)
 rule("eigh_vecs", tangent=_eigvecs_tangent, adjoint=_eigvecs_adjoint)
-nondiff("sign_det")
+nondiff("sign_det", why=PIECEWISE)
 # F_ij = 1/(w_j - w_i): dF_ij = -F_ij^2 (dw_j - dw_i)
 rule("eig_gaps",  tangent=lambda args, ans, dots, at: -(ans * ans) * (
                       emit("expand_to", dots[0], ans, axis=0) - emit("expand_to", dots[0], ans, axis=1)),

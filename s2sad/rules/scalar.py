@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from . import nondiff, partials, rule
+from . import CUT, DISCRETE, PIECEWISE, REFUSED, no_rule, nondiff, partials, rule
 from .dsl import cos, cosh, emit, exp, log, sin, sinh, sqrt, where
 
 LN2, LN10, TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
@@ -72,6 +72,7 @@ partials("tanh",     lambda x, ans: 1.0 - ans * ans)
 partials("asinh",    lambda x, ans: 1.0 / sqrt(x * x + 1.0))
 partials("acosh",    lambda x, ans: 1.0 / sqrt(x * x - 1.0),                       domain=(1.2, 3.0), finite=False)
 partials("atanh",    lambda x, ans: 1.0 / (1.0 - x * x),                           domain=UNIT, finite=False)
+partials("logaddexp", lambda x, y, ans: (exp(x - ans), exp(y - ans)))
 partials("hypot",    lambda x, y, ans: (x / ans, y / ans),                         domain=POS, finite=False)
 partials("erf",      lambda x, ans: TWO_OVER_SQRT_PI * exp(-(x * x)))
 partials("erfc",     lambda x, ans: -TWO_OVER_SQRT_PI * exp(-(x * x)))
@@ -85,7 +86,9 @@ partials("min",      lambda x, y, ans: (where(x < y, 1.0, where(x == y, 0.5, 0.0
                                         where(y < x, 1.0, where(x == y, 0.5, 0.0))), smooth=False)
 
 rule("select",      tangent=_choice_tangent("select"), adjoint=_choice_adjoint("select"))
-nondiff("floor", "ceil", "trunc", "round", "sign", "floordiv", "stop_gradient",
-        "ifloor", "iceil", "itrunc", "iround", "int", "len",
-        "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or")
+nondiff("floor", "ceil", "trunc", "round", "sign", "floordiv",      why=PIECEWISE, broadcasts=True)
+nondiff("lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or",       why=DISCRETE, broadcasts=True)
+nondiff("ifloor", "iceil", "itrunc", "iround", "int", "len",          why=DISCRETE)
+nondiff("stop_gradient",                                                   why=CUT)
+no_rule("opaque",  why=REFUSED)  # a library call without a rule (math.lgamma): fine off the diff path
 # fmt: on

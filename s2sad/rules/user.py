@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable
 
 from ..ir.primitives import CALLABLES, prim
-from . import nondiff, partials
+from . import USER_DECLARED, nondiff, partials
 
 USER: dict[str, Callable] = {}  # primitive name -> the user's function
 
@@ -37,7 +37,7 @@ def defrule(fun: Callable | None = None, *, partials: Callable | None = None,
     CALLABLES[fun] = name
     USER[name] = fun
     if nondifferentiable:
-        nondiff(name)
+        nondiff(name, why=USER_DECLARED)
     else:
         _partials(name, partials)
     return fun

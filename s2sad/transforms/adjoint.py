@@ -46,6 +46,7 @@ from ..rules import RULES
 from ..rules.dsl import Sym, emitting, where
 from .buffers import ALLOCS, AdjointBuffers
 from .common import (
+    ShapeRoots,
     add,
     clone_function,
     eval_partials,
@@ -123,6 +124,7 @@ class Adjoint(AdjointBuffers):
                 self.contribute(rb, o, seed, adj)
         self.top_level = set(map(id, fwd.stmts))
         self.defs = {r: t for t in walk(fwd) if isinstance(t, Op) for r in t.results}
+        self.roots = ShapeRoots(fwd)
         self.reverse_block(fwd, rev, adj)
         results = []
         for p in self.wrt:
@@ -200,10 +202,10 @@ class Adjoint(AdjointBuffers):
         rule = rule_for(s)
         if rule.kind == "nondiff":
             return
+        # two array operands may broadcast ((n, 1) * (m,), (n, m) + (m,)): each one's
+        # cotangent is summed back to its own shape (sum_to: leading and size-1 axes)
+        broadcast = rule.broadcasts and len(self.roots.distinct(s.args)) > 1
         if rule.kind == "partials":
-            same_rank = [a for a in s.args if isinstance(a.type, ArrayT) and
-                         isinstance(ans.type, ArrayT) and a.type.ndim == ans.type.ndim]
-            broadcast = len({id(v) for v in same_rank}) > 1  # maybe (n, 1) * (1, m)
             if isinstance(ans.type, ArrayT) and not isinstance(g.type, ArrayT) and any(
                     isinstance(a, Var) and a in self.active and
                     (getattr(a.type, "ndim", 0) < ans.type.ndim or broadcast)
@@ -224,9 +226,8 @@ class Adjoint(AdjointBuffers):
                     # masked elementwise, before broadcasting is summed away
                     with emitting(b):
                         c = where(Sym(g) == 0.0, 0.0, Sym(c)).value
-                if broadcast and a in same_rank and \
-                        isinstance(c.type, ArrayT) and c.type.ndim == a.type.ndim:
-                    c = b.op("sum_to", c, a)  # (n, 1) * (n, m): sum the broadcast axis
+                if broadcast and isinstance(a.type, ArrayT) and isinstance(c.type, ArrayT):
+                    c = b.op("sum_to", c, a)
                 self.contribute(b, a, c, adj)
             return
         g = self.shaped(b, g, ans)
@@ -237,7 +238,10 @@ class Adjoint(AdjointBuffers):
         for a, c in zip(s.args, cts):
             if c is None or not isinstance(a, Var) or a not in self.active:
                 continue
-            self.contribute(b, a, c.value if isinstance(c, Sym) else const(c, F64), adj)
+            c = c.value if isinstance(c, Sym) else const(c, F64)
+            if broadcast and isinstance(a.type, ArrayT) and isinstance(c.type, ArrayT):
+                c = b.op("sum_to", c, a)
+            self.contribute(b, a, c, adj)
 
     def take_adjoint(self, v: Var, adj: dict) -> Value | None:
         """The accumulated adjoint of v, once every use of v has been reversed."""

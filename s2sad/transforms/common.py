@@ -6,7 +6,7 @@ import copy
 
 from ..errors import NoRuleError
 from ..ir.builder import Builder, const
-from ..ir.nodes import Const, Function, Op, Value, Var
+from ..ir.nodes import Block, Const, Function, Op, Value, Var, walk
 from ..ir.rewrite import substitute  # noqa: F401  (re-exported for the transforms)
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, Type
 from ..rules import RULES, Rule
@@ -47,8 +47,15 @@ def eval_partials(b: Builder, op: Op) -> list:
     rule = rule_for(op)
     if rule.kind == "nondiff":
         return [None] * len(op.args)
-    with emitting(b):
-        ps = rule.partials(*[Sym(a) for a in op.args], Sym(op.results[0]))
+    try:
+        with emitting(b):
+            ps = rule.partials(*[Sym(a) for a in op.args], Sym(op.results[0]))
+    except NoRuleError as e:
+        if e.loc is not None:
+            raise
+        what = op.prim.removeprefix("user_")  # s2sad.defrule's primitive: the user's function
+        raise NoRuleError(f"in the derivative rule of {what}: {e.message}", op.loc,
+                          e.hint) from None
     if not isinstance(ps, tuple):
         ps = (ps,)
     return [None if p is None else (p.value if isinstance(p, Sym) else const(p, F64))
@@ -97,3 +104,46 @@ def zero_value(b: Builder, like: Var) -> Value:
     if isinstance(like.type, ArrayT):
         return b.op("zeros_like", like)
     return zero_of(like.type)
+
+
+class ShapeRoots:
+    """Which arrays provably have the same shape (the same root): an elementwise op whose
+    array operands all share one root has that root too (x * x, np.sin(x) and x), and so
+    do copies and *_like allocations. Broadcasting needs no undoing between values with
+    one root; between different roots it may ((n, 1) * (m,), or an (n,) parameter times
+    another (n,) one: the shapes are only known at run time)."""
+
+    _SAME = ("copy", "zeros_like", "ones_like", "empty_like")
+
+    def __init__(self, body: Block):
+        self.defs = {r: s for s in walk(body) if isinstance(s, Op) for r in s.results}
+        self.memo: dict[int, Value] = {}
+
+    def __call__(self, v: Value) -> Value:
+        key = id(v)
+        if key not in self.memo:
+            self.memo[key] = v  # (cycles cannot happen in SSA, but stay safe)
+            self.memo[key] = self._root(v)
+        return self.memo[key]
+
+    def _root(self, v: Value) -> Value:
+        d = self.defs.get(v) if isinstance(v, Var) else None
+        if d is None or not isinstance(v.type, ArrayT):
+            return v
+        if d.prim in self._SAME:
+            return self(d.args[0])
+        rule = RULES.get(d.prim)
+        if rule is not None and rule.broadcasts:
+            roots = self.distinct(d.args)
+            if len(roots) == 1 and roots[0].type.ndim == v.type.ndim:
+                return roots[0]
+        return v
+
+    def distinct(self, args) -> list:
+        out: list = []
+        for a in args:
+            if isinstance(a.type, ArrayT):
+                r = self(a)
+                if not any(r is o for o in out):
+                    out.append(r)
+        return out

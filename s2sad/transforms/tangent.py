@@ -13,8 +13,18 @@ from ..analysis.aliases import written_names
 from ..ir.builder import Builder
 from ..ir.nodes import Block, For, Function, If, Op, Value, Var, While
 from ..ir.types import ArrayT, is_float
+from ..rules import RULES
 from ..rules.dsl import Sym, emitting
-from .common import add, clone_function, eval_partials, mul, name_derivative, rule_for, zero_of
+from .common import (
+    ShapeRoots,
+    add,
+    clone_function,
+    eval_partials,
+    mul,
+    name_derivative,
+    rule_for,
+    zero_of,
+)
 
 
 class Tangent:
@@ -25,6 +35,7 @@ class Tangent:
         self.active = active_values(self.fn, self.wrt, outs)
         self.dot: dict[Var, Value] = {}
         self.written = written_names(self.fn)  # arrays element writes may change
+        self.roots = ShapeRoots(self.fn.body)  # arrays of one shape
 
     def tangent_of(self, v: Value) -> Value | None:
         return self.dot.get(v) if isinstance(v, Var) else None
@@ -129,17 +140,41 @@ class Tangent:
                                      [None if d is None else Sym(d) for d in dots], s.attrs)
                 t = t.value if isinstance(t, Sym) else t
             if t is not None:
+                if rule.broadcasts:  # np.where: the conditions are in the expression
+                    covered = [a for a, d in zip(s.args, dots) if d is not None or
+                               not is_float(a.type)]
+                    t = self.full_shape(b, t, ans, s, covered)
                 self.dot[ans] = name_derivative(t, ans, "_dot")
             return
+        n0 = len(b.block.stmts)
         ps = eval_partials(b, s)
-        acc = None
+        made = {r: st for st in b.block.stmts[n0:] if isinstance(st, Op) for r in st.results}
+        acc, covered = None, []
         for a, p in zip(s.args, ps):
             t = self.tangent_of(a)
             if t is None or p is None:
                 continue
             acc = add(b, acc, mul(b, p, t))
+            covered += [a, *_operands_in(p, made)]  # mul's partial y covers y's shape
         if acc is not None:
+            acc = self.full_shape(b, acc, ans, s, covered)
             self.dot[ans] = name_derivative(acc, ans, "_dot")
+
+    def full_shape(self, b: Builder, t: Value, ans: Var, s: Op, covered: list) -> Value:
+        """The tangent of an elementwise op with ans's shape. Sum of p_i * x_i_dot has the
+        broadcast shape of the operands with a term only: x + s with s alone varied, or
+        a[:, None] + b with a alone, give a smaller tangent, which a reduction after it
+        would count too few times (np.sum(x + s)' is n s_dot, not s_dot)."""
+        if not isinstance(ans.type, ArrayT):
+            return t
+        if not isinstance(t.type, ArrayT):
+            return b.op("expand_to", t, ans, axis=None, type=ans.type)
+        have = [self.roots(c) for c in covered]
+        if any(c is ans for c in covered) or all(
+                any(self.roots(a) is r for r in have) for a in s.args
+                if isinstance(a.type, ArrayT)):
+            return t
+        return b.op("broadcast_to", t, ans)
 
     def alloc_tangent(self, b: Builder, s: Op) -> Value:
         if s.prim == "copy":
@@ -192,3 +227,20 @@ class Tangent:
 
 def tangent(fn: Function, wrt: list[int]) -> Function:
     return Tangent(fn, wrt).run()
+
+
+def _operands_in(v, made: dict) -> list:
+    """The values outside `made` (operands, the result) that an elementwise expression built
+    by a rule (`made`: its ops) reads: its result has at least their shape."""
+    out, stack, seen = [], [v], set()
+    while stack:
+        u = stack.pop()
+        if not isinstance(u, Var) or id(u) in seen:
+            continue
+        seen.add(id(u))
+        st = made.get(u)
+        if st is None:
+            out.append(u)
+        elif RULES.get(st.prim) is not None and RULES[st.prim].broadcasts:
+            stack.extend(st.args)
+    return out

@@ -732,10 +732,6 @@ def refused_matmul_3d(A):
     return np.sum(A @ A)
 
 
-def refused_norm_ord(x):
-    return np.linalg.norm(x, 1)
-
-
 def abs_scalar_kink(x):
     # the adjoint of a scalar abs is select(x >= 0, 1, -1): nested AD differentiates it
     s = np.sum(x * x) - 1.0
@@ -748,3 +744,157 @@ def slices_in_loop(x):
     for _ in range(3):
         u[1:] = u[1:] + 0.1 * u[:-1] * u[:-1]
     return np.sum(u * u)
+
+
+# ---------------------------------------------------------------- array constructors
+
+
+def linspace_ends(a, b):
+    # linear in both ends (was a zero derivative: linspace was declared non-differentiable)
+    return np.sum(np.sin(np.linspace(a, b, 7)) * np.linspace(b, 2.0, 7))
+
+
+def linspace_num_kw(x):
+    return np.sum(np.linspace(0.0, x, num=4) ** 2) + np.sum(np.linspace(x, 1, 3)) + \
+        np.sum(np.sin(np.linspace(start=x, stop=2.0, num=3)))
+
+
+def arange_float(x, s):
+    # x + k s for k = 0, 1, ...: linear in the start and the step (the length is not)
+    return np.sum(np.arange(x, 3.0, s) ** 2) + np.sum(np.sin(np.arange(x, 4.5))) + \
+        np.sum(np.arange(start=x, stop=2.6, step=s * s) ** 3)
+
+
+# ---------------------------------------------------------------- new axes, both orders
+
+
+def newaxis_col_row(a, b):
+    # (3, 1) * (4,): the cotangent of a[:, None] is summed over the broadcast axis
+    return np.sum(np.sin(a[:, None] * b)) + np.sum(b * a[:, None] ** 2)
+
+
+def newaxis_reshape_col(a, b):
+    return np.sum(np.cos(a.reshape(len(a), 1) - b) * (b + a.reshape(len(a), 1))) + \
+        np.sum(np.expand_dims(a, 1) * np.expand_dims(b, axis=0) ** 2)
+
+
+def newaxis_3d(a, b, c):
+    # (3, 1, 1) * (4, 1) + (2,) -> (3, 4, 2), then reductions over each axis
+    E = a[:, None, None] * b[:, None] + c
+    return np.sum(np.max(E, axis=1) ** 2) + np.sum(np.tanh(E)) + np.sum(np.sum(E, axis=0) * c)
+
+
+def bc_one_side_varied(x, k, s):
+    # only x (3,) and s vary: a tangent of x[:, None] + k (or of s + k) is smaller than the
+    # result, and the sum after it must count every element
+    return np.sum(x[:, None] + k) * s + np.sum(s + k) ** 2 + np.sum(np.sin(x[:, None] * k)) + \
+        np.sum(x * k[:3])
+
+
+# ---------------------------------------------------------------- sorting, arg-reductions
+
+
+def sort_vector(x):
+    return np.sum(np.sort(x) * np.arange(1.0, len(x) + 1.0)) + np.sort(x)[0] ** 3
+
+
+def sort_axis0(A):
+    return np.sum(np.sin(np.sort(A, axis=0)) * np.arange(1.0, A.size + 1.0).reshape(A.shape[0], A.shape[1]))
+
+
+def sort_last_axis(A):
+    # NumPy's default axis is the last one
+    return np.sum(np.sort(A) * np.arange(1.0, A.shape[1] + 1.0))
+
+
+def sort_flat(A):
+    s = np.sort(A, axis=None)
+    return np.sum(s[:5] * s[1:6])
+
+
+def argsort_pick(x):
+    idx = np.argsort(x)
+    return np.sum(x[idx][:3] ** 2) + x[idx[-1]] * x.argsort()[0]
+
+
+def argmax_pick(x, A):
+    return x[np.argmax(x)] * x[x.argmin()] + \
+        np.sum(A * np.argmax(A, axis=1)[:, None]) + np.sum(A.T * np.argmin(A, axis=0)[None, :].T)
+
+
+# ---------------------------------------------------------------- keepdims
+
+
+def keepdims_normalize(A):
+    return np.sum(np.sin(A / np.sum(A, axis=1, keepdims=True)))
+
+
+def keepdims_vector(x):
+    # a vector's only axis, kept: shape (1,)
+    return np.sum(x / np.sum(x * x, axis=0, keepdims=True)) + np.sum(x - x.max(keepdims=True))
+
+
+def keepdims_methods(A):
+    return np.sum(A * A.max(axis=0, keepdims=True)) + np.sum(A / A.mean(keepdims=True)) + \
+        np.sum(np.prod(A, axis=1, keepdims=True) * np.min(A, axis=-1, keepdims=True) * A) + \
+        np.sum(np.mean(A, axis=0, keepdims=True) - A)
+
+
+# ---------------------------------------------------------------- logaddexp, cumprod, norms
+
+
+def logaddexp_arrays(x, y):
+    return np.sum(np.logaddexp(x, y) * x) + np.logaddexp(x[0], y[1]) + np.sum(np.logaddexp(x, 2.0))
+
+
+def cumprod1(x):
+    return np.sum(np.cumprod(x) * np.arange(1.0, len(x) + 1.0))
+
+
+def cumprod_method(x):
+    return np.sum(np.sin(x.cumprod()))
+
+
+def cumprod_axis0(A):
+    return np.sum(np.sin(np.cumprod(A, axis=0)))
+
+
+def cumprod_axis1(A):
+    return np.sum(np.cumprod(A, axis=1) ** 2 * A)
+
+
+def cumprod_flat(A):
+    # no axis on a matrix: NumPy takes the products of the flattened array
+    return np.sum(np.cumprod(A) * np.arange(1.0, A.size + 1.0))
+
+
+def cumprod_zeros(x):
+    # exact zeros: no division by x in the derivative (it would be 0/0)
+    return np.sum(np.cumprod(x) * np.arange(1.0, len(x) + 1.0))
+
+
+def norm_orders(x):
+    return np.linalg.norm(x, 1) + np.linalg.norm(x, ord=np.inf) * np.linalg.norm(x, 2) + \
+        np.linalg.norm(x, -np.inf) ** 2 + np.linalg.norm(x, ord=None)
+
+
+def refused_norm_matrix_ord(A):
+    return np.linalg.norm(A, 2)
+
+
+def refused_norm_ord3(x):
+    return np.linalg.norm(x, 3)
+
+
+def refused_sort_in_place(x):
+    y = x.copy()
+    y.sort()
+    return np.sum(y)
+
+
+W0 = np.array([0.5, -1.0, 2.0, -0.1, 0.3])
+
+
+def where_module_array(x):
+    # a module-level array compared with a constant (was folded: a raw ValueError)
+    return np.sum(np.where(W0 > 0.0, x * x, np.sin(x)) * W0)

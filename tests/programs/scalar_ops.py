@@ -278,6 +278,10 @@ def op_np_hypot(x, y):
     return np.hypot(x, y)
 
 
+def op_np_logaddexp(x, y):
+    return np.logaddexp(x, y)
+
+
 def op_erf(x):
     return math.erf(x)
 

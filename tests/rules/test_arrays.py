@@ -234,6 +234,7 @@ CASES = [
     Case(P.stack_default_axis, (V4, V4), ("stack",)),
     Case(P.where_arrays, ((8,), (8,)), ("where",)),
     Case(P.where_scalar_branch, ((8,),), ("where",)),
+    Case(P.where_module_array, (V5,), ("where",)),
     Case(P.clip_scalars, ((8,),), ("clip",)),
     Case(P.clip_arrays, ((8,), Fixed((-0.5,) * 8), Fixed((0.6,) * 8)), ("clip",)),
     Case(P.norm_vector, (V5,), ("norm",)),
@@ -261,6 +262,34 @@ CASES = [
     Case(P.arange_weights, (V5,), ("arange",)),
     Case(P.eye_plus, (M33,), ("eye",)),
     Case(P.linspace_weights, (V5,), ("linspace",)),
+    Case(P.linspace_ends, (S, S), ("linspace",)),
+    Case(P.linspace_num_kw, (S,), ("linspace",)),
+    Case(P.arange_float, (S, S), ("arange",)),
+    # new axes, both orders (the cotangent of a[:, None] is summed over the broadcast axis)
+    Case(P.newaxis_col_row, (V3, V4), ("reshape", "sum_to")),
+    Case(P.newaxis_reshape_col, (V3, V4), ("reshape", "sum_to")),
+    Case(P.newaxis_3d, (V3, V4, (2,)), ("reshape", "sum_to", "amax")),
+    Case(P.bc_one_side_varied, (V3, Ints((1, -2, 3, 2)), S), ("broadcast_to", "expand_to")),
+    # sorting (take through the permutation), arg-reductions
+    Case(P.sort_vector, (V5,), ("argsort", "take", "scatter_add")),
+    Case(P.sort_axis0, (M34,), ("argsort", "take_along", "put_along")),
+    Case(P.sort_last_axis, (M34,), ("take_along", "put_along")),
+    Case(P.sort_flat, (M34,), ("argsort", "take", "reshape")),
+    Case(P.argsort_pick, (V5,), ("argsort",)),
+    Case(P.argmax_pick, (V5, M34), ("argmax", "argmin")),
+    # keepdims=True
+    Case(P.keepdims_normalize, (Pos(M34),), ("sum", "reshape", "sum_to")),
+    Case(P.keepdims_vector, (Pos(V5),), ("sum", "amax", "full")),
+    Case(P.keepdims_methods, (Pos(M34),), ("amax", "amin", "mean", "prod", "full")),
+    # logaddexp, cumprod, norms
+    Case(P.logaddexp_arrays, (V4, V4), ("logaddexp",)),
+    Case(P.cumprod1, (V5,), ("cumprod", "cumprod_jvp", "cumprod_vjp")),
+    Case(P.cumprod_method, (V5,), ("cumprod",)),
+    Case(P.cumprod_axis0, (M34,), ("cumprod",)),
+    Case(P.cumprod_axis1, (M34,), ("cumprod", "cumprod_jvp", "cumprod_vjp")),
+    Case(P.cumprod_flat, (M34,), ("cumprod", "reshape")),
+    Case(P.cumprod_zeros, (Fixed((1.5, 0.0, 2.0, -0.5, 0.0)),), ("cumprod",)),
+    Case(P.norm_orders, (V5,), ("norm", "abs", "sum", "amax", "amin")),
     # element code
     Case(P.elem_loop_read, (V5,), ("getitem", "len")),
     Case(P.elem_loop_2d, (M34,), ("getitem", "dim")),
@@ -310,6 +339,12 @@ SECOND_ORDER = [
     Case(P.bc_col, (M34, (3, 1)), ("sum_to",)),
     Case(P.abs_scalar_kink, (V4,), ("select",)),
     Case(P.slices_in_loop, (V5,), ("push_array", "pop_array")),
+    Case(P.cumprod1, (V5,), ("cumprod_jvp", "cumprod_vjp")),
+    Case(P.cumprod_axis1, (M34,)),
+    Case(P.sort_axis0, (M34,), ("take_along", "put_along")),
+    Case(P.newaxis_col_row, (V3, V4), ("sum_to",)),
+    Case(P.bc_one_side_varied, (V3, Ints((1, -2, 3, 2)), S)),
+    Case(P.linspace_ends, (S, S)),
 ]
 
 # Compiled with Numba (target="numba", nopython) too: each compile costs seconds here.
@@ -319,12 +354,17 @@ CPU_SUBSET = [P.ew_scalar_ops, P.bc_row, P.red_sum_axis0, P.red_max, P.matmul_mm
               # Numba has no np.max/min/prod(axis=): generated code calls s2sad.runtime
               P.red_max_axis_3d, P.red_prod_axis1, P.red_prod_axis_zeros, P.cumsum_axis1,
               P.take_rows, P.newaxis_pairwise, P.newaxis_pairwise_3d, P.softmax_xent,
-              P.newaxis_reduce]
+              P.newaxis_reduce,
+              P.linspace_ends, P.arange_float, P.newaxis_col_row, P.newaxis_3d,
+              P.bc_one_side_varied, P.sort_vector, P.sort_axis0, P.sort_flat, P.argmax_pick,
+              P.keepdims_methods, P.logaddexp_arrays, P.cumprod1, P.cumprod_axis1,
+              P.cumprod_zeros, P.norm_orders]
 
 # float32 arguments: gradients must stay float32 and have the argument's shape.
 FLOAT32 = [P.ew_unary_a, P.bc_row, P.red_sum_axis1, P.red_mean, P.matmul_mv, P.dot_vv,
            P.slice_interior, P.setslice_interior, P.where_arrays, P.elem_loop_read,
-           P.alloc_zeros_like, P.cumsum1]
+           P.alloc_zeros_like, P.cumsum1, P.cumprod1, P.cumprod_axis1, P.sort_vector,
+           P.sort_axis0, P.keepdims_normalize, P.logaddexp_arrays, P.newaxis_col_row]
 
 def case_params(cases, check):
     """One pytest parameter per case (`check` names the test kind, for ids only)."""
@@ -577,6 +617,66 @@ def test_float32_numba():
                                rtol=1e-4, atol=1e-5)
 
 
+# ---------------------------------------------------------------- rules generated code emits
+class IRProgram:
+    """Stands in for a Python function whose IR is `sum(sin(prim(a0, a1, ...)))`, placed in
+    the primal cache directly: the rules of primitives only derivatives emit (cumprod_jvp,
+    put_along, broadcast_to, ...), first and second order, tested without a frontend."""
+
+    def __init__(self, prim: str, types: tuple, **attrs):
+        from s2sad import api
+        from s2sad.ir.builder import Builder
+        from s2sad.ir.nodes import Function, Var
+
+        params = [Var(f"a{i}", t) for i, t in enumerate(types)]
+        b = Builder()
+        v = b.op("sin", b.op(prim, *params, **attrs))
+        b.block.yields = [b.op("sum", v, axis=None)]
+        fn = Function(f"ir_{prim}", params, b.block)
+        pipeline.use_primal(self, types, fn)
+        self.__name__ = f"ir_{prim}_{len(types)}_{attrs.get('axis')}"
+        self.primal = api.compiled(self, pipeline.Request("primal", (), types), "python").call
+
+    def __call__(self, *args):
+        return self.primal(*args)
+
+
+PERM34 = ((2, 0, 3, 1), (1, 2, 0, 3), (3, 1, 2, 0))  # a permutation along axis 1 per row
+_IR = [
+    ("cumprod_jvp", (V5, V5), {}),
+    ("cumprod_jvp", (M34, M34), {"axis": 1}),
+    ("cumprod_vjp", (V5, V5), {}),
+    ("cumprod_vjp", (M34, M34), {"axis": 0}),
+    ("take_along", (M34, Ints(PERM34)), {"axis": 1}),
+    ("put_along", (M34, Ints(PERM34), M34), {"axis": 1}),
+    ("broadcast_to", (V4, M34), {}),
+    ("broadcast_to", ((3, 1), M34), {}),
+    ("sum_to", (M34, V4), {}),
+    ("sum_to", ((2, 3, 4), (3, 1)), {}),
+]
+
+
+def _ir_cases():
+    for prim, spec, attrs in _IR:
+        args = make_args(spec)
+        types = tuple(typeof(a) for a in args)
+        yield pytest.param(Case(IRProgram(prim, types, **attrs), spec, (prim,)),
+                           id=f"{prim}-{len(spec[0])}d")
+
+
+@pytest.mark.parametrize("case", list(_ir_cases()))
+def test_rule_on_ir(case):
+    check_reverse(case)
+    check_forward(case)
+    check_dot(case)
+
+
+def test_rules_only_derivatives_emit_are_tested_on_ir():
+    # no spelling reaches them: their own rules (second derivatives) are tested on IR
+    assert {p for p, _, _ in _IR} >= {"cumprod_jvp", "cumprod_vjp", "take_along",
+                                       "put_along", "broadcast_to", "sum_to"}
+
+
 # ---------------------------------------------------------------- kinks and conventions
 def test_max_ties_share_the_cotangent():
     x = np.array([1.0, 3.0, -2.0, 3.0])
@@ -627,7 +727,9 @@ def test_clip_gradient_is_zero_outside():
 @pytest.mark.parametrize("fn, arg", [
     (P.refused_bool_mask, np.ones(3)),
     (P.refused_matmul_3d, np.ones((2, 2, 2))),
-    (P.refused_norm_ord, np.ones(3)),
+    (P.refused_norm_ord3, np.ones(3)),
+    (P.refused_norm_matrix_ord, np.ones((2, 2))),
+    (P.refused_sort_in_place, np.ones(3)),
 ], ids=lambda v: getattr(v, "__name__", ""))
 def test_unsupported_forms_are_refused_at_compile_time(fn, arg):
     with pytest.raises(s2sad.S2SADError) as info:
