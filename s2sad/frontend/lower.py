@@ -379,7 +379,7 @@ class Lowerer(ArrayLowering):
     # ---------------------------------------------------------------- if / else
     def if_stmt(self, s: cst.If, env: dict, rest: list) -> Ret | None:
         self.b.loc = self.loc(s)
-        cond = self.truth(self.expr(s.test, env), s.test)
+        cond = self.cond(s.test, env)
         then_stmts = _body(s) + rest
         if s.orelse is None:
             else_stmts = list(rest)
@@ -646,7 +646,7 @@ class Lowerer(ArrayLowering):
         self.check_return_depth(s, body)
 
         def test(benv):
-            t = self.truth(self.expr(s.test, dict(benv)), s.test)
+            t = self.cond(s.test, dict(benv))
             if "%brk" not in benv:
                 return t
             return self.b.op("and", self.apply("not", [benv["%brk"]], s), t)
@@ -726,13 +726,13 @@ class Lowerer(ArrayLowering):
                 self.refuse(e, f"operator {type(e.operator).__name__} is not supported")
             return self.binop(op, self.expr(e.left, env), self.expr(e.right, env), e)
         if isinstance(e, cst.UnaryOperation):
+            if isinstance(e.operator, cst.Not):
+                return self.apply("not", [self.cond(e.expression, env)], e)
             v = self.expr(e.expression, env)
             if isinstance(e.operator, cst.Minus):
                 return self.apply("neg", [v], e)
             if isinstance(e.operator, cst.Plus):
                 return v
-            if isinstance(e.operator, cst.Not):
-                return self.apply("not", [self.truth(v, e)], e)
             self.refuse(e, "bitwise operators are not supported",
                         "use `not`, `and`, `or` on conditions, or arithmetic on numbers")
         if isinstance(e, cst.Comparison):
@@ -852,17 +852,28 @@ class Lowerer(ArrayLowering):
             return c if a.value else a
         return self.b.op("and", a, c)  # both already computed
 
-    def boolop(self, e: cst.BooleanOperation, env: dict):
-        """`a and b` / `a or b` on conditions, short-circuiting (b lowered in a branch)."""
-        left = self.truth(self.expr(e.left, env), e.left)
+    def cond(self, e, env: dict) -> Value:
+        """`e` used as a condition (an if/while test, an operand of `not`): a bool.
+
+        Here `a or b` / `a and b` need only the truth of their operands, so they lower to
+        boolean logic; as values they are conditional expressions (boolop)."""
+        if isinstance(e, cst.BooleanOperation):
+            return self.boolop_cond(e, env)
+        if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
+            return self.apply("not", [self.cond(e.expression, env)], e)
+        return self.truth(self.expr(e, env), e)
+
+    def boolop_cond(self, e: cst.BooleanOperation, env: dict) -> Value:
+        """`a and b` / `a or b` as a condition, short-circuiting (b lowered in a branch)."""
+        left = self.cond(e.left, env)
         is_and = isinstance(e.operator, cst.And)
         if isinstance(left, Const):
             if bool(left.value) == is_and:
-                return self.truth(self.expr(e.right, env), e.right)
+                return self.cond(e.right, env)
             return left
         blk = Block()
         with self.b.into(blk):
-            right = self.truth(self.expr(e.right, env), e.right)
+            right = self.cond(e.right, env)
             blk.yields = [right]
         if not blk.stmts:  # nothing to evaluate lazily
             return self.b.op("and" if is_and else "or", left, right)
@@ -872,8 +883,52 @@ class Lowerer(ArrayLowering):
         self.b.append(If(left, then, orelse, [out], self.loc(e)))
         return out
 
+    def boolop(self, e: cst.BooleanOperation, env: dict):
+        """`a or b` as a value is `a if a else b`, `a and b` is `b if a else a`: the operand
+        itself, not a bool; b is evaluated only when needed (lowered in a branch)."""
+        if self._all_bool(e, env):
+            return self.boolop_cond(e, env)
+        is_and = isinstance(e.operator, cst.And)
+        left = self.expr(e.left, env)
+        if isinstance(left, tuple) or isinstance(left, _PyObject):
+            self.refuse(e.left, f"`{'and' if is_and else 'or'}` on a "
+                        f"{'tuple' if isinstance(left, tuple) else 'non-numeric value'} is not "
+                        "supported", "compare numbers instead", cls=TypeMismatch)
+        t = self.truth(left, e.left)
+        if isinstance(t, Const):  # decided at compile time
+            return self.expr(e.right, env) if bool(t.value) == is_and else left
+        # the left operand is the result only when it is truthy (or) / falsy (and): a bool
+        # operand then has a known value
+        kept = const(not is_and) if left.type == BOOL else left
+        blk = Block()
+        with self.b.into(blk):
+            right = self.expr(e.right, env)
+        if isinstance(right, tuple) or isinstance(right, _PyObject):
+            self.refuse(e.right, "this operand of `and`/`or` is not a number", cls=TypeMismatch)
+        if unify(left.type, right.type) is None:
+            self.refuse(e, f"`{'and' if is_and else 'or'}` returns one of its operands, here a "
+                        f"{left.type} or a {right.type}, which cannot be one value",
+                        "write a conditional expression (a if c else b) whose two sides have "
+                        "one type", cls=TypeMismatch)
+        blocks = [blk, Block()] if is_and else [Block(), blk]
+        vals = [right, kept] if is_and else [kept, right]
+        return self.merge(e, t, blocks, [[vals[0]], [vals[1]]], [""])[0]
+
+    def _all_bool(self, e, env) -> bool:
+        """Every operand of a chain of `and`/`or` is a comparison or a bool value, so the
+        value is the boolean logic of the operands (no type to merge)."""
+        if isinstance(e, cst.BooleanOperation):
+            return self._all_bool(e.left, env) and self._all_bool(e.right, env)
+        if isinstance(e, (cst.Comparison,)) or (
+                isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not)):
+            return True
+        if isinstance(e, cst.Name) and e.value in env:
+            v = env[e.value]
+            return isinstance(v, Var | Const) and v.type == BOOL
+        return isinstance(e, cst.Name) and e.value in ("True", "False")
+
     def ifexp(self, e: cst.IfExp, env: dict):
-        cond = self.truth(self.expr(e.test, env), e.test)
+        cond = self.cond(e.test, env)
         if isinstance(cond, Const):
             return self.expr(e.body if cond.value else e.orelse, env)
         blocks, vals = [], []

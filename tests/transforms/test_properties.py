@@ -38,7 +38,7 @@ def programs(draw):
     body.append(f"    s = {draw(exprs(['x', 'y']))}")
     kind = draw(st.sampled_from(["for", "for_if", "while", "nested", "break", "return",
                                  "swap", "restart", "nested_break", "inner_while",
-                                 "branch_return", "outer_carried"]))
+                                 "branch_return", "outer_carried", "boolval"]))
     inner = ["x", "y", "s", "i"]
     e1, e2 = draw(exprs(inner)), draw(exprs(inner))
     if kind == "for":
@@ -85,6 +85,16 @@ def programs(draw):
         e1 = draw(exprs(["x", "y", "s", "b", "i"]))
         body += ["    b = y", "    for i in range(n):", "        for j in range(2):",
                  f"            s = 0.5 * s + 0.3 * {e1}", f"        b = 0.5 * b + 0.2 * {e2}"]
+    elif kind == "boolval":  # `or`/`and` return an operand (z is exactly 0.0 at times)
+        z = draw(st.sampled_from(["max(x, 0.0)", "min(y, 0.0)", "max(x - y, 0.0)", "0.0 * s",
+                                  "x", "y"]))
+        forms = ["(z or {})", "(z and {})", "(z or s or {})", "(x > 0.5 and z or {})",
+                 "(z and s or {})", "(s or z or {})", "((y < 0.0 or z) * {})",
+                 "(not z and {} or z)"]
+        f1, f2 = draw(st.sampled_from(forms)), draw(st.sampled_from(forms))
+        body += [f"    z = {z}", "    for i in range(n):",
+                 f"        s = 0.5 * s + 0.3 * {f1.format(e1)}",
+                 f"    s = s * {f2.format(draw(exprs(['x', 'y', 's', 'z'])))}"]
     elif kind == "break":
         body += ["    for i in range(n):", f"        s = 0.5 * s + 0.3 * {e1}",
                  f"        if s > {draw(st.sampled_from(['2.0', '0.5', 'x']))}:",
