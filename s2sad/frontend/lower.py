@@ -115,6 +115,26 @@ def assigned_names(stmts) -> set[str]:
     return out
 
 
+def _names_outside(fn_node, loop) -> set[str]:
+    """The names that occur in a function outside one of its loops."""
+    out: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, node):
+            if node is loop:
+                return False
+            if isinstance(node, cst.Name):
+                out.add(node.value)
+            return True
+
+    fn_node.visit(V())
+    return out
+
+
+def _zero(t: Type) -> Const:
+    return const(False) if t == BOOL else const(0, t) if t == I64 else const(0.0, t)
+
+
 def _target_names(t, out: set[str]) -> None:
     if isinstance(t, cst.Name):
         out.add(t.value)
@@ -159,9 +179,12 @@ class Lowerer(ArrayLowering):
         self.b = builder
         self.depth = depth
         self.loop_locals: set[str] = set()
+        self._outside: dict = {}  # id(loop node) -> names used outside that loop
+        self._soft: dict = {}  # id -> result of a loop for a name first assigned inside it
         self.loop_depth = 0
         self.ret_shape = None  # structure of values returned from inside a loop
         self.has_ret = False
+        self.returns_none = False  # a helper that returns no value (its value is None)
 
     # ---------------------------------------------------------------- errors
     def loc(self, node):
@@ -173,14 +196,22 @@ class Lowerer(ArrayLowering):
         raise cls(msg, self.loc(node), hint)
 
     # ---------------------------------------------------------------- entry
-    def lower_function(self, args: list) -> object:
-        """Bind parameters to `args` (values or tuples), lower the body, return the tree."""
+    def lower_function(self, args: list, kw: dict | None = None, call=None,
+                       caller: Lowerer | None = None) -> object:
+        """Bind parameters to `args`/`kw` (values or tuples), lower the body, return the tree.
+
+        `call`/`caller`: the call site of a helper, where binding errors point."""
         node = self.pf.node
-        env = self.bind_params(node, args)
+        env = self.bind_params(node, args, kw or {}, call, caller)
         if isinstance(node, cst.Lambda):
             self.b.loc = self.loc(node.body)
             return self.expr(node.body, env)
-        out = self.stmts(self._strip_docstring(_body(node)), env)
+        body = self._strip_docstring(_body(node))
+        if self.depth > 0 and _returns_none(body):
+            # a helper without `return <value>` (it fills an array): its value is None
+            self.returns_none = True
+            body = body + [cst.SimpleStatementLine([cst.Return(None)])]
+        out = self.stmts(body, env)
         if out is None:
             self.refuse(node, f"{self.pf.name} does not return a value on every path",
                         "end the function with `return <expression>`")
@@ -196,26 +227,42 @@ class Lowerer(ArrayLowering):
                 return stmts[1:]
         return stmts
 
-    def bind_params(self, node, args: list) -> dict:
+    def bind_params(self, node, args: list, kw: dict, call=None, caller=None) -> dict:
+        """Python's binding of a call's arguments to the parameters; defaults (evaluated in
+        the function's own module) fill the parameters the call does not give."""
         params = node.params
         for bad, what in ((params.star_arg, "*args"), (params.star_kwarg, "**kwargs")):
             if bad not in (None, cst.MaybeSentinel.DEFAULT) and isinstance(bad, cst.Param):
                 self.refuse(bad, f"{what} parameters are not supported",
                             "list the parameters explicitly")
-        plist = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-        env: dict = {}
-        for i, p in enumerate(plist):
+
+        def fail(msg):
+            if caller is not None:
+                caller.refuse(call, msg, cls=BadArguments)
+            self.refuse(node, msg, cls=BadArguments)
+
+        positional = list(params.posonly_params) + list(params.params)
+        allp = positional + list(params.kwonly_params)
+        names = [p.name.value for p in allp]
+        if len(args) > len(positional):
+            fail(f"{self.pf.name}() takes {len(positional)} positional argument(s), got "
+                 f"{len(args)}")
+        env: dict = {p.name.value: a for p, a in zip(positional, args)}
+        posonly = {p.name.value for p in params.posonly_params}
+        for k, v in kw.items():
+            if k not in names or k in posonly:
+                fail(f"{self.pf.name}() got an unexpected keyword argument {k!r}")
+            if k in env:
+                fail(f"{self.pf.name}() got multiple values for argument {k!r}")
+            env[k] = v
+        for p in allp:
             name = p.name.value
-            if i < len(args):
-                env[name] = args[i]
-            elif p.default is not None:
-                env[name] = self.expr(p.default, {})
-            else:
-                self.refuse(p, f"{self.pf.name}() missing argument {name!r}", cls=BadArguments)
-        if len(args) > len(plist):
-            self.refuse(node, f"{self.pf.name}() takes {len(plist)} arguments, got {len(args)}",
-                        cls=BadArguments)
-        return env
+            if name in env:
+                continue
+            if p.default is None:
+                fail(f"{self.pf.name}() missing argument {name!r}")
+            env[name] = self.expr(p.default, {})
+        return {n: env[n] for n in names}
 
     # ---------------------------------------------------------------- statements
     def stmts(self, stmts: list, env: dict) -> Ret | None:
@@ -277,6 +324,11 @@ class Lowerer(ArrayLowering):
 
     def small_stmt(self, s, env: dict) -> Ret | None:
         if isinstance(s, cst.Return):
+            if self.returns_none:
+                if "%ret" in env:
+                    self.refuse(s, "`return` without a value inside a loop is not supported",
+                                "`break` out of the loop instead")
+                return Ret(_NoneValue(self.pf.name))
             if s.value is None:
                 self.refuse(s, "a differentiated function must return a value")
             value = self.expr(s.value, env)
@@ -405,6 +457,9 @@ class Lowerer(ArrayLowering):
         self.b.loc = loc
         if rets[0] is not None and rets[1] is not None:
             trees = [r.tree for r in rets]
+            if all(isinstance(t, _NoneValue) for t in trees):  # the blocks' effects only
+                self.merge(node, cond, blocks, [[], []], [])
+                return rets[0]
             if structure(trees[0]) != structure(trees[1]):
                 self.refuse(node, "the branches return different numbers of values")
             results = self.merge(node, cond, blocks, [flatten(t) for t in trees], ["" for _ in
@@ -546,24 +601,35 @@ class Lowerer(ArrayLowering):
         if isinstance(step, Const) and step.value == 0:
             self.refuse(it, "range() step must not be zero")
         body = _body(s)
+        target = s.target.value
         if _contains(body, (cst.Break, cst.Return), into_loops=False):
             self.for_as_while(s, env, start, stop, step, reverse, body)
             return
         loc = self.loc(s)
         names = self.carried(body, env, s)
-        inits = [env[n] for n in names]
+        known = all(isinstance(v, Const) for v in (start, stop, step))
+        trips = len(range(start.value, stop.value, step.value)) if known else None
+        if target in env and target not in names and not known:
+            names.append(target)  # after zero trips it keeps its value: carried
+        new = [n for n in self.loop_outputs(s, body, env) if n not in names]
+        inits = [env[n] for n in names] + [const(False) for _ in new]
+        names = names + new
         types = [v.type for v in inits]
-        for _ in range(4):  # re-lower until the carried types are stable
+        for _ in range(6):  # re-lower until the carried types are stable
             params = [Var(n, t) for n, t in zip(names, types)]
-            ivar = Var(s.target.value, I64)
+            ivar = Var(target, I64)
             benv = dict(env)
             benv.update(zip(names, params))
-            benv[s.target.value] = ivar
+            benv[target] = ivar
             blk = Block()
             with self.b.into(blk):
                 self.loop_body(body, benv, names, s)
-                yields = [benv[n] for n in names]
+                yields = [benv.get(n) for n in names]
+            if self._drop_nonscalar(new, names, inits, types, yields):
+                continue
             new_types = [unify(t, y.type) for t, y in zip(types, yields)]
+            if self._renew(new, names, inits, types, new_types):
+                continue
             if new_types == types:
                 break
             if None in new_types:
@@ -573,11 +639,60 @@ class Lowerer(ArrayLowering):
         self.b.loc = loc
         with self.b.into(blk):
             blk.yields = [self.coerce(y, t) for y, t in zip(yields, types)]
-        inits = [self.coerce(v, t) for v, t in zip(inits, types)]
+        inits = [_zero(t) if n in new else self.coerce(v, t)
+                 for n, v, t in zip(names, inits, types)]
         results = [Var(n, t) for n, t in zip(names, types)]
+        self._soft.update((id(r), r) for n, r in zip(names, results) if n in new)
         self.b.append(For(ivar, start, stop, step, params, inits, blk, results, loc, reverse))
         env.update(zip(names, results))
         self._forget_locals(body, env, names)
+        if target not in names:
+            # Python keeps the last value of the loop variable; where it would raise (zero
+            # trips, no value before the loop) s2sad gives start - step
+            if known and trips:
+                last = start.value if reverse else start.value + (trips - 1) * step.value
+                env[target] = const(last)
+            elif known and target not in env:
+                env[target] = const(start.value if reverse else start.value - step.value)
+            elif not known:
+                env[target] = self._last_index(start, stop, step, reverse)
+
+    def _last_index(self, start, stop, step, reverse) -> Value:
+        """The loop variable after `for i in range(start, stop, step)`: its last value;
+        start - step after zero trips (reversed: start, its last value)."""
+        if reverse:
+            return start
+        n = self.b.op("trip_count", start, stop, step)
+        return self.b.op("add", start, self.b.op("mul", self.b.op("sub", n, const(1)), step))
+
+    def loop_outputs(self, s, body, env) -> list[str]:
+        """Names first assigned in a loop's body and read outside it: carried out of the
+        loop, as Python keeps their last value (from a zero of their type: after zero trips,
+        where Python raises UnboundLocalError)."""
+        outside = self._outside.get(id(s))
+        if outside is None:
+            outside = self._outside[id(s)] = _names_outside(self.pf.node, s)
+        return sorted(n for n in assigned_names(body) - set(env) if n in outside)
+
+    def _renew(self, new, names, inits, types, new_types) -> bool:
+        """A value an earlier loop carried out (a name first assigned there) that this loop
+        gives another type: a new name here too, not a change of type; True if any."""
+        renew = [k for k, t in enumerate(new_types) if t is None and
+                 self._soft.get(id(inits[k])) is inits[k]]
+        for k in renew:
+            inits[k], types[k] = const(False), BOOL
+            new.append(names[k])
+        return bool(renew)
+
+    def _drop_nonscalar(self, new, names, inits, types, yields) -> bool:
+        """Arrays and tuples first made inside a loop are not carried out of it (they stay
+        refused after the loop): drop them from the lists; True if any was dropped."""
+        drop = [k for k, (n, y) in enumerate(zip(names, yields)) if n in new and not (
+            isinstance(y, Var | Const) and not isinstance(y.type, ArrayT))]
+        for k in reversed(drop):
+            new.remove(names[k])
+            del names[k], inits[k], types[k]
+        return bool(drop)
 
     def check_return_depth(self, s, body) -> None:
         if _contains(body, cst.Return, into_loops=False) and self.loop_depth > 0:
@@ -613,6 +728,8 @@ class Lowerer(ArrayLowering):
         name = s.target.value
         idx = "%i"
         cmp = "lt" if step.value > 0 else "gt"
+        if name not in env:  # its value after zero trips (where Python raises)
+            env[name] = start if reverse else self.apply("sub", [start, step], s)
         if reverse:  # from the last element of the range back to its start, inclusive
             if isinstance(start, Const) and isinstance(stop, Const):
                 n = len(range(start.value, stop.value, step.value))
@@ -636,7 +753,9 @@ class Lowerer(ArrayLowering):
         def after(benv):
             benv[idx] = self.b.op("add", benv[idx], step, name=name)
 
-        self.generic_while(s, env, body, test, before, after, extra=[idx])
+        # the loop variable is carried: after the loop it holds its last value (at a break
+        # too), or its value from before the loop after zero trips
+        self.generic_while(s, env, body, test, before, after, extra=[idx, name])
         env.pop(idx, None)
 
     def while_stmt(self, s: cst.While, env: dict) -> None:
@@ -663,9 +782,11 @@ class Lowerer(ArrayLowering):
             extra = extra + ["%ret"]
         loc = self.loc(s)
         names = sorted(set(self.carried(body, env, s)) | set(extra))
-        inits = [env[n] for n in names]
+        new = [n for n in self.loop_outputs(s, body, env) if n not in names]
+        inits = [env[n] for n in names] + [const(False) for _ in new]
+        names = names + new
         types = [v.type for v in inits]
-        for _ in range(6):
+        for _ in range(8):
             params = [Var(_hint(n), t) for n, t in zip(names, types)]
             benv = dict(env)
             benv.update(zip(names, params))
@@ -678,8 +799,12 @@ class Lowerer(ArrayLowering):
                 before(benv)
                 self.loop_body(body, benv, names, s)
                 after(benv)
-                yields = [benv[n] for n in names]
+                yields = [benv.get(n) for n in names]
+            if self._drop_nonscalar(new, names, inits, types, yields):
+                continue
             new_types = [unify(t, y.type) for t, y in zip(types, yields)]
+            if self._renew(new, names, inits, types, new_types):
+                continue
             # a `return` inside: its value is carried out of the loop (found on this pass)
             found = sorted(k for k in benv if k.startswith("%retv") and k not in names)
             for k in found:
@@ -700,8 +825,10 @@ class Lowerer(ArrayLowering):
         self.b.loc = loc
         with self.b.into(blk):
             blk.yields = [self.coerce(y, t) for y, t in zip(yields, types)]
-        inits = [self.coerce(v, t) for v, t in zip(inits, types)]
+        inits = [_zero(t) if n in new else self.coerce(v, t)
+                 for n, v, t in zip(names, inits, types)]
         results = [Var(_hint(n), t) for n, t in zip(names, types)]
+        self._soft.update((id(r), r) for n, r in zip(names, results) if n in new)
         self.b.append(While(params, inits, cblk, blk, results, loc))
         env.update(zip(names, results))
         env.pop("%brk", None)
@@ -812,6 +939,11 @@ class Lowerer(ArrayLowering):
         for a in args:
             if isinstance(a, tuple):
                 self.refuse(node, f"{prim} of a tuple is not supported", cls=TypeMismatch)
+            if isinstance(a, _NoneValue):
+                self.refuse(node, f"{a.origin}() returns None (it has no `return <value>`); "
+                            "None cannot be used as a number",
+                            f"call {a.origin}(...) as a statement, or return a value from it",
+                            cls=TypeMismatch)
             if isinstance(a, _PyObject):
                 self.refuse(node, f"{a.obj!r} cannot be used as a number", cls=TypeMismatch)
         folded = _fold(prim, args)
@@ -1059,21 +1191,8 @@ class Lowerer(ArrayLowering):
                         "recursive functions are not supported; write a loop")
         pf = parse_function(obj)
         sub = Lowerer(pf, self.b, self.depth + 1)
-        node = pf.node
-        if kw:
-            names = [p.name.value for p in node.params.params]
-            args = list(pos) + [None] * (len(names) - len(pos))
-            for k, v in kw.items():
-                if k not in names:
-                    self.refuse(e, f"{pf.name}() got an unexpected keyword argument {k!r}")
-                args[names.index(k)] = v
-            while args and args[-1] is None:
-                args.pop()
-            if None in args:
-                self.refuse(e, f"missing argument in call to {pf.name}")
-            pos = args
         saved = self.b.loc
-        out = sub.lower_function(pos)
+        out = sub.lower_function(pos, kw, e, self)
         self.b.loc = saved
         return out
 
@@ -1208,6 +1327,37 @@ class _PyObject:
 
     def __init__(self, obj):
         self.obj = obj
+
+
+class _NoneValue(_PyObject):
+    """The None a helper without `return <value>` returns."""
+
+    __slots__ = ("origin",)
+
+    def __init__(self, origin: str):
+        super().__init__(None)
+        self.origin = origin
+
+
+def _returns_none(body) -> bool:
+    """No `return` in `body` gives a value other than None."""
+    found = []
+
+    class V(cst.CSTVisitor):
+        def visit_Return(self, node):
+            v = node.value
+            if v is not None and not (isinstance(v, cst.Name) and v.value == "None"):
+                found.append(node)
+
+        def visit_FunctionDef(self, node):
+            return False
+
+        def visit_Lambda(self, node):
+            return False
+
+    for st in body:
+        st.visit(V())
+    return not found
 
 
 def _hashable(obj) -> bool:

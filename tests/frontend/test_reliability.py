@@ -62,3 +62,72 @@ def test_or_and_on_arrays_are_refused():
     with pytest.raises(TypeMismatch, match="cannot be one value") as info:
         s2sad.grad(R.and_scalar_array, target="python")(1.0, np.ones(2))
     assert "x and b" in str(info.value)  # the caret line
+
+
+# ---------------------------------------------------------------- item: names after loops
+X5 = np.array([0.3, 0.9, 1.7, 0.6, 0.8])
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_loop_variable_after_the_loop(target):
+    # Python leaves the last value in the loop variable: i == n - 1
+    for n in (1, 4):
+        v, g = s2sad.value_and_grad(R.last_index, target=target)(X5, n)
+        s = X5[:n].sum()
+        assert v == pytest.approx(s * X5[n - 1] + n - 1, rel=1e-15)
+        expect = np.zeros(5)
+        expect[:n] += X5[n - 1]
+        expect[n - 1] += s
+        np.testing.assert_allclose(g, expect, rtol=1e-15)
+    # after a reversed, a stepped, a broken-off loop, a loop with no trips, a while loop
+    for n in (2, 3, 5):
+        args = (X5, n)
+        v, g = s2sad.value_and_grad(R.last_index_each_loop, target=target)(*args)
+        assert v == pytest.approx(R.last_index_each_loop(*args), rel=1e-14)
+        np.testing.assert_allclose(g, central_difference(R.last_index_each_loop, args, 0),
+                                   rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_names_first_assigned_in_a_loop(target):
+    for n in (3, 5):
+        args = (X5, n)
+        v, g = s2sad.value_and_grad(R.first_assigned_in_loop, target=target)(*args)
+        assert v == pytest.approx(R.first_assigned_in_loop(*args), rel=1e-15)
+        np.testing.assert_allclose(g, central_difference(R.first_assigned_in_loop, args, 0),
+                                   rtol=1e-6, atol=1e-8)
+    # an array first made in a loop is not carried out of it: refused, not wrong
+    with pytest.raises(s2sad.S2SADError, match="'a' may be undefined"):
+        s2sad.grad(R.array_first_made_in_loop, target=target)(X5, 2)
+
+
+# ---------------------------------------------------------------- item: helper calls
+@pytest.mark.parametrize("target", TARGETS)
+def test_helper_keyword_arguments_and_defaults(target):
+    x = 0.7
+    v, g = s2sad.value_and_grad(R.keyword_calls, target=target)(x)
+    assert v == pytest.approx(R.keyword_calls(x), rel=1e-15)
+    # x - 2x^2, 3x - x^2/2, x - x^2/4, (2x + 1) * x^2, 1.5x * x^2
+    expect = ((1 - 4 * x) + (3 - x) + (1 - 0.5 * x) + (6 * x * x + 2 * x)
+              + 4.5 * x * x)
+    assert g == pytest.approx(expect, rel=1e-14)
+    for fn, words in [(R.unexpected_keyword, "unexpected keyword argument 'd'"),
+                      (R.twice_given, "multiple values for argument 'k'"),
+                      (R.missing_keyword_only, "missing argument 'off'")]:
+        with pytest.raises(s2sad.BadArguments, match=words) as info:
+            s2sad.grad(fn, target=target)(x)
+        assert f"return {fn.__code__.co_names[0]}(" in str(info.value)  # caret at the call
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_helper_that_returns_none_fills_an_array(target):
+    for x in (0.7, 0.3):  # x * x - 0.25 > 0, < 0: each branch of _set_one
+        v, g = s2sad.value_and_grad(R.fill_with_helpers, target=target)(x)
+        a = np.array([x, 2 * x, 3 * x])
+        da = np.array([1.0, 2.0, 3.0])
+        a[0 if x * x > 0.25 else 1], da[0 if x * x > 0.25 else 1] = x * x - 0.25, 2 * x
+        assert v == pytest.approx(np.sum(a * a), rel=1e-15)
+        assert g == pytest.approx(np.sum(2 * a * da), rel=1e-15)
+    with pytest.raises(TypeMismatch, match=r"_fill\(\) returns None") as info:
+        s2sad.grad(R.none_as_a_number, target=target)(0.7)
+    assert "y * 2.0" in str(info.value)
