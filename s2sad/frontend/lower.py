@@ -55,6 +55,15 @@ class Ret:
 
 
 _STOP = object()  # a statement list ended in break/continue
+
+
+@dataclass
+class _LoopElse:
+    """In a statement list: the `else:` block of the loop before it (`broke`: whether the
+    loop ended in a break, None if it has none)."""
+
+    loop: object
+    broke: object
 _CONTROL = ("%brk", "%cont", "%ret", "%i")  # a loop's flags and index (and "%retv<k>")
 
 
@@ -154,6 +163,8 @@ def _contains(stmts, kinds, into_loops: bool) -> bool:
             if isinstance(node, (cst.FunctionDef, cst.Lambda)):
                 return False
             if not into_loops and isinstance(node, (cst.For, cst.While)):
+                if node.orelse is not None:  # a loop's `else:` runs at the level around it
+                    node.orelse.visit(self)
                 return False
             return not found
 
@@ -185,6 +196,7 @@ class Lowerer(ArrayLowering):
         self.ret_shape = None  # structure of values returned from inside a loop
         self.has_ret = False
         self.returns_none = False  # a helper that returns no value (its value is None)
+        self._broke = None  # whether the loop just lowered broke off (for its `else:`)
 
     # ---------------------------------------------------------------- errors
     def loc(self, node):
@@ -267,6 +279,8 @@ class Lowerer(ArrayLowering):
     # ---------------------------------------------------------------- statements
     def stmts(self, stmts: list, env: dict) -> Ret | None:
         for i, s in enumerate(stmts):
+            if isinstance(s, _LoopElse):
+                return self.loop_else(s, env, stmts[i + 1:])
             if isinstance(s, cst.If) and _contains([s], cst.Return, into_loops=True):
                 # (a return in a loop in the `if` too: the loop may return or fall through)
                 # early return: the statements after the `if` continue in its branches
@@ -276,10 +290,14 @@ class Lowerer(ArrayLowering):
                 return None  # after break/continue: the rest of this block is dead
             if out is not None:
                 return out
+            rest = stmts[i + 1:]
+            if isinstance(s, (cst.For, cst.While)) and s.orelse is not None:
+                rest = [_LoopElse(s, self._broke)] + rest
             if isinstance(s, (cst.For, cst.While)) and "%ret" in env and \
                     _contains(_body(s), cst.Return, into_loops=False):
-                return self.after_returning_loop(s, env, stmts[i + 1:])
-            rest = stmts[i + 1:]
+                return self.after_returning_loop(s, env, rest)
+            if isinstance(s, (cst.For, cst.While)) and s.orelse is not None:
+                return self.stmts(rest, env)
             if rest and _contains([s], (cst.Break, cst.Continue), into_loops=False):
                 # the rest runs only if neither break nor continue happened
                 flags = [env[f] for f in ("%brk", "%cont") if f in env]
@@ -308,9 +326,9 @@ class Lowerer(ArrayLowering):
             saved = {k: env.pop(k) for k in list(env) if k in _CONTROL or
                      k.startswith("%retv")}
             if isinstance(s, cst.For):
-                self.for_stmt(s, env)
+                self._broke = self.for_stmt(s, env)
             else:
-                self.while_stmt(s, env)
+                self._broke = self.while_stmt(s, env)
             env.update(saved)
             return None
         self._refuse_node(s)
@@ -527,6 +545,19 @@ class Lowerer(ArrayLowering):
         self.b.append(If(cond, blocks[0], blocks[1], outs, self.b.loc))
         return results
 
+    def loop_else(self, le: _LoopElse, env: dict, rest: list) -> Ret | None:
+        """A loop's `else:` block runs when the loop ended without `break`."""
+        body = _body(le.loop.orelse)
+        if le.broke is None:  # the loop has no break: its else always runs
+            return self.stmts(body + rest, env)
+        self.b.loc = self.loc(le.loop.orelse)
+        guard = self.apply("not", [le.broke], le.loop.orelse)
+        if _contains(body, (cst.Return, cst.Break, cst.Continue), into_loops=False):
+            # the else block changes where control goes: the rest follows in both branches
+            return self.branch(le.loop.orelse, guard, body + rest, rest, env)
+        self.branch(le.loop.orelse, guard, body, [], env)
+        return self.stmts(rest, env)
+
     def after_returning_loop(self, s, env, rest) -> Ret | None:
         """The loop may have returned: its value, else whatever the rest returns."""
         flag = env.pop("%ret")
@@ -578,9 +609,9 @@ class Lowerer(ArrayLowering):
                             "unpack it into separate names before the loop")
         return names
 
-    def for_stmt(self, s: cst.For, env: dict) -> None:
-        if s.orelse is not None:
-            self.refuse(s.orelse, "for/else is not supported", "use a flag variable")
+    def for_stmt(self, s: cst.For, env: dict) -> Value | None:
+        """Lower a for loop; returns whether it broke off (a bool value), None if it has no
+        `break`."""
         if not isinstance(s.target, cst.Name):
             self.refuse(s.target, "the loop variable must be a single name")
         it = s.iter
@@ -603,8 +634,7 @@ class Lowerer(ArrayLowering):
         body = _body(s)
         target = s.target.value
         if _contains(body, (cst.Break, cst.Return), into_loops=False):
-            self.for_as_while(s, env, start, stop, step, reverse, body)
-            return
+            return self.for_as_while(s, env, start, stop, step, reverse, body)
         loc = self.loc(s)
         names = self.carried(body, env, s)
         known = all(isinstance(v, Const) for v in (start, stop, step))
@@ -656,6 +686,7 @@ class Lowerer(ArrayLowering):
                 env[target] = const(start.value if reverse else start.value - step.value)
             elif not known:
                 env[target] = self._last_index(start, stop, step, reverse)
+        return None
 
     def _last_index(self, start, stop, step, reverse) -> Value:
         """The loop variable after `for i in range(start, stop, step)`: its last value;
@@ -720,7 +751,7 @@ class Lowerer(ArrayLowering):
             env.pop(n, None)
             self.loop_locals.add(n)
 
-    def for_as_while(self, s, env, start, stop, step, reverse, body) -> None:
+    def for_as_while(self, s, env, start, stop, step, reverse, body) -> Value | None:
         """`for` with `break`/`return`: a while loop over the index with a break flag."""
         self.check_return_depth(s, body)
         if not isinstance(step, Const):
@@ -755,12 +786,11 @@ class Lowerer(ArrayLowering):
 
         # the loop variable is carried: after the loop it holds its last value (at a break
         # too), or its value from before the loop after zero trips
-        self.generic_while(s, env, body, test, before, after, extra=[idx, name])
+        broke = self.generic_while(s, env, body, test, before, after, extra=[idx, name])
         env.pop(idx, None)
+        return broke
 
-    def while_stmt(self, s: cst.While, env: dict) -> None:
-        if s.orelse is not None:
-            self.refuse(s.orelse, "while/else is not supported", "use a flag variable")
+    def while_stmt(self, s: cst.While, env: dict) -> Value | None:
         body = _body(s)
         self.check_return_depth(s, body)
 
@@ -770,9 +800,10 @@ class Lowerer(ArrayLowering):
                 return t
             return self.b.op("and", self.apply("not", [benv["%brk"]], s), t)
 
-        self.generic_while(s, env, body, test, lambda e: None, lambda e: None, extra=[])
+        return self.generic_while(s, env, body, test, lambda e: None, lambda e: None, extra=[])
 
-    def generic_while(self, s, env, body, test, before, after, extra) -> None:
+    def generic_while(self, s, env, body, test, before, after, extra) -> Value | None:
+        """A while loop; returns its break flag after it (None if it has no break)."""
         has_break = _contains(body, (cst.Break, cst.Return), into_loops=False)
         if has_break:
             env["%brk"] = const(False)
@@ -831,8 +862,9 @@ class Lowerer(ArrayLowering):
         self._soft.update((id(r), r) for n, r in zip(names, results) if n in new)
         self.b.append(While(params, inits, cblk, blk, results, loc))
         env.update(zip(names, results))
-        env.pop("%brk", None)
+        broke = env.pop("%brk", None)
         self._forget_locals(body, env, names)
+        return broke
 
     # ---------------------------------------------------------------- expressions
     def expr(self, e, env: dict):
@@ -1119,6 +1151,8 @@ class Lowerer(ArrayLowering):
         if obj in (range, reversed):
             self.refuse(e, f"{name}() is only supported as the iterator of a for loop")
         prim = CALLABLES.get(obj) if _hashable(obj) else None
+        if prim in ("round", "iround") and (len(pos) > 1 or kw):
+            return self.round_digits(e, prim, pos, kw)
         if prim in ("zeros", "ones", "empty"):
             return self.alloc(e, prim, pos, kw)
         if prim == "full":
@@ -1157,6 +1191,30 @@ class Lowerer(ArrayLowering):
                     "s2sad can lower it, give its derivative with @s2sad.defrule, or cut the "
                     "derivative with s2sad.stop_gradient",
                     cls=NoRuleError)
+
+    def round_digits(self, e, prim, pos, kw):
+        """round(x, n) / np.round(x, n) / np.around(x, decimals=n): x rounded to n decimal
+        digits, a float (derivative 0); n=None (round) or 0 (NumPy) is the one-argument
+        form."""
+        word = "ndigits" if prim == "iround" else "decimals"
+        if not pos or len(pos) + len(kw) > 2 or set(kw) - {word}:
+            self.refuse(e, f"{'round' if prim == 'iround' else 'np.round'}(x, {word}) takes "
+                        f"x and {word} only")
+        x = pos[0]
+        n = pos[1] if len(pos) == 2 else kw[word]
+        if isinstance(n, _PyObject) and n.obj is None:  # round(x, None) is round(x)
+            return self.apply(prim, [x], e)
+        if isinstance(n, tuple) or isinstance(n, _PyObject) or n.type != I64:
+            self.refuse(e, f"{word} must be an integer", cls=TypeMismatch)
+        if isinstance(n, Const) and n.value == 0 and prim == "round":
+            return self.apply("round", [x], e)  # np.round(x, 0) is np.round(x)
+        if not isinstance(x, tuple) and not isinstance(x, _PyObject) and \
+                elem(x.type) in (I64, BOOL):
+            if isinstance(n, Const) and n.value >= 0:  # already rounded to n >= 0 digits
+                return x if x.type != BOOL else self.apply("int", [x], e)
+            self.refuse(e, "rounding an integer to negative or unknown digits is not "
+                        "supported", "convert it to float first")
+        return self.apply("round_to", [x, n], e)
 
     def alloc(self, e, prim, pos, kw):
         shape = kw.pop("shape", None) if not pos else pos[0]

@@ -88,4 +88,5 @@ rule("select",      tangent=_choice_tangent("select"), adjoint=_choice_adjoint("
 nondiff("floor", "ceil", "trunc", "round", "sign", "floordiv", "stop_gradient",
         "ifloor", "iceil", "itrunc", "iround", "int", "len",
         "lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or")
+nondiff("round_to")
 # fmt: on

@@ -131,3 +131,36 @@ def test_helper_that_returns_none_fills_an_array(target):
     with pytest.raises(TypeMismatch, match=r"_fill\(\) returns None") as info:
         s2sad.grad(R.none_as_a_number, target=target)(0.7)
     assert "y * 2.0" in str(info.value)
+
+
+# ---------------------------------------------------------------- item: round(x, n), loop else
+@pytest.mark.parametrize("target", TARGETS)
+def test_round_to_digits(target):
+    x, n = 0.7777, 2
+    v, g = s2sad.value_and_grad(R.round_digits, target=target)(x, n)
+    assert v == pytest.approx(R.round_digits(x, n), rel=1e-15)
+    # rounding is piecewise constant: only the factors x count
+    assert g == pytest.approx(round(x, 1) + np.round(x, 2) + round(x, n) + round(n, 2),
+                              rel=1e-15)
+    a = np.array([0.123, 1.456, -2.789])
+    v, g = s2sad.value_and_grad(R.round_array_digits, target=target)(a)
+    assert v == pytest.approx(R.round_array_digits(a), rel=1e-15)
+    np.testing.assert_array_equal(g, np.round(a, 1))
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_loop_else_runs_when_the_loop_did_not_break(target):
+    a = np.array([0.3, 0.9, 1.7, 0.6])
+    # the search breaks (at 1.7) for x = 0.95 and 1.1, not for 1.8; the while loop breaks
+    # (at 7.6, 7.2) for x = 0.95 and 1.8, not for 1.1; the nested loops break and continue
+    for x in (0.95, 1.1, 1.8):
+        args = (a, x)
+        v, g = s2sad.value_and_grad(R.loop_else, argnums=(0, 1), target=target)(*args)
+        assert v == pytest.approx(R.loop_else(*args), rel=1e-14)
+        np.testing.assert_allclose(g[0], central_difference(R.loop_else, args, 0), rtol=1e-6,
+                                   atol=1e-8)
+        assert g[1] == pytest.approx(central_difference(R.loop_else, args, 1), **FD)
+    for n in (0, 2, 5):  # the else block returns; the loop returns; 0 trips
+        v, g = s2sad.value_and_grad(R.loop_else_returns, target=target)(1.1, n)
+        assert v == pytest.approx(R.loop_else_returns(1.1, n), rel=1e-15)
+        assert g == pytest.approx(central_difference(R.loop_else_returns, (1.1, n), 0), **FD)

@@ -166,3 +166,57 @@ def none_as_a_number(x):
     a = np.zeros(3)
     y = _fill(a, x)
     return y * 2.0
+
+
+# ---------------------------------------------------------------- round to digits, loop else
+
+
+def round_digits(x, n):
+    return (round(x, 1) * x + round(x, 0) + round(x * 100.0, -1) + np.round(x, 2) * x
+            + np.around(x, decimals=2) + round(x, n) * x + round(n, 2) * x + round(x, None))
+
+
+def round_array_digits(a):
+    return np.sum(np.round(a, 1) * a) + np.sum(np.around(a, decimals=2))
+
+
+def loop_else(a, x):
+    """for/else and while/else: the else block runs when the loop did not break."""
+    for i in range(a.shape[0]):  # the first element above x, else x * x
+        if a[i] > x:
+            v = a[i] * x
+            break
+    else:
+        v = x * x
+    s = x
+    while s < 10.0:
+        s = s * 2.0
+        if 7.0 < s < 8.0:
+            break
+    else:
+        s = s + 100.0
+    t = 0.0
+    for k in range(3):  # else: continue / break of the outer loop
+        for j in range(a.shape[0]):
+            t = t + a[j] * x
+            if t > 2.0 + k:
+                break
+        else:
+            continue
+        t = t * 0.5
+    for _ in range(2):
+        t = t * x
+    else:
+        t = t + 1.0
+    return v * s + t
+
+
+def loop_else_returns(x, n):
+    s = 0.0
+    for _ in range(n):
+        s = s + x
+        if s > 3.0:
+            return s * 2.0
+    else:
+        return s * x
+    return s
