@@ -124,6 +124,20 @@ def smooth_at(f, x, y, n, i, h=1e-6) -> bool:
     return abs(right - left) <= 1e-4 * (abs(right) + abs(left)) + 1e-9
 
 
+def ad_continuous_at(f, x, y, n, i, gi, h=1e-6) -> bool:
+    """The derivative s2sad gives at the point is the one it gives next to it: not a branch
+    taken only at the point itself (`if log(1 + y * y) > 0` is false at y = 0 alone, and a
+    tie of max(x, min(x, y)) at x = y), where one-sided differences agree with each other
+    but not with the derivative of the branch the point takes."""
+    grad = s2sad.grad(f, argnums=i, target="python")
+    for d in (h, -h):
+        a = [x, y]
+        a[i] += d
+        if grad(*a, n) != pytest.approx(gi, rel=1e-4, abs=1e-6):
+            return False
+    return True
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(src=programs(), x=st.floats(-1.5, 1.5), y=st.floats(-1.5, 1.5), n=st.integers(0, 6))
 def test_forward_reverse_fd_agree(src, x, y, n, tmp_path):
@@ -143,5 +157,5 @@ def test_forward_reverse_fd_agree(src, x, y, n, tmp_path):
         assert g[i] == pytest.approx(t, rel=1e-9, abs=1e-9), src
         # away from kinks and branch boundaries; abs=1e-5 allows for O(h) difference errors
         # where a second derivative jumps (abs(x) * x at x = 0: the difference is 1.25 h)
-        if smooth_at(f, x, y, n, i):
+        if smooth_at(f, x, y, n, i) and ad_continuous_at(f, x, y, n, i, g[i]):
             assert g[i] == pytest.approx(fd(f, x, y, n, i, 1e-6), rel=1e-5, abs=1e-5), src
