@@ -2,7 +2,11 @@
 
 Exit status: 0 on success, 2 for a bad command line (no such file, function or parameter),
 1 when s2sad cannot differentiate the function (an S2SADError) or the file fails to import.
-Every failure is one line on stderr, `s2sad: error: ...`.
+Every failure starts with one line on stderr, `s2sad: error: ...`; an S2SADError adds the
+source line with a caret under the construct, and its hint.
+
+Without --types the parameter types are read off the source (frontend.infer): an indexed
+parameter is an array, a range() bound an int, the rest floats.
 """
 
 from __future__ import annotations
@@ -15,11 +19,14 @@ import re
 import sys
 from pathlib import Path
 
-from .errors import S2SADError
+from .errors import BadArguments, NonDifferentiableOutput, S2SADError, TypeMismatch
+from .frontend.infer import Guess, infer_types, spelling
 from .ir.types import BOOL, F32, F64, I64, ArrayT, Type, is_float
 from .pipeline import STAGE_NAMES
 
 MODES = ("reverse", "forward", "grad", "value_and_grad", "primal")
+# the spellings s2sad.derivative_source accepts too
+MODE_ALIASES = {"rev": "reverse", "adjoint": "reverse", "fwd": "forward", "tangent": "forward"}
 STAGES = (*STAGE_NAMES, "passes")  # passes: after the last stage
 TARGETS = ("python", "cpu")
 
@@ -73,14 +80,17 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("target_spec", metavar="FILE.py:FUNC",
                       help="the file to import and the function in it")
     show.add_argument("--mode", choices=MODES, default="reverse",
-                      help="reverse (vjp, default), forward (jvp), grad, value_and_grad, or "
-                      "primal (no derivative)")
+                      type=lambda m: MODE_ALIASES.get(m, m),
+                      help="reverse (vjp, default; also rev, adjoint), forward (jvp; also fwd, "
+                      "tangent), grad, value_and_grad, or primal (no derivative)")
     show.add_argument("--wrt", metavar="NAMES",
                       help="comma-separated parameter names to differentiate with respect to "
                       "(default: every float parameter)")
     show.add_argument("--types", metavar="TYPES",
                       help="comma-separated parameter types, e.g. f64,i64,f64[:] "
-                      "(default: every parameter f64)")
+                      "(default: read off the source: an indexed parameter is an f64 array "
+                      "of the rank its subscripts show, a range() bound an i64, the rest "
+                      "f64)")
     show.add_argument("--ir", action="store_true",
                       help="print the IR (a Wengert list) instead of Python source")
     show.add_argument("--after", choices=STAGES,
@@ -219,20 +229,68 @@ def show(args) -> str:
 
     fn = load_function(args.target_spec)
     names = parameter_names(fn)
-    types = parse_types(args.types) if args.types else (F64,) * len(names)
+    guesses = None
+    if args.types:
+        types = parse_types(args.types)
+    else:
+        inferred = {g.name: g for g in infer_types(fn)}
+        guesses = [inferred.get(n) or Guess(n, F64, True, "not read") for n in names]
+        types = tuple(g.type for g in guesses)
     if len(types) != len(names):
         raise UsageError(f"--types gives {len(types)} type(s), but {fn.__name__} has "
                          f"{len(names)} parameter(s): {', '.join(names)}")
     wrt = resolve_wrt(names, types, args.wrt, args.mode)
     req = pipeline.Request(args.mode, wrt, types, single=len(wrt) == 1)
-    if args.ir or args.after:
-        ir = pipeline.derive(fn, req, stop_after=None if args.after == "passes" else args.after)
-        text = print_function(ir, types=args.typed)
-    else:
-        text = pipeline.source(fn, req)
-    if args.target:
-        _compile(fn, req, args.target)
+    try:
+        if args.ir or args.after:
+            ir = pipeline.derive(fn, req,
+                                 stop_after=None if args.after == "passes" else args.after)
+            text = print_function(ir, types=args.typed)
+        else:
+            text = pipeline.source(fn, req)
+        if args.target:
+            _compile(fn, req, args.target)
+    except S2SADError as e:
+        typed = isinstance(e, (TypeMismatch, BadArguments, NonDifferentiableOutput))
+        if guesses is None:  # --types given: say what the source suggests, if different
+            if not typed:
+                raise
+            inferred = infer_types(fn)
+            if tuple(g.type for g in inferred) == types:
+                raise
+            raise _with_types_hint(e, inferred, given=True) from e
+        if not (typed or any(not g.sure for g in guesses)):
+            raise
+        raise _with_types_hint(e, guesses) from e
+    unsure = [g for g in guesses or () if not g.sure]
+    if unsure:
+        print(f"s2sad: note: {_guessed(guesses, unsure)}", file=sys.stderr)
     return text if text.endswith("\n") else text + "\n"
+
+
+def _guessed(guesses, named) -> str:
+    """What was inferred, and the --types that says it explicitly."""
+    which = "; ".join(f"{g.name} is {spelling(g.type)} ({g.why})" for g in named)
+    return (f"without --types, s2sad inferred from the source: {which}; if that is wrong, "
+            f"pass --types {','.join(spelling(g.type) for g in guesses)} with the right types")
+
+
+def _with_types_hint(e: S2SADError, guesses, given: bool = False) -> S2SADError:
+    """The error, its hint extended by the parameter types read off the source."""
+    unsure = [g for g in guesses if not g.sure] or \
+        [g for g in guesses if g.type != F64] or list(guesses)
+    if given:
+        which = "; ".join(f"{g.name} is {spelling(g.type)} ({g.why})" for g in unsure)
+        extra = (f"check --types: the source suggests --types "
+                 f"{','.join(spelling(g.type) for g in guesses)} ({which})")
+    else:
+        extra = _guessed(guesses, unsure)
+    hint = f"{e.hint}; {extra}" if e.hint else extra
+    try:
+        out = type(e)(e.message, e.loc, hint)
+    except TypeError:  # a subclass with another constructor: keep it as it is
+        return e
+    return out
 
 
 def _compile(fn, req, target: str) -> None:
@@ -258,6 +316,18 @@ def _numba_type(t: Type):
 # ----------------------------------------------------------------------------- main
 def _fail(message: str) -> None:
     print(f"s2sad: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _fail_at(e: S2SADError) -> None:
+    """The one-line error, then the source line with its caret, then the hint."""
+    _fail(e.one_line())
+    lines = []
+    if e.loc is not None and e.loc.text:
+        lines += e.loc.render().splitlines()[1:]  # the line and the caret (not "File ...")
+    if e.hint:
+        lines.append(f"  hint: {' '.join(e.hint.split())}")
+    for line in lines:
+        print(line, file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.traceback:
             print(f"{type(e).__module__}.{type(e).__name__}: {e}", file=sys.stderr)
         else:
-            _fail(e.one_line())
+            _fail_at(e)
         return 1
     except Exception as e:
         if args.traceback:

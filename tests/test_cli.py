@@ -61,6 +61,21 @@ def assert_one_line_error(rc, out, err, status):
     assert err.startswith("s2sad: error: ")
 
 
+def assert_error_with_caret(rc, out, err, code: str):
+    """An S2SADError: one line `s2sad: error: ...`, then the source line, the caret under
+    `code` in it, and the hint."""
+    assert rc == 1
+    assert out == ""
+    lines = err.splitlines()
+    assert lines[0].startswith("s2sad: error: "), err
+    assert not lines[1].startswith("s2sad"), err
+    col = lines[1].index(code)
+    assert lines[2].index("^") == col, err
+    assert lines[3].startswith("  hint: "), err
+    assert len(lines) == 4, err
+    return lines
+
+
 # ----------------------------------------------------------------------------- source
 def test_reverse_source_of_the_seed(capsys):
     src = show(capsys, f"{WENGERT}:f", "--mode", "reverse")
@@ -207,19 +222,24 @@ def test_bad_command_line(capsys, argv, words):
 
 def test_unsupported_code(capsys):
     rc, out, err = run(capsys, "show", f"{UNSUPPORTED}:try_except")
-    assert_one_line_error(rc, out, err, 1)
+    lines = assert_error_with_caret(rc, out, err, "try:")
     line = next(i for i, text in enumerate(UNSUPPORTED.read_text().splitlines(), 1)
                 if text.strip().startswith("try:"))
-    assert err.startswith("s2sad: error: UnsupportedSyntax: ")
-    assert f"unsupported.py:{line}:" in err
-    assert "try/except" in err
+    assert lines[0].startswith("s2sad: error: UnsupportedSyntax: ")
+    assert f"unsupported.py:{line}:" in lines[0]
+    assert "try/except" in lines[0]
+    assert lines[3] == "  hint: move the try/except outside the function you differentiate"
 
 
-@pytest.mark.parametrize("func", ["no_rule_math", "uses_print", "string_global",
-                                  "scalar_matmul", "star_args"])
-def test_every_failure_is_one_line(capsys, func):
-    rc, out, err = run(capsys, "show", f"{UNSUPPORTED}:{func}")
-    assert_one_line_error(rc, out, err, 1)
+@pytest.mark.parametrize("func, code, argv", [("no_rule_math", "math.gamma(y)", []),
+                                              ("uses_print", "print(y)", []),
+                                              ("string_global", "LABEL", []),
+                                              ("scalar_matmul", "x @ x", ["--types", "f64"]),
+                                              ("star_args", "*xs", [])])
+def test_every_failure_shows_its_line_caret_and_hint(capsys, func, code, argv):
+    # as the Python API prints it: the caret is the point of the message
+    rc, out, err = run(capsys, "show", f"{UNSUPPORTED}:{func}", *argv)
+    assert_error_with_caret(rc, out, err, code)
 
 
 def test_traceback_shows_the_full_error(capsys):
@@ -280,3 +300,98 @@ def test_parse_types(text, types):
 def test_parse_types_rejects(text):
     with pytest.raises(UsageError):
         parse_types(text)
+
+
+# ----------------------------------------------------------------------------- inferred types
+VERLET = ROOT / "examples" / "verlet.py"
+
+
+def test_types_are_inferred_from_the_source(capsys):
+    # F is indexed in the helper integrate(): an array; the rest are floats
+    src = show(capsys, f"{VERLET}:final_energy", "--mode", "grad", "--wrt", "gamma,v0,x0")
+    # the module-level float dt is a parameter of the generated code, after the user's
+    dt = 10.0 / 999
+    g = load(src, "final_energy_grad")(np.zeros(1000), 1.0, 1.0, 0.05, dt)
+    assert g == pytest.approx((-5.9562, 0.6026, 0.6248), abs=1e-4)  # the seed's numbers
+
+
+def test_inferred_ranks_and_ints(capsys, tmp_path):
+    prog = tmp_path / "ranks.py"
+    prog.write_text(
+        "import numpy as np\n\n"
+        "def f(A, v, n, c, w):\n"
+        "    s = 0.0\n"
+        "    for i in range(n):\n"
+        "        for j in range(A.shape[1]):\n"
+        "            s = s + A[i, j] * v[j] * c\n"
+        "    return s + np.sum(w[: n - 1])\n"
+    )
+    ir = show(capsys, f"{prog}:f", "--ir", "--after", "lower")
+    assert ir.startswith("def f(A: f64[:, :], v: f64[:], n: i64, c: f64, w: f64[:]) -> f64:")
+
+
+def test_an_uncertain_guess_is_named_with_the_types_to_pass(capsys, tmp_path):
+    prog = tmp_path / "guess.py"
+    prog.write_text("import numpy as np\n\n"
+                    "def total(a, b):\n    return np.sum(a) * b\n\n"
+                    "def rows(A, n):\n    s = 0.0\n    for i in range(n):\n"
+                    "        r = A[i]\n        s = s + r[0] * r[1]\n    return s\n")
+    rc, out, err = run(capsys, "show", f"{prog}:total")
+    assert rc == 0 and "def total_vjp(a, b" in out
+    assert err.startswith("s2sad: note: ") and err.count("\n") == 1
+    assert "a is f64[:]" in err and "rank 1 assumed" in err and "--types f64[:],f64" in err
+    # A[i] reads as a vector; the row is then indexed: the hint says which --types to pass
+    rc, out, err = run(capsys, "show", f"{prog}:rows")
+    lines = assert_error_with_caret(rc, out, err, "r[0]")
+    assert "only arrays and tuples can be indexed" in lines[0]
+    assert "A is f64[:] (indexed: A[i] at line 9)" in lines[3]
+    assert "--types f64[:],i64" in lines[3]
+    src = show(capsys, f"{prog}:rows", "--types", "f64[:,:],i64")
+    A = np.array([[1.0, 2.0], [3.0, 4.0]])
+    v, A_bar = load(src, "rows_vjp")(A, 2)
+    assert v == 14.0
+    np.testing.assert_array_equal(A_bar, [[2.0, 1.0], [4.0, 3.0]])
+
+
+def test_wrong_types_get_the_inferred_ones_in_the_hint(capsys):
+    rc, out, err = run(capsys, "show", f"{VERLET}:final_energy", "--types", "f64,f64,f64,f64")
+    lines = assert_error_with_caret(rc, out, err, "F[i]")
+    assert "--types f64[:],f64,f64,f64" in lines[3]
+
+
+@pytest.mark.parametrize("alias, mode", [("fwd", "forward"), ("tangent", "forward"),
+                                         ("rev", "reverse"), ("adjoint", "reverse")])
+def test_mode_aliases(capsys, alias, mode):
+    # the spellings derivative_source accepts
+    assert show(capsys, f"{WENGERT}:f", "--mode", alias) == \
+        show(capsys, f"{WENGERT}:f", "--mode", mode)
+
+
+def test_infer_types_reads_uses_annotations_and_defaults(tmp_path):
+    from s2sad.frontend.infer import infer_types, spelling
+
+    prog = tmp_path / "infer_prog.py"
+    prog.write_text(
+        "import numpy as np\n\n"
+        "def _inner(u, m):\n    return u[m - 1, 0]\n\n"
+        "def f(A, B, u, k: int, x: float, flag=True, w=0.5):\n"
+        "    n, m = B.shape\n"
+        "    C = A\n"
+        "    s = np.linalg.det(C) + np.sum(np.zeros(k))\n"
+        "    return s + _inner(u, 2) * x * w + n + m\n"
+    )
+    guesses = {g.name: g for g in infer_types(load_module_function(prog, "f"))}
+    assert {n: spelling(g.type) for n, g in guesses.items()} == {
+        "A": "f64[:,:]", "B": "f64[:,:]", "u": "f64[:,:]", "k": "i64", "x": "f64",
+        "flag": "bool", "w": "f64"}
+    assert all(g.sure for g in guesses.values())
+    assert "in _inner" in guesses["u"].why
+
+
+def load_module_function(path, name):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return getattr(mod, name)

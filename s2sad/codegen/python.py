@@ -471,6 +471,7 @@ _ARRAY_EMIT = {
     "hypot": "np.hypot", "fpow": "np.power", "copysign": "np.copysign", "abs": "np.abs",
     "fabs": "np.fabs", "max": "np.maximum", "min": "np.minimum", "erf": "_rt.erf",
     "erfc": "_rt.erfc", "float": "np.asarray",
+    "round_to": "np.round",  # Numba has round(x, n) for scalars only
 }
 
 

@@ -57,6 +57,15 @@ class Ret:
 
 
 _STOP = object()  # a statement list ended in break/continue
+
+
+@dataclass
+class _LoopElse:
+    """In a statement list: the `else:` block of the loop before it (`broke`: whether the
+    loop ended in a break, None if it has none)."""
+
+    loop: object
+    broke: object
 _CONTROL = ("%brk", "%cont", "%ret", "%i")  # a loop's flags and index (and "%retv<k>")
 
 
@@ -117,6 +126,26 @@ def assigned_names(stmts) -> set[str]:
     return out
 
 
+def _names_outside(fn_node, loop) -> set[str]:
+    """The names that occur in a function outside one of its loops."""
+    out: set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, node):
+            if node is loop:
+                return False
+            if isinstance(node, cst.Name):
+                out.add(node.value)
+            return True
+
+    fn_node.visit(V())
+    return out
+
+
+def _zero(t: Type) -> Const:
+    return const(False) if t == BOOL else const(0, t) if t == I64 else const(0.0, t)
+
+
 def _target_names(t, out: set[str]) -> None:
     if isinstance(t, cst.Name):
         out.add(t.value)
@@ -136,6 +165,8 @@ def _contains(stmts, kinds, into_loops: bool) -> bool:
             if isinstance(node, (cst.FunctionDef, cst.Lambda)):
                 return False
             if not into_loops and isinstance(node, (cst.For, cst.While)):
+                if node.orelse is not None:  # a loop's `else:` runs at the level around it
+                    node.orelse.visit(self)
                 return False
             return not found
 
@@ -163,9 +194,13 @@ class Lowerer(ArrayLowering):
         self.depth = depth
         self.free = free if free is not None else FreeValues()
         self.loop_locals: set[str] = set()
+        self._outside: dict = {}  # id(loop node) -> names used outside that loop
+        self._soft: dict = {}  # id -> result of a loop for a name first assigned inside it
         self.loop_depth = 0
         self.ret_shape = None  # structure of values returned from inside a loop
         self.has_ret = False
+        self.returns_none = False  # a helper that returns no value (its value is None)
+        self._broke = None  # whether the loop just lowered broke off (for its `else:`)
 
     # ---------------------------------------------------------------- errors
     def loc(self, node):
@@ -177,14 +212,22 @@ class Lowerer(ArrayLowering):
         raise cls(msg, self.loc(node), hint)
 
     # ---------------------------------------------------------------- entry
-    def lower_function(self, args: list) -> object:
-        """Bind parameters to `args` (values or tuples), lower the body, return the tree."""
+    def lower_function(self, args: list, kw: dict | None = None, call=None,
+                       caller: Lowerer | None = None) -> object:
+        """Bind parameters to `args`/`kw` (values or tuples), lower the body, return the tree.
+
+        `call`/`caller`: the call site of a helper, where binding errors point."""
         node = self.pf.node
-        env = self.bind_params(node, args)
+        env = self.bind_params(node, args, kw or {}, call, caller)
         if isinstance(node, cst.Lambda):
             self.b.loc = self.loc(node.body)
             return self.expr(node.body, env)
-        out = self.stmts(self._strip_docstring(_body(node)), env)
+        body = self._strip_docstring(_body(node))
+        if self.depth > 0 and _returns_none(body):
+            # a helper without `return <value>` (it fills an array): its value is None
+            self.returns_none = True
+            body = body + [cst.SimpleStatementLine([cst.Return(None)])]
+        out = self.stmts(body, env)
         if out is None:
             self.refuse(node, f"{self.pf.name} does not return a value on every path",
                         "end the function with `return <expression>`")
@@ -200,30 +243,48 @@ class Lowerer(ArrayLowering):
                 return stmts[1:]
         return stmts
 
-    def bind_params(self, node, args: list) -> dict:
+    def bind_params(self, node, args: list, kw: dict, call=None, caller=None) -> dict:
+        """Python's binding of a call's arguments to the parameters; defaults (evaluated in
+        the function's own module) fill the parameters the call does not give."""
         params = node.params
         for bad, what in ((params.star_arg, "*args"), (params.star_kwarg, "**kwargs")):
             if bad not in (None, cst.MaybeSentinel.DEFAULT) and isinstance(bad, cst.Param):
                 self.refuse(bad, f"{what} parameters are not supported",
                             "list the parameters explicitly")
-        plist = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-        env: dict = {}
-        for i, p in enumerate(plist):
+
+        def fail(msg):
+            if caller is not None:
+                caller.refuse(call, msg, cls=BadArguments)
+            self.refuse(node, msg, cls=BadArguments)
+
+        positional = list(params.posonly_params) + list(params.params)
+        allp = positional + list(params.kwonly_params)
+        names = [p.name.value for p in allp]
+        if len(args) > len(positional):
+            fail(f"{self.pf.name}() takes {len(positional)} positional argument(s), got "
+                 f"{len(args)}")
+        env: dict = {p.name.value: a for p, a in zip(positional, args)}
+        posonly = {p.name.value for p in params.posonly_params}
+        for k, v in kw.items():
+            if k not in names or k in posonly:
+                fail(f"{self.pf.name}() got an unexpected keyword argument {k!r}")
+            if k in env:
+                fail(f"{self.pf.name}() got multiple values for argument {k!r}")
+            env[k] = v
+        for p in allp:
             name = p.name.value
-            if i < len(args):
-                env[name] = args[i]
-            elif p.default is not None:
-                env[name] = self.expr(p.default, {})
-            else:
-                self.refuse(p, f"{self.pf.name}() missing argument {name!r}", cls=BadArguments)
-        if len(args) > len(plist):
-            self.refuse(node, f"{self.pf.name}() takes {len(plist)} arguments, got {len(args)}",
-                        cls=BadArguments)
-        return env
+            if name in env:
+                continue
+            if p.default is None:
+                fail(f"{self.pf.name}() missing argument {name!r}")
+            env[name] = self.expr(p.default, {})
+        return {n: env[n] for n in names}
 
     # ---------------------------------------------------------------- statements
     def stmts(self, stmts: list, env: dict) -> Ret | None:
         for i, s in enumerate(stmts):
+            if isinstance(s, _LoopElse):
+                return self.loop_else(s, env, stmts[i + 1:])
             if isinstance(s, cst.If) and _contains([s], cst.Return, into_loops=True):
                 # (a return in a loop in the `if` too: the loop may return or fall through)
                 # early return: the statements after the `if` continue in its branches
@@ -233,10 +294,14 @@ class Lowerer(ArrayLowering):
                 return None  # after break/continue: the rest of this block is dead
             if out is not None:
                 return out
+            rest = stmts[i + 1:]
+            if isinstance(s, (cst.For, cst.While)) and s.orelse is not None:
+                rest = [_LoopElse(s, self._broke)] + rest
             if isinstance(s, (cst.For, cst.While)) and "%ret" in env and \
                     _contains(_body(s), cst.Return, into_loops=False):
-                return self.after_returning_loop(s, env, stmts[i + 1:])
-            rest = stmts[i + 1:]
+                return self.after_returning_loop(s, env, rest)
+            if isinstance(s, (cst.For, cst.While)) and s.orelse is not None:
+                return self.stmts(rest, env)
             if rest and _contains([s], (cst.Break, cst.Continue), into_loops=False):
                 # the rest runs only if neither break nor continue happened
                 flags = [env[f] for f in ("%brk", "%cont") if f in env]
@@ -265,9 +330,9 @@ class Lowerer(ArrayLowering):
             saved = {k: env.pop(k) for k in list(env) if k in _CONTROL or
                      k.startswith("%retv")}
             if isinstance(s, cst.For):
-                self.for_stmt(s, env)
+                self._broke = self.for_stmt(s, env)
             else:
-                self.while_stmt(s, env)
+                self._broke = self.while_stmt(s, env)
             env.update(saved)
             return None
         self._refuse_node(s)
@@ -281,6 +346,11 @@ class Lowerer(ArrayLowering):
 
     def small_stmt(self, s, env: dict) -> Ret | None:
         if isinstance(s, cst.Return):
+            if self.returns_none:
+                if "%ret" in env:
+                    self.refuse(s, "`return` without a value inside a loop is not supported",
+                                "`break` out of the loop instead")
+                return Ret(_NoneValue(self.pf.name))
             if s.value is None:
                 self.refuse(s, "a differentiated function must return a value")
             value = self.expr(s.value, env)
@@ -383,7 +453,7 @@ class Lowerer(ArrayLowering):
     # ---------------------------------------------------------------- if / else
     def if_stmt(self, s: cst.If, env: dict, rest: list) -> Ret | None:
         self.b.loc = self.loc(s)
-        cond = self.truth(self.expr(s.test, env), s.test)
+        cond = self.cond(s.test, env)
         then_stmts = _body(s) + rest
         if s.orelse is None:
             else_stmts = list(rest)
@@ -409,6 +479,9 @@ class Lowerer(ArrayLowering):
         self.b.loc = loc
         if rets[0] is not None and rets[1] is not None:
             trees = [r.tree for r in rets]
+            if all(isinstance(t, _NoneValue) for t in trees):  # the blocks' effects only
+                self.merge(node, cond, blocks, [[], []], [])
+                return rets[0]
             if structure(trees[0]) != structure(trees[1]):
                 self.refuse(node, "the branches return different numbers of values")
             results = self.merge(node, cond, blocks, [flatten(t) for t in trees], ["" for _ in
@@ -476,6 +549,19 @@ class Lowerer(ArrayLowering):
         self.b.append(If(cond, blocks[0], blocks[1], outs, self.b.loc))
         return results
 
+    def loop_else(self, le: _LoopElse, env: dict, rest: list) -> Ret | None:
+        """A loop's `else:` block runs when the loop ended without `break`."""
+        body = _body(le.loop.orelse)
+        if le.broke is None:  # the loop has no break: its else always runs
+            return self.stmts(body + rest, env)
+        self.b.loc = self.loc(le.loop.orelse)
+        guard = self.apply("not", [le.broke], le.loop.orelse)
+        if _contains(body, (cst.Return, cst.Break, cst.Continue), into_loops=False):
+            # the else block changes where control goes: the rest follows in both branches
+            return self.branch(le.loop.orelse, guard, body + rest, rest, env)
+        self.branch(le.loop.orelse, guard, body, [], env)
+        return self.stmts(rest, env)
+
     def after_returning_loop(self, s, env, rest) -> Ret | None:
         """The loop may have returned: its value, else whatever the rest returns."""
         flag = env.pop("%ret")
@@ -527,9 +613,9 @@ class Lowerer(ArrayLowering):
                             "unpack it into separate names before the loop")
         return names
 
-    def for_stmt(self, s: cst.For, env: dict) -> None:
-        if s.orelse is not None:
-            self.refuse(s.orelse, "for/else is not supported", "use a flag variable")
+    def for_stmt(self, s: cst.For, env: dict) -> Value | None:
+        """Lower a for loop; returns whether it broke off (a bool value), None if it has no
+        `break`."""
         if not isinstance(s.target, cst.Name):
             self.refuse(s.target, "the loop variable must be a single name")
         it = s.iter
@@ -550,24 +636,34 @@ class Lowerer(ArrayLowering):
         if isinstance(step, Const) and step.value == 0:
             self.refuse(it, "range() step must not be zero")
         body = _body(s)
+        target = s.target.value
         if _contains(body, (cst.Break, cst.Return), into_loops=False):
-            self.for_as_while(s, env, start, stop, step, reverse, body)
-            return
+            return self.for_as_while(s, env, start, stop, step, reverse, body)
         loc = self.loc(s)
         names = self.carried(body, env, s)
-        inits = [env[n] for n in names]
+        known = all(isinstance(v, Const) for v in (start, stop, step))
+        trips = len(range(start.value, stop.value, step.value)) if known else None
+        if target in env and target not in names and not known:
+            names.append(target)  # after zero trips it keeps its value: carried
+        new = [n for n in self.loop_outputs(s, body, env) if n not in names]
+        inits = [env[n] for n in names] + [const(False) for _ in new]
+        names = names + new
         types = [v.type for v in inits]
-        for _ in range(4):  # re-lower until the carried types are stable
+        for _ in range(6):  # re-lower until the carried types are stable
             params = [Var(n, t) for n, t in zip(names, types)]
-            ivar = Var(s.target.value, I64)
+            ivar = Var(target, I64)
             benv = dict(env)
             benv.update(zip(names, params))
-            benv[s.target.value] = ivar
+            benv[target] = ivar
             blk = Block()
             with self.b.into(blk):
                 self.loop_body(body, benv, names, s)
-                yields = [benv[n] for n in names]
+                yields = [benv.get(n) for n in names]
+            if self._drop_nonscalar(new, names, inits, types, yields):
+                continue
             new_types = [unify(t, y.type) for t, y in zip(types, yields)]
+            if self._renew(new, names, inits, types, new_types):
+                continue
             if new_types == types:
                 break
             if None in new_types:
@@ -577,11 +673,61 @@ class Lowerer(ArrayLowering):
         self.b.loc = loc
         with self.b.into(blk):
             blk.yields = [self.coerce(y, t) for y, t in zip(yields, types)]
-        inits = [self.coerce(v, t) for v, t in zip(inits, types)]
+        inits = [_zero(t) if n in new else self.coerce(v, t)
+                 for n, v, t in zip(names, inits, types)]
         results = [Var(n, t) for n, t in zip(names, types)]
+        self._soft.update((id(r), r) for n, r in zip(names, results) if n in new)
         self.b.append(For(ivar, start, stop, step, params, inits, blk, results, loc, reverse))
         env.update(zip(names, results))
         self._forget_locals(body, env, names)
+        if target not in names:
+            # Python keeps the last value of the loop variable; where it would raise (zero
+            # trips, no value before the loop) s2sad gives start - step
+            if known and trips:
+                last = start.value if reverse else start.value + (trips - 1) * step.value
+                env[target] = const(last)
+            elif known and target not in env:
+                env[target] = const(start.value if reverse else start.value - step.value)
+            elif not known:
+                env[target] = self._last_index(start, stop, step, reverse)
+        return None
+
+    def _last_index(self, start, stop, step, reverse) -> Value:
+        """The loop variable after `for i in range(start, stop, step)`: its last value;
+        start - step after zero trips (reversed: start, its last value)."""
+        if reverse:
+            return start
+        n = self.b.op("trip_count", start, stop, step)
+        return self.b.op("add", start, self.b.op("mul", self.b.op("sub", n, const(1)), step))
+
+    def loop_outputs(self, s, body, env) -> list[str]:
+        """Names first assigned in a loop's body and read outside it: carried out of the
+        loop, as Python keeps their last value (from a zero of their type: after zero trips,
+        where Python raises UnboundLocalError)."""
+        outside = self._outside.get(id(s))
+        if outside is None:
+            outside = self._outside[id(s)] = _names_outside(self.pf.node, s)
+        return sorted(n for n in assigned_names(body) - set(env) if n in outside)
+
+    def _renew(self, new, names, inits, types, new_types) -> bool:
+        """A value an earlier loop carried out (a name first assigned there) that this loop
+        gives another type: a new name here too, not a change of type; True if any."""
+        renew = [k for k, t in enumerate(new_types) if t is None and
+                 self._soft.get(id(inits[k])) is inits[k]]
+        for k in renew:
+            inits[k], types[k] = const(False), BOOL
+            new.append(names[k])
+        return bool(renew)
+
+    def _drop_nonscalar(self, new, names, inits, types, yields) -> bool:
+        """Arrays and tuples first made inside a loop are not carried out of it (they stay
+        refused after the loop): drop them from the lists; True if any was dropped."""
+        drop = [k for k, (n, y) in enumerate(zip(names, yields)) if n in new and not (
+            isinstance(y, Var | Const) and not isinstance(y.type, ArrayT))]
+        for k in reversed(drop):
+            new.remove(names[k])
+            del names[k], inits[k], types[k]
+        return bool(drop)
 
     def check_return_depth(self, s, body) -> None:
         if _contains(body, cst.Return, into_loops=False) and self.loop_depth > 0:
@@ -609,7 +755,7 @@ class Lowerer(ArrayLowering):
             env.pop(n, None)
             self.loop_locals.add(n)
 
-    def for_as_while(self, s, env, start, stop, step, reverse, body) -> None:
+    def for_as_while(self, s, env, start, stop, step, reverse, body) -> Value | None:
         """`for` with `break`/`return`: a while loop over the index with a break flag."""
         self.check_return_depth(s, body)
         if not isinstance(step, Const):
@@ -617,6 +763,8 @@ class Lowerer(ArrayLowering):
         name = s.target.value
         idx = "%i"
         cmp = "lt" if step.value > 0 else "gt"
+        if name not in env:  # its value after zero trips (where Python raises)
+            env[name] = start if reverse else self.apply("sub", [start, step], s)
         if reverse:  # from the last element of the range back to its start, inclusive
             if isinstance(start, Const) and isinstance(stop, Const):
                 n = len(range(start.value, stop.value, step.value))
@@ -640,24 +788,26 @@ class Lowerer(ArrayLowering):
         def after(benv):
             benv[idx] = self.b.op("add", benv[idx], step, name=name)
 
-        self.generic_while(s, env, body, test, before, after, extra=[idx])
+        # the loop variable is carried: after the loop it holds its last value (at a break
+        # too), or its value from before the loop after zero trips
+        broke = self.generic_while(s, env, body, test, before, after, extra=[idx, name])
         env.pop(idx, None)
+        return broke
 
-    def while_stmt(self, s: cst.While, env: dict) -> None:
-        if s.orelse is not None:
-            self.refuse(s.orelse, "while/else is not supported", "use a flag variable")
+    def while_stmt(self, s: cst.While, env: dict) -> Value | None:
         body = _body(s)
         self.check_return_depth(s, body)
 
         def test(benv):
-            t = self.truth(self.expr(s.test, dict(benv)), s.test)
+            t = self.cond(s.test, dict(benv))
             if "%brk" not in benv:
                 return t
             return self.b.op("and", self.apply("not", [benv["%brk"]], s), t)
 
-        self.generic_while(s, env, body, test, lambda e: None, lambda e: None, extra=[])
+        return self.generic_while(s, env, body, test, lambda e: None, lambda e: None, extra=[])
 
-    def generic_while(self, s, env, body, test, before, after, extra) -> None:
+    def generic_while(self, s, env, body, test, before, after, extra) -> Value | None:
+        """A while loop; returns its break flag after it (None if it has no break)."""
         has_break = _contains(body, (cst.Break, cst.Return), into_loops=False)
         if has_break:
             env["%brk"] = const(False)
@@ -667,9 +817,11 @@ class Lowerer(ArrayLowering):
             extra = extra + ["%ret"]
         loc = self.loc(s)
         names = sorted(set(self.carried(body, env, s)) | set(extra))
-        inits = [env[n] for n in names]
+        new = [n for n in self.loop_outputs(s, body, env) if n not in names]
+        inits = [env[n] for n in names] + [const(False) for _ in new]
+        names = names + new
         types = [v.type for v in inits]
-        for _ in range(6):
+        for _ in range(8):
             params = [Var(_hint(n), t) for n, t in zip(names, types)]
             benv = dict(env)
             benv.update(zip(names, params))
@@ -682,8 +834,12 @@ class Lowerer(ArrayLowering):
                 before(benv)
                 self.loop_body(body, benv, names, s)
                 after(benv)
-                yields = [benv[n] for n in names]
+                yields = [benv.get(n) for n in names]
+            if self._drop_nonscalar(new, names, inits, types, yields):
+                continue
             new_types = [unify(t, y.type) for t, y in zip(types, yields)]
+            if self._renew(new, names, inits, types, new_types):
+                continue
             # a `return` inside: its value is carried out of the loop (found on this pass)
             found = sorted(k for k in benv if k.startswith("%retv") and k not in names)
             for k in found:
@@ -704,12 +860,15 @@ class Lowerer(ArrayLowering):
         self.b.loc = loc
         with self.b.into(blk):
             blk.yields = [self.coerce(y, t) for y, t in zip(yields, types)]
-        inits = [self.coerce(v, t) for v, t in zip(inits, types)]
+        inits = [_zero(t) if n in new else self.coerce(v, t)
+                 for n, v, t in zip(names, inits, types)]
         results = [Var(_hint(n), t) for n, t in zip(names, types)]
+        self._soft.update((id(r), r) for n, r in zip(names, results) if n in new)
         self.b.append(While(params, inits, cblk, blk, results, loc))
         env.update(zip(names, results))
-        env.pop("%brk", None)
+        broke = env.pop("%brk", None)
         self._forget_locals(body, env, names)
+        return broke
 
     # ---------------------------------------------------------------- expressions
     def expr(self, e, env: dict):
@@ -730,13 +889,13 @@ class Lowerer(ArrayLowering):
                 self.refuse(e, f"operator {type(e.operator).__name__} is not supported")
             return self.binop(op, self.expr(e.left, env), self.expr(e.right, env), e)
         if isinstance(e, cst.UnaryOperation):
+            if isinstance(e.operator, cst.Not):
+                return self.apply("not", [self.cond(e.expression, env)], e)
             v = self.expr(e.expression, env)
             if isinstance(e.operator, cst.Minus):
                 return self.apply("neg", [v], e)
             if isinstance(e.operator, cst.Plus):
                 return v
-            if isinstance(e.operator, cst.Not):
-                return self.apply("not", [self.truth(v, e)], e)
             self.refuse(e, "bitwise operators are not supported",
                         "use `not`, `and`, `or` on conditions, or arithmetic on numbers")
         if isinstance(e, cst.Comparison):
@@ -830,6 +989,11 @@ class Lowerer(ArrayLowering):
         for a in args:
             if isinstance(a, tuple):
                 self.refuse(node, f"{prim} of a tuple is not supported", cls=TypeMismatch)
+            if isinstance(a, _NoneValue):
+                self.refuse(node, f"{a.origin}() returns None (it has no `return <value>`); "
+                            "None cannot be used as a number",
+                            f"call {a.origin}(...) as a statement, or return a value from it",
+                            cls=TypeMismatch)
             if isinstance(a, _PyObject):
                 self.refuse(node, f"{a.obj!r} cannot be used as a number", cls=TypeMismatch)
         folded = _fold(prim, args)
@@ -870,17 +1034,28 @@ class Lowerer(ArrayLowering):
             return c if a.value else a
         return self.b.op("and", a, c)  # both already computed
 
-    def boolop(self, e: cst.BooleanOperation, env: dict):
-        """`a and b` / `a or b` on conditions, short-circuiting (b lowered in a branch)."""
-        left = self.truth(self.expr(e.left, env), e.left)
+    def cond(self, e, env: dict) -> Value:
+        """`e` used as a condition (an if/while test, an operand of `not`): a bool.
+
+        Here `a or b` / `a and b` need only the truth of their operands, so they lower to
+        boolean logic; as values they are conditional expressions (boolop)."""
+        if isinstance(e, cst.BooleanOperation):
+            return self.boolop_cond(e, env)
+        if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
+            return self.apply("not", [self.cond(e.expression, env)], e)
+        return self.truth(self.expr(e, env), e)
+
+    def boolop_cond(self, e: cst.BooleanOperation, env: dict) -> Value:
+        """`a and b` / `a or b` as a condition, short-circuiting (b lowered in a branch)."""
+        left = self.cond(e.left, env)
         is_and = isinstance(e.operator, cst.And)
         if isinstance(left, Const):
             if bool(left.value) == is_and:
-                return self.truth(self.expr(e.right, env), e.right)
+                return self.cond(e.right, env)
             return left
         blk = Block()
         with self.b.into(blk):
-            right = self.truth(self.expr(e.right, env), e.right)
+            right = self.cond(e.right, env)
             blk.yields = [right]
         if not blk.stmts:  # nothing to evaluate lazily
             return self.b.op("and" if is_and else "or", left, right)
@@ -890,8 +1065,52 @@ class Lowerer(ArrayLowering):
         self.b.append(If(left, then, orelse, [out], self.loc(e)))
         return out
 
+    def boolop(self, e: cst.BooleanOperation, env: dict):
+        """`a or b` as a value is `a if a else b`, `a and b` is `b if a else a`: the operand
+        itself, not a bool; b is evaluated only when needed (lowered in a branch)."""
+        if self._all_bool(e, env):
+            return self.boolop_cond(e, env)
+        is_and = isinstance(e.operator, cst.And)
+        left = self.expr(e.left, env)
+        if isinstance(left, tuple) or isinstance(left, _PyObject):
+            self.refuse(e.left, f"`{'and' if is_and else 'or'}` on a "
+                        f"{'tuple' if isinstance(left, tuple) else 'non-numeric value'} is not "
+                        "supported", "compare numbers instead", cls=TypeMismatch)
+        t = self.truth(left, e.left)
+        if isinstance(t, Const):  # decided at compile time
+            return self.expr(e.right, env) if bool(t.value) == is_and else left
+        # the left operand is the result only when it is truthy (or) / falsy (and): a bool
+        # operand then has a known value
+        kept = const(not is_and) if left.type == BOOL else left
+        blk = Block()
+        with self.b.into(blk):
+            right = self.expr(e.right, env)
+        if isinstance(right, tuple) or isinstance(right, _PyObject):
+            self.refuse(e.right, "this operand of `and`/`or` is not a number", cls=TypeMismatch)
+        if unify(left.type, right.type) is None:
+            self.refuse(e, f"`{'and' if is_and else 'or'}` returns one of its operands, here a "
+                        f"{left.type} or a {right.type}, which cannot be one value",
+                        "write a conditional expression (a if c else b) whose two sides have "
+                        "one type", cls=TypeMismatch)
+        blocks = [blk, Block()] if is_and else [Block(), blk]
+        vals = [right, kept] if is_and else [kept, right]
+        return self.merge(e, t, blocks, [[vals[0]], [vals[1]]], [""])[0]
+
+    def _all_bool(self, e, env) -> bool:
+        """Every operand of a chain of `and`/`or` is a comparison or a bool value, so the
+        value is the boolean logic of the operands (no type to merge)."""
+        if isinstance(e, cst.BooleanOperation):
+            return self._all_bool(e.left, env) and self._all_bool(e.right, env)
+        if isinstance(e, (cst.Comparison,)) or (
+                isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not)):
+            return True
+        if isinstance(e, cst.Name) and e.value in env:
+            v = env[e.value]
+            return isinstance(v, Var | Const) and v.type == BOOL
+        return isinstance(e, cst.Name) and e.value in ("True", "False")
+
     def ifexp(self, e: cst.IfExp, env: dict):
-        cond = self.truth(self.expr(e.test, env), e.test)
+        cond = self.cond(e.test, env)
         if isinstance(cond, Const):
             return self.expr(e.body if cond.value else e.orelse, env)
         blocks, vals = [], []
@@ -957,6 +1176,8 @@ class Lowerer(ArrayLowering):
         if obj in (range, reversed):
             self.refuse(e, f"{name}() is only supported as the iterator of a for loop")
         prim = CALLABLES.get(obj) if _hashable(obj) else None
+        if prim in ("round", "iround") and (len(pos) > 1 or kw):
+            return self.round_digits(e, prim, pos, kw)
         if prim in ("zeros", "ones", "empty"):
             return self.alloc(e, prim, pos, kw)
         if prim == "full":
@@ -1000,6 +1221,30 @@ class Lowerer(ArrayLowering):
                     "derivative with s2sad.stop_gradient",
                     cls=NoRuleError)
 
+    def round_digits(self, e, prim, pos, kw):
+        """round(x, n) / np.round(x, n) / np.around(x, decimals=n): x rounded to n decimal
+        digits, a float (derivative 0); n=None (round) or 0 (NumPy) is the one-argument
+        form."""
+        word = "ndigits" if prim == "iround" else "decimals"
+        if not pos or len(pos) + len(kw) > 2 or set(kw) - {word}:
+            self.refuse(e, f"{'round' if prim == 'iround' else 'np.round'}(x, {word}) takes "
+                        f"x and {word} only")
+        x = pos[0]
+        n = pos[1] if len(pos) == 2 else kw[word]
+        if isinstance(n, _PyObject) and n.obj is None:  # round(x, None) is round(x)
+            return self.apply(prim, [x], e)
+        if isinstance(n, tuple) or isinstance(n, _PyObject) or n.type != I64:
+            self.refuse(e, f"{word} must be an integer", cls=TypeMismatch)
+        if isinstance(n, Const) and n.value == 0 and prim == "round":
+            return self.apply("round", [x], e)  # np.round(x, 0) is np.round(x)
+        if not isinstance(x, tuple) and not isinstance(x, _PyObject) and \
+                elem(x.type) in (I64, BOOL):
+            if isinstance(n, Const) and n.value >= 0:  # already rounded to n >= 0 digits
+                return x if x.type != BOOL else self.apply("int", [x], e)
+            self.refuse(e, "rounding an integer to negative or unknown digits is not "
+                        "supported", "convert it to float first")
+        return self.apply("round_to", [x, n], e)
+
     def alloc(self, e, prim, pos, kw):
         shape = kw.pop("shape", None) if not pos else pos[0]
         dtype = kw.pop("dtype", None)
@@ -1033,21 +1278,8 @@ class Lowerer(ArrayLowering):
                         "recursive functions are not supported; write a loop")
         pf = parse_function(obj)
         sub = Lowerer(pf, self.b, self.depth + 1, self.free)
-        node = pf.node
-        if kw:
-            names = [p.name.value for p in node.params.params]
-            args = list(pos) + [None] * (len(names) - len(pos))
-            for k, v in kw.items():
-                if k not in names:
-                    self.refuse(e, f"{pf.name}() got an unexpected keyword argument {k!r}")
-                args[names.index(k)] = v
-            while args and args[-1] is None:
-                args.pop()
-            if None in args:
-                self.refuse(e, f"missing argument in call to {pf.name}")
-            pos = args
         saved = self.b.loc
-        out = sub.lower_function(pos)
+        out = sub.lower_function(pos, kw, e, self)
         self.b.loc = saved
         return out
 
@@ -1197,6 +1429,37 @@ class _PyObject:
     def __init__(self, obj, ref: FreeRef | None = None):
         self.obj = obj
         self.ref = ref
+
+
+class _NoneValue(_PyObject):
+    """The None a helper without `return <value>` returns."""
+
+    __slots__ = ("origin",)
+
+    def __init__(self, origin: str):
+        super().__init__(None)
+        self.origin = origin
+
+
+def _returns_none(body) -> bool:
+    """No `return` in `body` gives a value other than None."""
+    found = []
+
+    class V(cst.CSTVisitor):
+        def visit_Return(self, node):
+            v = node.value
+            if v is not None and not (isinstance(v, cst.Name) and v.value == "None"):
+                found.append(node)
+
+        def visit_FunctionDef(self, node):
+            return False
+
+        def visit_Lambda(self, node):
+            return False
+
+    for st in body:
+        st.visit(V())
+    return not found
 
 
 def _hashable(obj) -> bool:

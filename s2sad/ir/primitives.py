@@ -102,6 +102,7 @@ prim("floor",    1, "float", np.floor,                            emit="np.floor
 prim("ceil",     1, "float", np.ceil,                             emit="np.ceil")
 prim("trunc",    1, "float", np.trunc, np.fix,                    emit="np.trunc")
 prim("round",    1, "float", np.round, np.rint, np.around,        emit="np.round")
+prim("round_to", 2, "float",                                   emit="round")  # round(x, n)
 prim("sign",     1, "same",  np.sign,                             emit="np.sign")
 prim("ifloor",   1, "int",   math.floor,                          emit="math.floor")
 prim("iceil",    1, "int",   math.ceil,                           emit="math.ceil")

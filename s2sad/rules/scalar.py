@@ -91,4 +91,5 @@ nondiff("lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or",       why=DISCRE
 nondiff("ifloor", "iceil", "itrunc", "iround", "int", "len",          why=DISCRETE)
 nondiff("stop_gradient",                                                   why=CUT)
 no_rule("opaque",  why=REFUSED)  # a library call without a rule (math.lgamma): fine off the diff path
+nondiff("round_to",                                                        why=PIECEWISE, broadcasts=True)
 # fmt: on

@@ -48,8 +48,6 @@ CASES = {
     "list_literal":         (UnsupportedSyntax, "list",                 "[x, x]"),
     "set_literal":          (UnsupportedSyntax, "set",                  "{x}"),
     "recursive":            (UnsupportedSyntax, "recursion",            "recursive("),
-    "while_else":           (UnsupportedSyntax, "while/else",           "else"),
-    "for_else":             (UnsupportedSyntax, "for/else",             "else"),
     "raises":               (UnsupportedSyntax, "raise",                "raise"),
     "asserts":              (UnsupportedSyntax, "assert",               "assert"),
     "deletes":              (UnsupportedSyntax, "del",                  "del y"),
@@ -150,7 +148,7 @@ def test_one_line_summary():
 
 
 @pytest.mark.parametrize("mode", ["primal", "forward", "reverse", "grad"])
-@pytest.mark.parametrize("name", ["try_except", "no_rule_math", "string_global", "while_else"])
+@pytest.mark.parametrize("name", ["try_except", "no_rule_math", "string_global", "with_block"])
 def test_same_refusal_in_every_mode(mode, name):
     cls, _, _ = CASES[name]
     if name == "no_rule_math" and mode == "primal":

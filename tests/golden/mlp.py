@@ -9,7 +9,8 @@ def mlp_loss_grad(W1, b1, W2, b2, X, y):
     W1_bar = np.zeros_like(W1)
     b1_bar = np.zeros_like(b1)
     W2_bar = np.zeros_like(W2)
-    h = np.tanh(np.dot(X, W1) + b1)  # line 29
+    v1 = np.dot(X, W1)  # line 29
+    h = np.tanh(v1 + b1)
     out = np.dot(h, W2) + b2  # line 30
     v4 = out - y  # line 31
     v5_bar = 1.0 / float((v4 ** 2).size)
@@ -19,6 +20,7 @@ def mlp_loss_grad(W1, b1, W2, b2, X, y):
     h_bar = np.outer(v6, W2)
     W2_bar += np.dot(h.T, v6)
     v2_bar = (1.0 - h * h) * h_bar  # line 29
-    b1_bar += np.sum(v2_bar, axis=0)
-    W1_bar += np.dot(X.T, v2_bar)
+    v8 = _rt.sum_to(v2_bar, v1)
+    b1_bar += _rt.sum_to(v2_bar, b1)
+    W1_bar += np.dot(X.T, v8)
     return (W1_bar, b1_bar, W2_bar, v7)

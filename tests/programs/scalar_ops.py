@@ -372,6 +372,14 @@ def nd_round(x, y):
     return np.round(x) * y
 
 
+def nd_round_to(x, y):
+    return round(x, 1) * y
+
+
+def nd_np_round_to(x, y):
+    return np.round(x, 1) * y
+
+
 def nd_rint(x, y):
     return np.rint(x) * y
 

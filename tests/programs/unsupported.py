@@ -117,24 +117,6 @@ def recursive(x):
     return x * recursive(x - 1.0)  # ERR
 
 
-def while_else(x):
-    y = x
-    while y < 10.0:
-        y = y * 2.0
-    else:  # ERR
-        y = y + 1.0
-    return y
-
-
-def for_else(x):
-    y = x
-    for _ in range(3):
-        y = y * 2.0
-    else:  # ERR
-        y = y + 1.0
-    return y
-
-
 def raises(x):
     if x < 0.0:
         raise ValueError  # ERR

@@ -90,6 +90,7 @@ NONDIFF = {
     "ceil": [(ops.nd_ceil, 1.3, 2.0)],
     "trunc": [(ops.nd_trunc, -1.3, -1.0), (ops.nd_fix, -1.3, -1.0)],
     "round": [(ops.nd_rint, 1.3, 1.5), (ops.nd_round, 1.3, 1.5)],
+    "round_to": [(ops.nd_round_to, 1.34, 1.25), (ops.nd_np_round_to, 1.34, 1.25)],
     "sign": [(ops.nd_sign, -1.3, 0.0)],
     "floordiv": [(ops.nd_floordiv, 1.3, 1.0)],
     "stop_gradient": [(ops.nd_stop_gradient, 1.3, 0.0)],

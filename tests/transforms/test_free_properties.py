@@ -48,7 +48,6 @@ def programs(draw):
              "",
              "def _scale(a, i, c):",
              "    a[i] = c * a[i] * a[i]",
-             "    return 0.0",
              "", "",
              "def f(x, n):",
              "    s = 0.0",
