@@ -86,7 +86,7 @@ def section(title: str) -> None:
 
 def _fmt(value) -> str:
     v = float(value)
-    return repr(v) if v == int(v) and abs(v) < 1e15 else f"{v:.10g}"
+    return repr(v) if v == int(v) and abs(v) < 1e15 else f"{v:.12g}"
 
 
 def row(label: str, value, ref, kind: str = "document") -> None:

@@ -78,7 +78,7 @@ def main(argv=None) -> None:
         row(f"AdamW step {step:2d}: x1", adam[step][1], b)
 
     section("gradient descent, lr = 0.05, and scipy L-BFGS-B")
-    sgd = gradient_descent(x0, steps=100 if args.smoke else 200)
+    sgd = gradient_descent(x0)
     res, bfgs = lbfgs(x0)
     note(f"gradient descent after {len(sgd) - 1} steps: {sgd[-1]}")
     note(f"L-BFGS-B: {res.nit} iterations, {res.nfev} calls of value_and_grad, "

@@ -87,7 +87,8 @@ def main(argv=None) -> None:
     energy = s2sad.value_and_grad(final_energy, argnums=3)
     target = 0.1
     sol = optimize.root_scalar(lambda g: energy(F, 1.0, 1.0, g)[0] - target, x0=0.05,
-                               fprime=lambda g: energy(F, 1.0, 1.0, g)[1], method="newton")
+                               fprime=lambda g: energy(F, 1.0, 1.0, g)[1], method="newton",
+                               xtol=1e-14)
     gamma_star = sol.root
     note(f"target Ef = {target}: gamma = {gamma_star:.6f} after {sol.iterations} Newton steps")
     row("Ef(gamma found)", energy(F, 1.0, 1.0, gamma_star)[0], target, "exact")
