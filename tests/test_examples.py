@@ -244,3 +244,14 @@ def test_wengert_prints_the_seed_gradient(tmp_path: Path):
     assert "grad f(2, 5)   = (5.5, 1.7163378145367738)" in proc.stdout
     assert "def f_vjp(x1, x2" in proc.stdout
     assert "(wengert.py:9)" in proc.stdout  # the README and docs/api.md quote the line
+
+
+def test_gallery_page_shows_every_example():
+    page = (ROOT / "docs" / "gallery.md").read_text()
+    for script in EXAMPLES:
+        assert f"examples/{script.name}" in page, f"docs/gallery.md does not show {script.name}"
+    for pngs in PLOTS.values():
+        for png in pngs:
+            assert f"(gallery/{png})" in page
+            # made by `python examples/SCRIPT --out docs/gallery` (full size)
+            assert (ROOT / "docs" / "gallery" / png).stat().st_size > 10_000
