@@ -255,3 +255,8 @@ def test_gallery_page_shows_every_example():
             assert f"(gallery/{png})" in page
             # made by `python examples/SCRIPT --out docs/gallery` (full size)
             assert (ROOT / "docs" / "gallery" / png).stat().st_size > 10_000
+
+
+def test_figures_go_to_the_current_folder_by_default(tmp_path: Path):
+    run(ROOT / "examples" / "higher_order.py", "--smoke", cwd=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["higher_order.png"]
