@@ -16,9 +16,16 @@ def newton_sqrt(a):
     return x
 
 
-if __name__ == "__main__":
+def main(argv=None) -> None:
+    from _common import parse_args, row
+
+    parse_args(__doc__, argv)
     d = s2sad.grad(newton_sqrt)
     for a in (0.5, 2.0, 10.0):
-        print(f"a = {a:5.2f}: d sqrt(a)/da = {d(a):.15f}   exact {0.5 / math.sqrt(a):.15f}")
+        row(f"d sqrt(a)/da at a = {a:g}", d(a), 0.5 / math.sqrt(a), "exact")
     print()
     print(s2sad.derivative_source(newton_sqrt, "grad"))
+
+
+if __name__ == "__main__":
+    main()
