@@ -235,7 +235,7 @@ def build(fn, req: Request) -> Derivation:
         cts = d.params[len(primal.params):]
         if len(cts) == 1:
             defaults[cts[0]] = "1.0"
-    src, _ = generate(d, header(req, primal), defaults)
+    src = generate(d, header(req, primal), defaults)
     return Derivation(primal, d, src)
 
 

@@ -20,7 +20,7 @@ from ..ir.builder import Builder, const
 from ..ir.nodes import Block, Const, For, Function, If, Value, Var, While
 from ..ir.primitives import CALLABLES, NAMED_CONSTANTS, PRIMS
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, Scalar, Type, elem, is_float, unify
-from . import resolve
+from . import nested, resolve
 from .arrays import ArrayLowering, BoundMethod
 from .free import FreeRef, FreeValues, is_bound_kind, object_ref
 from .source import ParsedFunction, parse_function
@@ -1132,17 +1132,16 @@ class Lowerer(ArrayLowering):
         if not isinstance(fv, _PyObject):
             self.refuse(e.func, "this value is not callable", cls=TypeMismatch)
         obj = fv.obj
-        if getattr(obj, "transform", None) is not None:
-            # an s2sad transform (nested AD): lower its generated source for these types
+        if nested.is_derivative(obj):  # nested AD: the derivative's IR, inlined
             pos = [self.expr(a.value, env) for a in e.args]
             types = tuple(v.type for v in pos if isinstance(v, Var | Const))
             if len(types) != len(pos) or any(a.keyword or a.star for a in e.args):
                 self.refuse(e, "call a differentiated function with positional numbers")
-            inner = obj.transform.python_function(types)
-            nested = getattr(inner, "_s2sad_binding", None)
-            if nested is not None:
-                pos = pos + self.free.adopt(list(nested.refs), list(nested.guards))
-            return self.inline(e, inner, pos, {})
+            ir, free = nested.derivative_ir(obj, types)
+            saved = self.b.loc
+            out = nested.inline(self.b, ir, free, pos, self.free)
+            self.b.loc = saved
+            return out
         known = _hashable(obj) and (obj in CALLABLES or obj in _TUPLE_CALLS)
         if not known:  # a Numba dispatcher or a decorated user function: lower the inside
             obj = resolve.unwrap(obj)
@@ -1497,8 +1496,9 @@ def _fold(prim: str, args: list) -> Value | None:
 
 def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     """Lower `fn` specialised to `arg_types` into an IR Function."""
-    if getattr(fn, "transform", None) is not None:  # differentiating a derivative
-        fn = fn.transform.python_function(tuple(arg_types))
+    if nested.is_derivative(fn):  # differentiating a derivative: its IR
+        ir, free = nested.derivative_ir(fn, tuple(arg_types))
+        return nested.as_function(ir, free, len(arg_types))
     if not inspect.isfunction(fn) and not hasattr(fn, "py_func") and \
             inspect.isfunction(getattr(type(fn), "__call__", None)):  # noqa: B004
         fn = fn.__call__  # a callable object: its __call__ method
@@ -1527,11 +1527,7 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
             if isinstance(bad, cst.Param):
                 lw.refuse(bad, f"{what} parameters are not supported",
                           "list the parameters explicitly")
-    args = bound + list(params)
-    nested = getattr(fn, "_s2sad_binding", None)
-    if nested is not None:  # a generated derivative: its free values are this function's
-        args += lw.free.adopt(list(nested.refs), list(nested.guards))
-    tree = lw.lower_function(args)
+    tree = lw.lower_function(bound + list(params))
     outs = flatten(tree)
     for v in outs:
         if isinstance(v, _PyObject):

@@ -20,14 +20,15 @@ from ..ir.nodes import (
 from ..ir.primitives import PRIMS
 from ..ir.rewrite import substitute, substitute_stmt
 
-_EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice", "push_array"}
-_FRESH = {"zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like", "copy", "arange",
-          "eye", "linspace"}  # new arrays
-
 
 def _pure(op: Op) -> bool:
-    p = PRIMS.get(op.prim)
-    return op.prim not in _EFFECTS and (p is None or p.pure)
+    return not PRIMS[op.prim].effect
+
+
+def _load(prim: str) -> bool:
+    """An element or slice read (getitem, getslice): what a write to its array changes."""
+    p = PRIMS[prim]
+    return p.access and not p.effect
 
 
 def dce(fn: Function) -> Function:
@@ -139,14 +140,13 @@ def cse(fn: Function) -> Function:
                 if not _pure(s):
                     # a write invalidates loads from the written array
                     arr = s.args[0] if s.args else None
-                    for k in [k for k in avail if k[0] in ("getitem", "getslice")
-                              and k[1][0] == ("v", id(arr))]:
+                    for k in [k for k in avail if _load(k[0]) and k[1][0] == ("v", id(arr))]:
                         del avail[k]
                     # and whole-array ops on it, under any of its names: sin(w)
                     _forget_reads(avail, names.get(id(arr), {id(arr)}), loads=True)
                     keep.append(s)
                     continue
-                if len(s.results) == 1 and s.prim not in _FRESH and \
+                if len(s.results) == 1 and not PRIMS[s.prim].fresh and \
                         id(s.results[0]) not in written:  # a written array stays its own
                     k = _key(s)
                     if k in avail and avail[k].type == s.results[0].type:
@@ -160,16 +160,16 @@ def cse(fn: Function) -> Function:
                 for sb in sub_blocks(s):
                     # loads inside loops may see writes from later iterations
                     sub_avail = avail if isinstance(s, If) else {
-                        k: v for k, v in avail.items() if k[0] not in ("getitem", "getslice")}
+                        k: v for k, v in avail.items() if not _load(k[0])}
                     if not isinstance(s, If):
                         _forget_reads(sub_avail, changed)
                     visit(sb, sub_avail, inner_writes)
                 _forget_reads(avail, changed)
                 if not isinstance(s, If):
-                    for k in [k for k in avail if k[0] in ("getitem", "getslice")]:
+                    for k in [k for k in avail if _load(k[0])]:
                         del avail[k]
                 elif _has_effects(s.then) or _has_effects(s.orelse):
-                    for k in [k for k in avail if k[0] in ("getitem", "getslice")]:
+                    for k in [k for k in avail if _load(k[0])]:
                         del avail[k]
                 keep.append(s)
         b.stmts = keep
@@ -201,9 +201,6 @@ def remap_negations(fn: Function, mapping: dict) -> None:
                 r._neg_of = resolve(n)
 
 
-_SHAPE = ("len", "dim", "size")  # element writes never change an array's shape
-
-
 def _written_in(s) -> set:
     """ids of the arrays that ops with effects inside region s write."""
 
@@ -216,8 +213,11 @@ def _forget_reads(avail: dict, arrays: set, loads: bool = False) -> None:
     (and, with loads, element loads from it)."""
     if not arrays:
         return
-    skip = _SHAPE if loads else ("getitem", "getslice") + _SHAPE
-    for k in [k for k in avail if k[0] not in skip and
+    def kept(prim: str) -> bool:  # element writes never change an array's shape
+        p = PRIMS[prim]
+        return (p.shape_only and not p.fresh) or (not loads and _load(prim))
+
+    for k in [k for k in avail if not kept(k[0]) and
               any(a[0] == "v" and a[1] in arrays for a in k[1])]:
         del avail[k]
 

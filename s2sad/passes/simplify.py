@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..analysis.aliases import written_names
 from ..ir.fold import fold_op
 from ..ir.nodes import Block, Const, Function, If, Op, Var, sub_blocks, walk
+from ..ir.primitives import PRIMS
 from ..ir.rewrite import substitute, substitute_stmt
 from ..ir.types import ArrayT
 from .dce import remap_negations
@@ -30,7 +31,7 @@ def simplify(fn: Function) -> Function:
         for s in b.stmts:
             if mapping:
                 substitute_stmt(s, mapping)
-            if isinstance(s, Op) and len(s.results) == 1 and s.prim not in ("push", "pop"):
+            if isinstance(s, Op) and len(s.results) == 1 and not PRIMS[s.prim].ordered:
                 folded = fold_op(s.prim, s.args, s.attrs)
                 if isinstance(folded, Var) and isinstance(folded.type, ArrayT) and \
                         (id(s.results[0]) in written or id(folded) in written):

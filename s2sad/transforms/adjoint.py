@@ -20,7 +20,7 @@ Storage is plain NumPy arrays grown by doubling; no Python objects (see docs/sto
 from __future__ import annotations
 
 from ..analysis.activity import active_values
-from ..analysis.aliases import VIEWS, mark_slice_copies
+from ..analysis.aliases import mark_slice_copies
 from ..errors import S2SADError
 from ..ir.builder import Builder, const
 from ..ir.nodes import (
@@ -36,15 +36,17 @@ from ..ir.nodes import (
     block_defs,
     block_uses,
     blocks,
-    stmt_uses,
     sub_blocks,
     use_counts,
     walk,
 )
+from ..ir.primitives import PRIMS
+from ..ir.rewrite import free_vars
 from ..ir.types import F32, F64, I64, ArrayT, is_float
 from ..rules import RULES
 from ..rules.dsl import Sym, emitting, where
-from .buffers import ALLOCS, AdjointBuffers
+from .buffers import AdjointBuffers
+from .checkpoint import reverse_checkpointed
 from .common import (
     ShapeRoots,
     add,
@@ -59,10 +61,6 @@ from .common import (
     zero_of,
     zero_value,
 )
-
-_RECOMPUTE = {"add", "sub", "mul", "div", "pow", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
-              "eq", "ne", "not", "dim", "size", "len", "int", "float"}
-_COMPARE = {"lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
 
 
 class Adjoint(AdjointBuffers):
@@ -151,8 +149,6 @@ class Adjoint(AdjointBuffers):
             elif isinstance(s, If):
                 self.reverse_if(b, s, adj)
             elif isinstance(s, For) and self.checkpoint and id(s) in self.top_level:
-                from .checkpoint import reverse_checkpointed
-
                 reverse_checkpointed(self, b, s, adj, self.checkpoint)
             elif isinstance(s, (For, While)):
                 self.reverse_loop(b, s, adj)
@@ -183,7 +179,7 @@ class Adjoint(AdjointBuffers):
         if not s.results or s.results[0] not in self.active:
             return
         ans = s.results[0]
-        if s.prim in ALLOCS and s.prim not in ("copy", "full"):
+        if PRIMS[s.prim].fill in ("zeros", "ones", "empty"):
             return  # the buffer was zeroed at allocation
         g = self.take_adjoint(ans, adj)
         if g is None:
@@ -322,7 +318,7 @@ class Adjoint(AdjointBuffers):
     def export(self, s: If, fwd: Block, rblk: Block) -> None:
         """Pass values the reverse branch needs out of the forward branch as If results."""
         inner = block_defs(fwd)
-        need = [v for v in _ordered_free(rblk) if v in inner]
+        need = [v for v in free_vars(rblk) if v in inner]
         if not need:
             return
         mapping = {}
@@ -355,7 +351,7 @@ class Adjoint(AdjointBuffers):
             inner_defs.add(s.ivar)
         # outer active scalars whose adjoints the reverse body accumulates
         used = block_uses(s.body)
-        free_act = [v for v in _ordered_free(s.body) if v in used and v not in inner_defs
+        free_act = [v for v in free_vars(s.body) if v in used and v not in inner_defs
                     and v in self.active and not is_array_var(v)]
         carried_bar = [Var("", s.params[k].type, base=s.params[k], suffix="_bar") for k in act]
         free_bar = [Var("", v.type, base=v, suffix="_bar") for v in free_act]
@@ -465,10 +461,10 @@ class Adjoint(AdjointBuffers):
             st = defs.get(v)
             if not isinstance(st, Op) or v in seen:
                 return False
-            if st.prim in ("getitem", "getslice"):
+            if PRIMS[st.prim].access and not PRIMS[st.prim].effect:  # a load
                 if st.args[0] in level_defs or self._changes_after(st.args[0], st):
                     return False
-            elif st.prim not in _RECOMPUTE:
+            elif not PRIMS[st.prim].recompute:
                 return False
             return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
                        for a in st.args)
@@ -481,7 +477,7 @@ class Adjoint(AdjointBuffers):
                 return
             st = defs.get(v)
             if cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
-                            isinstance(st, Op) and st.prim in _COMPARE):
+                            isinstance(st, Op) and PRIMS[st.prim].typing == "bool"):
                 # a mask (x > 0.0 for np.where) is recomputed from its recorded operands
                 for a in st.args:
                     if isinstance(a, Var) and a in level_defs:
@@ -490,7 +486,7 @@ class Adjoint(AdjointBuffers):
             else:
                 taped.append(v)
 
-        for v in _ordered_free(rbody):
+        for v in free_vars(rbody):
             if v in level_defs:
                 visit(v)
         prologue = Block()
@@ -515,8 +511,11 @@ class Adjoint(AdjointBuffers):
         rbody.stmts[:0] = prologue.stmts
 
 
-_ELEMENT_OPS = {"getitem", "setitem", "getslice", "setslice", "iadd", "iaddslice", "copy",
-                "zeros_like", "ones_like", "empty_like", "dim", "size", "len", *VIEWS}
+def _element_op(prim: str) -> bool:
+    """Reads elements or shapes, or makes a view or a copy: no snapshot of its operands."""
+    p = PRIMS[prim]
+    return p.access or p.shape_only or p.view or p.fill == "copy"
+
 
 
 def _snapshot_mutable_operands(block: Block, aliases, kept: list | None = None) -> list:
@@ -531,7 +530,7 @@ def _snapshot_mutable_operands(block: Block, aliases, kept: list | None = None) 
     for s in block.stmts:
         for sb in sub_blocks(s):
             _snapshot_mutable_operands(sb, aliases, kept)
-        if isinstance(s, Op) and s.prim not in _ELEMENT_OPS and s.results:
+        if isinstance(s, Op) and not _element_op(s.prim) and s.results:
             args = []
             for a in s.args:
                 if isinstance(a, Var) and isinstance(a.type, ArrayT) and \
@@ -544,7 +543,7 @@ def _snapshot_mutable_operands(block: Block, aliases, kept: list | None = None) 
         new.append(s)
         rule = RULES.get(s.prim) if isinstance(s, Op) else None
         if rule is not None and rule.kind in ("partials", "rule") and len(s.results) == 1 \
-                and s.prim not in _ELEMENT_OPS and is_array_var(s.results[0]) and \
+                and not _element_op(s.prim) and is_array_var(s.results[0]) and \
                 aliases.written_after(s.results[0]):
             r = s.results[0]
             r0 = Var(r.name, r.type)
@@ -569,28 +568,6 @@ def _drop_unneeded_copies(fn: Function, kept: list) -> None:
     if drop:
         for blk in blocks(fn.body):
             blk.stmts = [t for t in blk.stmts if id(t) not in drop]
-
-
-def _ordered_free(blk: Block) -> list[Var]:
-    """Vars read in blk but defined outside it, in first-use order."""
-    defs = block_defs(blk)
-    seen: dict[Var, None] = {}
-
-    def visit(b: Block):
-        from ..ir.nodes import sub_blocks
-
-        for s in b.stmts:
-            for v in stmt_uses(s):
-                if isinstance(v, Var) and v not in defs:
-                    seen.setdefault(v)
-            for sb in sub_blocks(s):
-                visit(sb)
-        for v in b.yields:
-            if isinstance(v, Var) and v not in defs:
-                seen.setdefault(v)
-
-    visit(blk)
-    return list(seen)
 
 
 def _level_stmts(b: Block):

@@ -20,11 +20,10 @@ from ..analysis.aliases import alias_hazards
 from ..errors import UnsupportedSyntax
 from ..ir.builder import Builder
 from ..ir.nodes import Block, For, If, Op, Value, Var, While, block_defs, block_uses, blocks, walk
+from ..ir.primitives import PRIMS
 from ..ir.types import I64, ArrayT
 from ..rules import RULES
 from .common import is_array_var, zero_value
-
-ALLOCS = {"zeros", "ones", "empty", "full", "zeros_like", "empty_like", "ones_like", "copy"}
 
 
 class AdjointBuffers:
@@ -165,7 +164,7 @@ class AdjointBuffers:
             return self.dims[v]
         blk, st = self.home.get(v, (None, None))
         nd = v.type.ndim
-        if isinstance(st, Op) and st.prim in ("zeros", "ones", "empty", "full"):
+        if isinstance(st, Op) and PRIMS[st.prim].sized:
             args = st.args[:-1] if st.prim == "full" else st.args
             if len(args) == nd and all(a.type == I64 for a in args):
                 self.dims[v] = list(args)
@@ -208,7 +207,7 @@ def _shape_source(st, v: Var) -> Var | None:
     elementwise op whose only array operand has v's rank."""
     if not isinstance(st, Op) or not st.args:
         return None
-    if st.prim in ("zeros_like", "ones_like", "empty_like", "copy"):
+    if PRIMS[st.prim].fill is not None and not PRIMS[st.prim].sized:
         a = st.args[0]
         return a if isinstance(a, Var) and a.type == v.type else None
     rule = RULES.get(st.prim)
@@ -221,4 +220,4 @@ def _shape_source(st, v: Var) -> Var | None:
 
 def _needs_buffer(prim: str) -> bool:
     """Fresh arrays the program fills get an adjoint buffer; a copy only if subscripted."""
-    return prim in ALLOCS and prim != "copy"
+    return PRIMS[prim].fill in ("zeros", "ones", "empty", "value")

@@ -1,6 +1,5 @@
 # s2sad: gradient (reverse-mode) derivative of heat (heat.py:28) with respect to u0.
 # Generated code: edit the source function instead.
-import math
 import numpy as np
 
 

@@ -1,6 +1,5 @@
 # s2sad: gradient (reverse-mode) derivative of mlp_loss (mlp.py:28) with respect to W1, b1, W2, b2.
 # Generated code: edit the source function instead.
-import math
 import numpy as np
 from s2sad import runtime as _rt
 

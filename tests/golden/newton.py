@@ -1,6 +1,5 @@
 # s2sad: gradient (reverse-mode) derivative of newton_sqrt (newton.py:12) with respect to a.
 # Generated code: edit the source function instead.
-import math
 import numpy as np
 from s2sad import runtime as _rt
 

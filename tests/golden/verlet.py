@@ -1,6 +1,5 @@
 # s2sad: gradient (reverse-mode) derivative of final_energy (verlet.py:48) with respect to x0, v0, gamma.
 # Generated code: edit the source function instead.
-import math
 import numpy as np
 from s2sad import runtime as _rt
 
