@@ -16,8 +16,8 @@ import numpy as np
 from . import checks, pipeline
 from .compile import TARGETS, Compiled, compiled
 from .errors import BadArguments, NonDifferentiableOutput
-from .frontend.lower import stop_gradient_marker, unflatten
 from .frontend.source import parse_function
+from .frontend.values import stop_gradient_marker, unflatten
 from .ir.types import ArrayT, Type, is_float
 from .jacobians import Jacobian
 

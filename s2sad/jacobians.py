@@ -25,7 +25,7 @@ import numpy as np
 from . import checks, pipeline
 from .compile import TARGETS, compiled
 from .errors import BadArguments, NonDifferentiableOutput
-from .frontend.lower import unflatten
+from .frontend.values import unflatten
 from .ir.types import ArrayT, Type, elem, is_float, typeof
 
 _NAMES = {"fwd": "jacfwd", "rev": "jacrev", "grad": "grad", "value_and_grad": "value_and_grad"}

@@ -111,7 +111,7 @@ def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
     for old, new in renamed:
         if old in tr.active:
             tr.active.add(new)
-    tr.adopt(renamed, s2)  # arrays made in the loop get their adjoint buffers there too
+    tr.buffers.adopt(renamed, s2)  # arrays made in the loop get their adjoint buffers there too
     body.stmts.append(s2)
     env = dict(zip(used_free, fbars))
     for j, v in zip(act, pb):

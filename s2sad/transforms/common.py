@@ -99,6 +99,13 @@ def fit_to(b: Builder, c: Value, t: Type) -> Value:
     return c
 
 
+def shaped(b: Builder, v: Value, like: Var) -> Value:
+    """v as an array of like's shape, if v is a scalar standing for one."""
+    if isinstance(like.type, ArrayT) and not isinstance(v.type, ArrayT):
+        return b.op("expand_to", v, like, axis=None, type=like.type)
+    return v
+
+
 def zero_value(b: Builder, like: Var) -> Value:
     """A zero of like's type: a constant for scalars, np.zeros_like for arrays."""
     if isinstance(like.type, ArrayT):
