@@ -9,6 +9,7 @@ import libcst as cst
 
 from ..errors import TypeMismatch, UnsupportedSyntax
 from ..ir.builder import const
+from ..ir.fold import negated
 from ..ir.nodes import Const, Value, Var
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, elem
 from .syntax import is_full_slice, is_newaxis
@@ -240,8 +241,8 @@ class ArrayLowering:
             self.refuse(e, "np.linalg.norm needs an array", cls=TypeMismatch)
         o = None if order is None or getattr(order, "obj", 0) is None else order
         sign = 1.0
-        if isinstance(o, Var) and isinstance(o._neg_of, Const):  # ord=-np.inf
-            o, sign = o._neg_of, -1.0
+        if isinstance(negated(o), Const):  # ord=-np.inf
+            o, sign = negated(o), -1.0
         if o is not None and not (isinstance(o, Const) and not is_array(o)):
             self.refuse(e, "np.linalg.norm: ord must be a constant number",
                         "ord='fro' is the default for matrices: leave it out")

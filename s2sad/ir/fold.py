@@ -1,6 +1,6 @@
 """Constant folding and algebraic identities on one op, used wherever ops are made: the
 rule DSL as rules emit, and the simplify pass over whole functions. It never changes a
-result's type; `-(-x)` folds through the defining op of -x (`Var._neg_of`)."""
+result's type; `-(-x)` folds through the defining op of -x (`negated`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,14 @@ _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
 def _is(v: Value, x: float) -> bool:
     return isinstance(v, Const) and not isinstance(v.type, ArrayT) and \
         not isinstance(v.value, bool) and v.value == x
+
+
+def negated(v) -> Value | None:
+    """a, where v = -a by its defining op (None otherwise)."""
+    d = v.defn if isinstance(v, Var) else None
+    if d is not None and d.prim == "neg" and d.args and d.results and d.results[0] is v:
+        return d.args[0]
+    return None
 
 
 def fold_op(prim: str, args: list[Value], attrs: dict | None = None) -> Value | None:
@@ -76,8 +84,8 @@ def fold_op(prim: str, args: list[Value], attrs: dict | None = None) -> Value | 
         (x,) = args
         if isinstance(x, Const) and not isinstance(x.type, ArrayT):
             return const(-x.value, x.type)
-        if isinstance(x, Var) and getattr(x, "_neg_of", None) is not None:
-            return keep(x._neg_of)
+        if negated(x) is not None:
+            return keep(negated(x))
     elif prim == "pow":
         x, y = args
         if _is(y, 1.0):

@@ -178,27 +178,7 @@ def cse(fn: Function) -> Function:
 
     visit(fn.body, {}, set())
     substitute(fn.body, mapping)
-    remap_negations(fn, mapping)
     return fn
-
-
-def remap_negations(fn: Function, mapping: dict) -> None:
-    """`r = -a` remembers a (r._neg_of, so that -r folds to a); when a pass replaces a by
-    another value, r must remember that one, or -r would fold to a value nobody defines."""
-    if not mapping:
-        return
-
-    def resolve(v):
-        seen = 0
-        while isinstance(v, Var) and v in mapping and seen < 100:
-            v, seen = mapping[v], seen + 1
-        return v
-
-    for s in walk(fn.body):
-        for r in s.results:
-            n = getattr(r, "_neg_of", None)
-            if n is not None and n in mapping:
-                r._neg_of = resolve(n)
 
 
 def _written_in(s) -> set:

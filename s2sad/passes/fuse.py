@@ -295,7 +295,7 @@ class _Fuser:
                 if op.result in kept:
                     body.effect("setitem", op.result, i, e)
                     # now an allocated, filled array: no longer -x (so -(it) is not x)
-                    op.result.__dict__.pop("_neg_of", None)
+                    op.result.defn = None
                 continue
             term = elem(op.args[0]) if op.prim != "matmul" else \
                 body.op("mul", elem(op.args[0]), elem(op.args[1]))

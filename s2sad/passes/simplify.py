@@ -12,13 +12,6 @@ from ..ir.nodes import Block, Const, Function, If, Op, Var, sub_blocks, walk
 from ..ir.primitives import PRIMS
 from ..ir.rewrite import substitute, substitute_stmt
 from ..ir.types import ArrayT
-from .dce import remap_negations
-
-
-def note_neg(op: Op) -> None:
-    """Remember that op's result is -arg, so -(-x) folds to x."""
-    if op.prim == "neg" and isinstance(op.results[0], Var):
-        op.results[0]._neg_of = op.args[0]
 
 
 def simplify(fn: Function) -> Function:
@@ -46,7 +39,6 @@ def simplify(fn: Function) -> Function:
 
     visit(fn.body)
     substitute(fn.body, mapping)
-    remap_negations(fn, mapping)
     return fn
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from ..errors import NoRuleError
 from ..ir.builder import Builder, const
-from ..ir.fold import fold_op
+from ..ir.fold import fold_op, negated
 from ..ir.nodes import Const, Value
 from ..ir.primitives import CALLABLES, PRIMS
 from ..ir.types import F64, elem, is_array
@@ -148,11 +148,11 @@ def emit(prim: str, *args, **attrs) -> Sym:
                     elem(a.type) == elem(c.type):
                 return emit("neg", Sym(c))
     if prim in ("add", "sub"):
-        neg_of = getattr(vals[1], "_neg_of", None)
+        neg_of = negated(vals[1])
         if neg_of is not None:  # x + (-y) -> x - y ; x - (-y) -> x + y
             return emit("sub" if prim == "add" else "add", Sym(vals[0]), Sym(neg_of))
     out = _b().op(prim, *vals, **attrs)
-    out._deriv = True
+    out.deriv = True
     return Sym(out)
 
 

@@ -140,8 +140,7 @@ def _copy_loop(s: For) -> For:
     inner = list(block_defs(s.body)) + list(s.params) + [s.ivar] + list(s.results)
     memo = {id(v): Var(v.name, v.type, v.base, v.suffix) for v in inner}
     for v in inner:
-        if getattr(v, "_deriv", False):
-            memo[id(v)]._deriv = True
+        memo[id(v)].deriv = v.deriv
     # share everything that is not defined by the loop (Consts, outer Vars, arrays)
     shared = {}
 

@@ -78,7 +78,7 @@ def add(b: Builder, x: Value | None, y: Value | None) -> Value | None:
 
 def name_derivative(v: Value, base: Var, suffix: str) -> Value:
     """Give a freshly computed derivative value a readable name (x_bar, vn_dot)."""
-    if isinstance(v, Var) and not v.name and v.base is None and getattr(v, "_deriv", False):
+    if isinstance(v, Var) and not v.name and v.base is None and v.deriv:
         v.base, v.suffix = base, suffix
     return v
 
