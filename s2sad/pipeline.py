@@ -127,8 +127,8 @@ DERIVATIVE_STAGES = [
           doc="like terms of stored cotangents collected"),
     Stage("order", lambda fn, req: forward_order(fn), REVERSE, optional=True,
           doc="independent reversed element loops run forwards"),
-    Stage("fold", lambda fn, req: fold_boolean_ifs(fn), DERIVATIVES,
-          doc="Ifs that only choose between booleans as expressions"),
+    Stage("fold", lambda fn, req: dce(cse(simplify(fold_boolean_ifs(fn)))), DERIVATIVES,
+          doc="Ifs that only choose between booleans as expressions; a last clean-up"),
     Stage("storage", _when_storage(_storage), REVERSE,
           doc="storage_bytes: the stacks' sizes as extra outputs"),
 ]

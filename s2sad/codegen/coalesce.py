@@ -15,12 +15,23 @@ from ..ir.primitives import PRIMS
 
 
 class CoalescedNamer:
+    """The Python name of each Var: its group's (coalesce). A group that holds a returned
+    derivative of a parameter is named after it (`gamma_bar`, `v0_bar`, not the name of
+    the loop variable it shares a name with)."""
+
     def __init__(self, fn: Function, alias: dict):
         self.alias = alias
         self.namer = Namer(fn)
+        self.prefer: dict[Var, Var] = {}
+        params = set(fn.params)
+        for o in fn.outputs:
+            r = find(alias, o) if isinstance(o, Var) else None
+            if r is not None and o.base in params and (r.base, r.suffix) != (o.base, o.suffix):
+                self.prefer.setdefault(r, o)
 
     def __getitem__(self, v: Var) -> str:
-        return self.namer[find(self.alias, v)]
+        r = find(self.alias, v)
+        return self.namer[self.prefer.get(r, r)]
 
 
 def find(alias: dict, v: Var) -> Var:
@@ -98,8 +109,8 @@ def coalesce(fn: Function) -> dict:
         ra, rb = root(keep), root(other)
         if ra is rb:
             return True
-        if ra.type != rb.type:
-            return False
+        if ra.type != rb.type or _derivative(ra) != _derivative(rb):
+            return False  # (a primal value and a derivative never share a name)
         ga, gb = group(ra), group(rb)
         if interferes(ga, gb):
             return False
@@ -155,7 +166,7 @@ def coalesce(fn: Function) -> dict:
                 if any(max(upos.get(m, [0])) > hi for m in ys):
                     continue
                 ra, rb = root(p), root(y)
-                if ra.type != rb.type:
+                if ra.type != rb.type or _derivative(ra) != _derivative(rb):
                     continue
                 alias[rb] = ra
                 members[ra] = group(ra) + ys
@@ -168,6 +179,10 @@ def coalesce(fn: Function) -> dict:
                             blk.yields.count(y) == 1:
                         union(r, y)
     return alias
+
+
+def _derivative(v: Var) -> bool:
+    return v.base is not None or v.deriv
 
 
 def _stem(v: Var):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..analysis.aliases import points_to, written_names
+from ..analysis.aliases import is_write, points_to, written_names
 from ..ir.nodes import (
     Block,
     Const,
@@ -37,8 +37,23 @@ def dce(fn: Function) -> Function:
     return fn
 
 
+def _write_only(fn: Function, used: dict) -> set[Var]:
+    """Arrays the function makes and then only writes into: nothing reads them (the Verlet
+    integrator's x[i + 1] = xn kept for plotting), so their writes are dead too."""
+    fresh = {s.results[0] for s in walk(fn.body) if isinstance(s, Op) and s.results and
+             PRIMS[s.prim].fresh}
+    writes: dict[Var, int] = {}
+    for s in walk(fn.body):
+        if isinstance(s, Op) and is_write(s.prim) and s.args[0] in fresh:
+            writes[s.args[0]] = writes.get(s.args[0], 0) + 1
+            if any(a is s.args[0] for a in s.args[1:]):
+                writes[s.args[0]] -= 1  # a[i] = a[j]: a read as well
+    return {v for v, n in writes.items() if used.get(v, 0) == n}
+
+
 def _dce_once(fn: Function) -> bool:
     used = use_counts(fn.body)
+    dead = _write_only(fn, used)
     changed = False
 
     def sweep(b: Block) -> None:
@@ -47,6 +62,9 @@ def _dce_once(fn: Function) -> bool:
         for s in b.stmts:
             if isinstance(s, Op):
                 if _pure(s) and s.results and not any(used.get(r) for r in s.results):
+                    changed = True
+                    continue
+                if is_write(s.prim) and s.args[0] in dead:
                     changed = True
                     continue
             elif isinstance(s, If):

@@ -17,81 +17,80 @@ def heat_grad(u0, r, nt):
             un[i] = v2 + r * (u[i - 1] - 2.0 * v2 + u[i + 1])
         for i_1 in range(1, v1):  # line 35
             u[i_1] = un[i_1]  # line 36
-    v14 = 1.0 + 1.0  # line 37
-    for i_2 in range(len(u)):
-        u_bar[i_2] = v14 * u[i_2]
+    for i_2 in range(len(u)):  # line 37
+        u_bar[i_2] = 2.0 * u[i_2]
     for __1 in range(nt - 1, -1, -1):  # line 32
-        v17 = n - 1
-        for i_3 in range(1, v17):  # line 35
-            v18 = u_bar[i_3]  # line 36
+        v16 = n - 1
+        for i_3 in range(1, v16):  # line 35
+            v17 = u_bar[i_3]  # line 36
             u_bar[i_3] = 0.0
-            un_bar[i_3] = v18
-        if 1 < v17:  # line 33
-            j_hi = v17 - 1
-            v20 = v17 + 1
-            v21 = max(2, j_hi)
+            un_bar[i_3] = v17
+        if 1 < v16:  # line 33
+            j_hi = v16 - 1
+            v19 = v16 + 1
+            v20 = max(2, j_hi)
             for j_edge in range(2):
-                v22 = j_edge - 1
-                if v22 >= 1:
-                    v24 = v22 < v17
+                v21 = j_edge - 1
+                if v21 >= 1:
+                    v23 = v21 < v16
                 else:
-                    v24 = False
-                if v24:
-                    v26 = r * un_bar[v22]
+                    v23 = False
+                if v23:
+                    v25 = r * un_bar[v21]
                 else:
-                    v26 = 0.0
-                v29 = j_edge + 1
-                if v29 >= 1:
-                    v31 = v29 < v17
+                    v25 = 0.0
+                v28 = j_edge + 1
+                if v28 >= 1:
+                    v30 = v28 < v16
                 else:
-                    v31 = False
-                if v31:
-                    v33 = r * un_bar[v29]
+                    v30 = False
+                if v30:
+                    v32 = r * un_bar[v28]
                 else:
-                    v33 = 0.0
-                v36 = v26 + v33
+                    v32 = 0.0
+                v35 = v25 + v32
                 if j_edge >= 1:
-                    v38 = j_edge < v17
+                    v37 = j_edge < v16
                 else:
-                    v38 = False
-                if v38:
-                    v41 = un_bar[j_edge]
-                    v40 = v41 + 2.0 * -(r * v41)
+                    v37 = False
+                if v37:
+                    v40 = un_bar[j_edge]
+                    v39 = v40 + -2.0 * (r * v40)
                 else:
-                    v40 = 0.0
-                u_bar[j_edge] += v36 + v40
-            v51 = 1.0 + -(2.0 * r)
+                    v39 = 0.0
+                u_bar[j_edge] += v35 + v39
+            v48 = 1.0 + -2.0 * r
             for j in range(2, j_hi):
-                u_bar[j] = r * un_bar[j - 1] + r * un_bar[j + 1] + v51 * un_bar[j]
-            for j_edge_1 in range(v21, v20):
-                v62 = j_edge_1 - 1
-                if v62 >= 1:
-                    v64 = v62 < v17
+                u_bar[j] = r * un_bar[j - 1] + r * un_bar[j + 1] + v48 * un_bar[j]
+            for j_edge_1 in range(v20, v19):
+                v59 = j_edge_1 - 1
+                if v59 >= 1:
+                    v61 = v59 < v16
                 else:
-                    v64 = False
-                if v64:
-                    v66 = r * un_bar[v62]
+                    v61 = False
+                if v61:
+                    v63 = r * un_bar[v59]
                 else:
-                    v66 = 0.0
-                v69 = j_edge_1 + 1
-                if v69 >= 1:
-                    v71 = v69 < v17
+                    v63 = 0.0
+                v66 = j_edge_1 + 1
+                if v66 >= 1:
+                    v68 = v66 < v16
                 else:
-                    v71 = False
-                if v71:
-                    v73 = r * un_bar[v69]
+                    v68 = False
+                if v68:
+                    v70 = r * un_bar[v66]
                 else:
-                    v73 = 0.0
-                v76 = v66 + v73
+                    v70 = 0.0
+                v73 = v63 + v70
                 if j_edge_1 >= 1:
-                    v78 = j_edge_1 < v17
+                    v75 = j_edge_1 < v16
                 else:
-                    v78 = False
-                if v78:
-                    v81 = un_bar[j_edge_1]
-                    v80 = v81 + 2.0 * -(r * v81)
+                    v75 = False
+                if v75:
+                    v78 = un_bar[j_edge_1]
+                    v77 = v78 + -2.0 * (r * v78)
                 else:
-                    v80 = 0.0
-                u_bar[j_edge_1] += v76 + v80
+                    v77 = 0.0
+                u_bar[j_edge_1] += v73 + v77
     u0_bar += u_bar  # line 29
     return u0_bar

@@ -27,6 +27,6 @@ def newton_sqrt_grad(a):
         x_3 = tape_f[sp_f]
         v7_bar = 0.5 * x_bar  # line 15
         a_bar += 1.0 / x_3 * v7_bar
-        x_bar = v7_bar + -v8 / x_3 * v7_bar
+        x_bar = v7_bar - v8 / x_3 * v7_bar
     a_bar += x_bar  # line 14
     return a_bar
