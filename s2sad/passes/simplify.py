@@ -6,11 +6,13 @@ re-applies it over a whole function after copy propagation.
 
 from __future__ import annotations
 
+import math
+
 from ..analysis.aliases import written_names
 from ..ir.builder import const
 from ..ir.fold import fold_op
 from ..ir.nodes import Block, Const, Function, If, Op, Var, sub_blocks, walk
-from ..ir.primitives import PRIMS
+from ..ir.primitives import PRIMS, result_type
 from ..ir.rewrite import substitute, substitute_stmt
 from ..ir.types import F32, F64, I64, ArrayT
 
@@ -22,8 +24,8 @@ def simplify(fn: Function) -> Function:
     mapping: dict = {}
     written = written_names(fn)
     # an array an element write changes later is not the value its op made
-    defs = {r: s for s in walk(fn.body) if isinstance(s, Op) for r in s.results
-            if id(r) not in written}
+    shapes = {r: s for s in walk(fn.body) if isinstance(s, Op) for r in s.results}
+    defs = {r: s for r, s in shapes.items() if id(r) not in written}
 
     def visit(b: Block) -> None:
         keep = []
@@ -31,7 +33,7 @@ def simplify(fn: Function) -> Function:
             if mapping:
                 substitute_stmt(s, mapping)
             if isinstance(s, Op) and len(s.results) == 1 and not PRIMS[s.prim].ordered:
-                for extra in _rearrange(s, defs):  # (defs: values never written in place)
+                for extra in _rearrange(s, defs, shapes):  # (defs: never written in place)
                     keep.append(extra)
                     defs[extra.results[0]] = extra
                 folded = fold_op(s.prim, s.args, s.attrs)
@@ -62,10 +64,14 @@ def _neg_arg(v, defs):
     return d.args[0] if isinstance(d, Op) and d.prim == "neg" else None
 
 
-def _rearrange(s: Op, defs: dict) -> list[Op]:
+def _rearrange(s: Op, defs: dict, shapes: dict) -> list[Op]:
     """Rewrite s in place into an equal, simpler form (exact in floating point); the new
-    ops it needs before it."""
+    ops it needs before it. `shapes`: every definition (element writes keep shapes)."""
     a = s.args
+    p = PRIMS[s.prim]
+    if p.shape_only and not p.fresh and a and isinstance(a[0], Var):
+        s.args = [_same_shape(a[0], shapes), *a[1:]]  # (x * 2.0).size is x.size
+        return []
     if s.prim == "mul" and len(a) == 2:
         for c, t in ((a[0], a[1]), (a[1], a[0])):
             d = defs.get(t) if isinstance(t, Var) else None
@@ -78,6 +84,20 @@ def _rearrange(s: Op, defs: dict) -> list[Op]:
             if d.prim == "neg":
                 s.args = [_product(c, const(-1)), d.args[0]]  # c * -x = (-c) * x
                 return []
+    if s.prim == "mul" and len(a) == 2 and isinstance(s.results[0].type, ArrayT):
+        for t, k in ((a[0], a[1]), (a[1], a[0])):
+            d = defs.get(t) if isinstance(t, Var) else None
+            if isinstance(k.type, ArrayT) or not isinstance(d, Op) or d.prim != "mul" or \
+                    d.results[0].type != s.results[0].type:
+                continue
+            c = next((x for x in d.args if _scalar_const(x) and _power_of_two(x.value)), None)
+            x = d.args[1] if d.args[0] is c else d.args[0]
+            if c is not None and isinstance(x.type, ArrayT):
+                # (c * X) * k = (c * k) * X for c = 2^n (exact): one array product less
+                inner = Op("mul", [c, k], [Var("", result_type("mul", [c.type, k.type]))],
+                           {}, s.loc)
+                s.args = [inner.results[0], x]
+                return [inner]
     if s.prim in ("mul", "div") and len(a) == 2:
         na, nb = _neg_arg(a[0], defs), _neg_arg(a[1], defs)
         if na is not None and nb is not None:  # (-a) * (-b) = a * b
@@ -104,6 +124,29 @@ def _rearrange(s: Op, defs: dict) -> list[Op]:
                 _neg_arg(a[0], defs).type == a[0].type:
             s.prim, s.args = "sub", [a[1], _neg_arg(a[0], defs)]  # -x + y = y - x
     return []
+
+
+def _same_shape(v: Var, shapes: dict) -> Var:
+    """The earliest array known to have v's shape: through elementwise ops with one array
+    operand of v's rank, copies and *_like allocations."""
+    for _ in range(64):
+        d = shapes.get(v)
+        if not isinstance(d, Op) or not isinstance(v.type, ArrayT):
+            return v
+        p = PRIMS[d.prim]
+        arrays = [x for x in d.args if isinstance(x, Var) and isinstance(x.type, ArrayT)]
+        if (p.elementwise or p.fill in ("copy", "zeros", "ones", "empty") and not p.sized) \
+                and len(arrays) == 1 and arrays[0].type.ndim == v.type.ndim and \
+                (p.elementwise or d.args[0] is arrays[0]):
+            v = arrays[0]
+        else:
+            return v
+    return v
+
+
+def _power_of_two(x) -> bool:
+    m, _ = math.frexp(abs(float(x)))
+    return x != 0 and m == 0.5
 
 
 def _product(c1: Const, c2: Const) -> Const:

@@ -6,7 +6,7 @@ import numpy as np
 def heat_grad(u0, r, nt):
     u0_bar = np.zeros_like(u0)
     u = u0.copy()  # line 29
-    u_bar = np.empty_like(u)
+    u_bar = np.zeros_like(u)
     n = len(u0)  # line 30
     un = np.zeros(n)  # line 31
     un_bar = np.zeros_like(un)
@@ -17,80 +17,80 @@ def heat_grad(u0, r, nt):
             un[i] = v2 + r * (u[i - 1] - 2.0 * v2 + u[i + 1])
         for i_1 in range(1, v1):  # line 35
             u[i_1] = un[i_1]  # line 36
-    for i_2 in range(len(u)):  # line 37
+    for i_2 in range(n):  # line 37
         u_bar[i_2] = 2.0 * u[i_2]
     for __1 in range(nt - 1, -1, -1):  # line 32
-        v16 = n - 1
-        for i_3 in range(1, v16):  # line 35
-            v17 = u_bar[i_3]  # line 36
+        v15 = n - 1
+        for i_3 in range(1, v15):  # line 35
+            v16 = u_bar[i_3]  # line 36
             u_bar[i_3] = 0.0
-            un_bar[i_3] = v17
-        if 1 < v16:  # line 33
-            j_hi = v16 - 1
-            v19 = v16 + 1
-            v20 = max(2, j_hi)
+            un_bar[i_3] = v16
+        if 1 < v15:  # line 33
+            j_hi = v15 - 1
+            v18 = v15 + 1
+            v19 = max(2, j_hi)
             for j_edge in range(2):
-                v21 = j_edge - 1
-                if v21 >= 1:
-                    v23 = v21 < v16
+                v20 = j_edge - 1
+                if v20 >= 1:
+                    v22 = v20 < v15
                 else:
-                    v23 = False
-                if v23:
-                    v25 = r * un_bar[v21]
+                    v22 = False
+                if v22:
+                    v24 = r * un_bar[v20]
                 else:
-                    v25 = 0.0
-                v28 = j_edge + 1
-                if v28 >= 1:
-                    v30 = v28 < v16
+                    v24 = 0.0
+                v27 = j_edge + 1
+                if v27 >= 1:
+                    v29 = v27 < v15
                 else:
-                    v30 = False
-                if v30:
-                    v32 = r * un_bar[v28]
+                    v29 = False
+                if v29:
+                    v31 = r * un_bar[v27]
                 else:
-                    v32 = 0.0
-                v35 = v25 + v32
+                    v31 = 0.0
+                v34 = v24 + v31
                 if j_edge >= 1:
-                    v37 = j_edge < v16
+                    v36 = j_edge < v15
                 else:
-                    v37 = False
-                if v37:
-                    v40 = un_bar[j_edge]
-                    v39 = v40 + -2.0 * (r * v40)
+                    v36 = False
+                if v36:
+                    v39 = un_bar[j_edge]
+                    v38 = v39 - 2.0 * (r * v39)
                 else:
-                    v39 = 0.0
-                u_bar[j_edge] += v35 + v39
-            v48 = 1.0 + -2.0 * r
+                    v38 = 0.0
+                u_bar[j_edge] += v34 + v38
+            v47 = 1.0 - 2.0 * r
             for j in range(2, j_hi):
-                u_bar[j] = r * un_bar[j - 1] + r * un_bar[j + 1] + v48 * un_bar[j]
-            for j_edge_1 in range(v20, v19):
-                v59 = j_edge_1 - 1
-                if v59 >= 1:
-                    v61 = v59 < v16
+                u_bar[j] = r * un_bar[j - 1] + r * un_bar[j + 1] + v47 * un_bar[j]
+            for j_edge_1 in range(v19, v18):
+                v58 = j_edge_1 - 1
+                if v58 >= 1:
+                    v60 = v58 < v15
                 else:
-                    v61 = False
-                if v61:
-                    v63 = r * un_bar[v59]
+                    v60 = False
+                if v60:
+                    v62 = r * un_bar[v58]
                 else:
-                    v63 = 0.0
-                v66 = j_edge_1 + 1
-                if v66 >= 1:
-                    v68 = v66 < v16
+                    v62 = 0.0
+                v65 = j_edge_1 + 1
+                if v65 >= 1:
+                    v67 = v65 < v15
                 else:
-                    v68 = False
-                if v68:
-                    v70 = r * un_bar[v66]
+                    v67 = False
+                if v67:
+                    v69 = r * un_bar[v65]
                 else:
-                    v70 = 0.0
-                v73 = v63 + v70
+                    v69 = 0.0
+                v72 = v62 + v69
                 if j_edge_1 >= 1:
-                    v75 = j_edge_1 < v16
+                    v74 = j_edge_1 < v15
                 else:
-                    v75 = False
-                if v75:
-                    v78 = un_bar[j_edge_1]
-                    v77 = v78 + -2.0 * (r * v78)
+                    v74 = False
+                if v74:
+                    v77 = un_bar[j_edge_1]
+                    v76 = v77 - 2.0 * (r * v77)
                 else:
-                    v77 = 0.0
-                u_bar[j_edge_1] += v73 + v77
+                    v76 = 0.0
+                u_bar[j_edge_1] += v72 + v76
     u0_bar += u_bar  # line 29
     return u0_bar
