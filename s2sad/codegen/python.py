@@ -15,7 +15,7 @@ import re
 import libcst as cst
 import numpy as np
 
-from ..ir.nodes import Block, Const, For, Function, If, Op, Value, Var, While, walk
+from ..ir.nodes import Block, Const, For, Function, If, Op, Value, Var, While, blocks, walk
 from ..ir.primitives import PRIMS
 from ..ir.types import F32, F64, I64, ArrayT, elem
 from ..rules.user import USER, fingerprint
@@ -36,13 +36,15 @@ class Emitter:
         self.defaults = defaults or {}
         self.alias = coalesce(fn)
         self.names = CoalescedNamer(fn, self.alias)
-        self.inline = inlinable(fn, self.alias)
+        self.pairs = _decompositions(fn)
+        self.inline = inlinable(fn, self.alias) - {o.results[0] for o in self.pairs.values()}
         self.defs: dict[Var, Op] = {s.results[0]: s for s in walk(fn.body)
                                     if isinstance(s, Op) and len(s.results) == 1}
         _weak_float32_literals(fn)
         self._in_f32 = False
         self.lines: list[str] = []
         self.user: set[str] = set()  # user-rule primitives called (s2sad.defrule)
+        self.paired: set[Var] = set()
         self._last_line = fn.loc.line if fn.loc else None
 
     # ------------------------------------------------------------ expressions
@@ -154,6 +156,14 @@ class Emitter:
 
     def stmt(self, s, depth: int) -> None:
         if isinstance(s, Op):
+            if id(s) in self.pairs:  # eigvalsh(A) and eigh(A)[1]: one decomposition
+                other = self.pairs[id(s)]
+                w, v = (s, other) if s.prim == "eigvalsh" else (other, s)
+                if other.results[0] not in self.paired:
+                    self.paired.update((s.results[0], other.results[0]))
+                    self.emit(depth, f"{self.names[w.results[0]]}, {self.names[v.results[0]]} "
+                              f"= np.linalg.eigh({self.val(s.args[0])[0]})", s.loc)
+                return
             if s.prim == "setitem" and self.accumulates(s):  # a[i] = a[i] + t: a[i] += t
                 idx = ", ".join(self.val(i)[0] for i in s.args[1:-1])
                 t = self.val(self.defs[s.args[-1]].args[1])[0]
@@ -233,7 +243,15 @@ class Emitter:
             d = self.defaults.get(p)
             params.append(f"{self.names[p]}={d}" if d else self.names[p])
         body_start = len(self.lines)
-        self.block(fn.body, 1)
+        sweep = _reverse_sweep(fn)
+        if sweep is None:
+            self.block(fn.body, 1)
+        else:  # an adjoint: its two sweeps, marked
+            self.emit(1, "# forward sweep: the function, and what the reverse sweep needs")
+            for k, s in enumerate(fn.body.stmts):
+                if k == sweep:
+                    self.emit(1, "# reverse sweep: the adjoints, last statement first")
+                self.stmt(s, 1)
         outs = [self.val(v)[0] for v in fn.outputs]
         shape = fn.ret_shape
         if shape is not None:
@@ -241,7 +259,7 @@ class Emitter:
         else:
             ret = outs[0] if len(outs) == 1 else "(" + ", ".join(outs) + ")"
         self.emit(1, f"return {ret}")
-        body = self.lines[body_start:]
+        body = _name_long_literals(self.lines[body_start:])
         used = set(re.findall(r"(?<![\w.])(math|np|_rt)\.", "\n".join(body)))
         imports = [line for name, line in (("math", "import math"),
                                            ("np", "import numpy as np"),
@@ -261,6 +279,65 @@ class Emitter:
         src = "\n".join(lines) + "\n"
         cst.parse_module(src)  # the output must be valid Python
         return src
+
+
+def _derivative_stmt(s) -> bool:
+    """Defines derivative values only (x_bar, ...), or writes into one."""
+    if isinstance(s, Op) and not s.results:
+        return bool(s.args) and isinstance(s.args[0], Var) and s.args[0].base is not None
+    return bool(s.results) and all(r.base is not None or r.deriv for r in s.results)
+
+
+def _reverse_sweep(fn: Function) -> int | None:
+    """Where an adjoint's reverse sweep starts among its top-level statements (every one
+    from there on is derivative work), or None for a function that is not an adjoint."""
+    stmts = fn.body.stmts
+    if not any(isinstance(p, Var) and p.suffix == "_bar" for p in fn.params + fn.outputs):
+        return None
+    k = len(stmts)
+    while k > 0 and _derivative_stmt(stmts[k - 1]):
+        k -= 1
+    primal = [s for s in stmts[:k] if not _derivative_stmt(s)]
+    return k if primal and k < len(stmts) else None
+
+
+_LONG = re.compile(r"(?<![\w.])\d+\.\d{7,}(?:e[-+]?\d+)?(?![\w.])")
+
+
+def _name_long_literals(body: list[str]) -> list[str]:
+    """A long float literal written more than once is named once, at the top (`_k0 =
+    0.10010010010010009`): the same number, read more easily."""
+    code = [line.split("  # line ")[0] for line in body]
+    counts: dict[str, int] = {}
+    for line in code:
+        for m in _LONG.findall(line):
+            counts[m] = counts.get(m, 0) + 1
+    names = {lit: f"_k{k}" for k, lit in enumerate(sorted(x for x, n in counts.items() if n > 1))}
+    if not names:
+        return body
+    out = [f"    {name} = {lit}" for lit, name in names.items()]
+    for line in body:
+        head, sep, tail = line.partition("  # line ")
+        out.append(_LONG.sub(lambda m: names.get(m.group(0), m.group(0)), head) + sep + tail)
+    return out
+
+
+def _decompositions(fn: Function) -> dict[int, Op]:
+    """eigvalsh(A) and eigh(A)[1] of one A in one block (the forward sweep needs the values,
+    the reverse sweep the vectors): id of each op -> the other, written as one np.linalg.eigh."""
+    out: dict[int, Op] = {}
+    for b in blocks(fn.body):
+        seen: dict = {}
+        for s in b.stmts:
+            if isinstance(s, Op) and s.prim in ("eigvalsh", "eigh_vecs") and \
+                    isinstance(s.args[0], Var):
+                key = (id(s.args[0]), "eigh_vecs" if s.prim == "eigvalsh" else "eigvalsh")
+                other = seen.pop(key, None)
+                if other is not None:
+                    out[id(s)], out[id(other)] = other, s
+                else:
+                    seen[(id(s.args[0]), s.prim)] = s
+    return out
 
 
 def _weak_float32_literals(fn: Function) -> None:

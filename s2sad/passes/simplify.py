@@ -94,8 +94,8 @@ def _rearrange(s: Op, defs: dict, shapes: dict) -> list[Op]:
             x = d.args[1] if d.args[0] is c else d.args[0]
             if c is not None and isinstance(x.type, ArrayT):
                 # (c * X) * k = (c * k) * X for c = 2^n (exact): one array product less
-                inner = Op("mul", [c, k], [Var("", result_type("mul", [c.type, k.type]))],
-                           {}, s.loc)
+                inner = Op("mul", [c, k], [Var("", result_type("mul", [c.type, k.type]),
+                                                 deriv=s.results[0].deriv)], {}, s.loc)
                 s.args = [inner.results[0], x]
                 return [inner]
     if s.prim in ("mul", "div") and len(a) == 2:
@@ -105,7 +105,8 @@ def _rearrange(s: Op, defs: dict, shapes: dict) -> list[Op]:
         elif (na is not None or nb is not None) and not any(_scalar_const(x) for x in a):
             inner = Op(s.prim, [na if na is not None else a[0],
                                 nb if nb is not None else a[1]],
-                       [Var("", s.results[0].type)], dict(s.attrs), s.loc)
+                       [Var("", s.results[0].type, deriv=s.results[0].deriv)], dict(s.attrs),
+                       s.loc)
             s.prim, s.args, s.attrs = "neg", [inner.results[0]], {}
             return [inner]  # -(a * b): for the sum that takes it
     if s.prim in ("add", "sub") and len(a) == 2:
@@ -114,7 +115,8 @@ def _rearrange(s: Op, defs: dict, shapes: dict) -> list[Op]:
             c = next((x for x in d.args if _scalar_const(x) and x.value < 0), None)
             if c is not None:  # x + (-c) * t = x - c * t
                 t = d.args[1] if d.args[0] is c else d.args[0]
-                pos = Op("mul", [const(-c.value, c.type), t], [Var("", a[1].type)], {}, d.loc)
+                pos = Op("mul", [const(-c.value, c.type), t],
+                         [Var("", a[1].type, deriv=a[1].deriv)], {}, d.loc)
                 s.prim, s.args = ("sub" if s.prim == "add" else "add"), [a[0], pos.results[0]]
                 return [pos]
         n = _neg_arg(a[1], defs)

@@ -4,6 +4,7 @@ import numpy as np
 
 
 def heat_grad(u0, r, nt):
+    # forward sweep: the function, and what the reverse sweep needs
     u0_bar = np.zeros_like(u0)
     u = u0.copy()  # line 29
     u_bar = np.zeros_like(u)
@@ -92,5 +93,6 @@ def heat_grad(u0, r, nt):
                 else:
                     v76 = 0.0
                 u_bar[j_edge_1] += v72 + v76
+    # reverse sweep: the adjoints, last statement first
     u0_bar += u_bar  # line 29
     return u0_bar

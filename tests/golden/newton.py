@@ -5,6 +5,7 @@ from s2sad import runtime as _rt
 
 
 def newton_sqrt_grad(a):
+    # forward sweep: the function, and what the reverse sweep needs
     tape_f = np.empty(16)
     x = a  # line 14
     n_iter = 0
@@ -18,6 +19,7 @@ def newton_sqrt_grad(a):
         tape_f = _rt.push(tape_f, sp_f, v6)
         sp_f += 1
         x = x_2
+    # reverse sweep: the adjoints, last statement first
     x_bar = 1.0
     a_bar = 0.0
     for _ in range(n_iter):

@@ -5,6 +5,7 @@ from s2sad import runtime as _rt
 
 
 def final_energy_grad(F, x0, v0, gamma, dt):
+    # forward sweep: the function, and what the reverse sweep needs
     tape_f = np.empty(16)
     v2 = 0.5 * gamma * dt  # line 31
     fac1 = 1.0 - v2
@@ -22,6 +23,7 @@ def final_energy_grad(F, x0, v0, gamma, dt):
         sp_f += 1
         v0 = vn
         x0 = xn
+    # reverse sweep: the adjoints, last statement first
     v0_bar = v0
     x0_bar = x0
     fac1_bar = 0.0
