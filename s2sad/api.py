@@ -14,15 +14,12 @@ from typing import Any
 import numpy as np
 
 from . import checks, pipeline
-from .analysis.indices import min_sizes
-from .backends import cpu as cpu_backend
-from .backends import python as python_backend
+from .compile import TARGETS, Compiled, compiled
 from .errors import BadArguments, NonDifferentiableOutput
-from .frontend.free import binding
-from .frontend.lower import stop_gradient_marker, unflatten
+from .frontend.source import parse_function
+from .frontend.values import stop_gradient_marker, unflatten
 from .ir.types import ArrayT, Type, is_float
-
-TARGETS = ("cpu", "numba", "python")  # cpu: Numba or NumPy, whichever suits the code
+from .jacobians import Jacobian
 
 
 def _types_of(fname: str, args: tuple, names: list[str] | None = None) -> tuple[Type, ...]:
@@ -31,86 +28,6 @@ def _types_of(fname: str, args: tuple, names: list[str] | None = None) -> tuple[
 
 def _norm_argnums(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool]:
     return checks.norm_argnums(argnums, nargs, fname)
-
-
-class Compiled:
-    """One specialisation: generated source plus the callable built from it."""
-
-    def __init__(self, fn, req: pipeline.Request, target: str, boundscheck: bool = False):
-        self.request = req
-        d = pipeline.build(fn, req)
-        self.ir, self.primal, self.source = d.ir, d.primal, d.source
-        self.binding = binding(self.primal)  # the free values, read at every call
-        name = self.ir.name
-        if target not in TARGETS:
-            raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
-        self.backend = choose_backend(self.ir) if target == "cpu" else target
-        if self.backend == "numba":
-            self.call = cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)
-            self.py_func = self.call.py_func
-        else:  # "python" or "numpy": the same source run by CPython
-            self.call = python_backend.compile_source(name, self.source)
-            self.py_func = self.call
-        # nested AD lowers py_func again: its trailing parameters are these free values
-        self.py_func._s2sad_binding = self.binding
-
-    def run(self, args, extra=()):
-        """The generated function on the arguments, the tangents or cotangents (`extra`)
-        and the free values as they are now (the generated function takes those last:
-        pipeline._free_last)."""
-        return self.call(*args, *extra, *self.binding.values())
-
-    def check_indices(self, fname: str, args: tuple, names) -> None:
-        """Constant indices in bounds for the arguments and the free values as they are."""
-        free = self.binding
-        names = list(names or [f"argument {i}" for i in range(len(args))])[:len(args)]
-        checks.check_indices(fname, self.primal, tuple(args) + tuple(free.values()),
-                             names + [r.name for r in free.refs], len(args))
-
-
-def choose_backend(fn) -> str:
-    """target="cpu": Numba for loops and scalar code; NumPy itself for straight-line
-    whole-array code, where NumPy's SIMD/BLAS kernels beat Numba's array expressions
-    (benchmarks/: 2.4x on the MLP, 1.9x on vectorized Rosenbrock) and nothing compiles."""
-    from .ir.nodes import For, Op, While, walk
-
-    stmts = list(walk(fn.body))
-    if any(isinstance(s, (For, While)) for s in stmts):
-        return "numba"
-    arrays = any(isinstance(s, Op) and s.results and isinstance(s.results[0].type, ArrayT)
-                 and s.results[0].type.ndim >= 1 and s.prim not in ("zeros_like",)
-                 for s in stmts)
-    return "numpy" if arrays else "numba"
-
-
-_compiled: dict = {}
-
-
-def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) -> Compiled:
-    tr = fn if isinstance(fn, Transform) else getattr(fn, "transform", None)
-    if isinstance(tr, Transform):  # nested AD: differentiate the generated derivative
-        fn = tr.python_function(req.types)  # (keyed on it: the entry's __code__ changes)
-    _refuse_partial(fn)
-    boundscheck = bool(boundscheck) and target != "python"
-    key = (fn, getattr(fn, "__code__", None), req, target, frozenset(pipeline.disabled())) + \
-        (("boundscheck",) if boundscheck else ())
-    seen = _compiled.setdefault(key, [])
-    for c in seen:
-        if c.binding.holds():  # the ints it folded are unchanged (frontend/free.py)
-            return c
-    # constant indices past arrays of known shape: refused before differentiating
-    min_sizes(pipeline.primal_ir(fn, req.types))
-    c = Compiled(fn, req, target, boundscheck)
-    seen.append(c)
-    return c
-
-
-def _refuse_partial(fun) -> None:
-    if isinstance(fun, functools.partial):
-        raise BadArguments(f"{fun!r}: functools.partial objects cannot be differentiated "
-                           "(s2sad reads the source of a def or lambda)",
-                           hint="wrap it: grad(lambda y: f(1.0, y)), or pass the fixed "
-                           "arguments and use argnums")
 
 
 def _entry_code(names: list[str], conds: str, nargs: int | None = None,
@@ -239,12 +156,12 @@ class Transform:
             self._entry.__defaults__ = (checks.UNSET,) * len(names)
             ns["_s2sad_key"] = key
 
-    def python_function(self, types: tuple[Type, ...]):
-        """The generated Python function for these argument types (used by nested AD),
-        with the free values its trailing parameters carry (`_s2sad_binding`)."""
-        nums, _ = _norm_argnums(self.argnums, len(types), self._name)
-        req = pipeline.Request(self.mode, nums, types, self.checkpoint, single=_)
-        return compiled(self.fun, req, "python").py_func
+    def _s2sad_request(self, types: tuple[Type, ...]):
+        """What this transform derives for these argument types (nested AD inlines its
+        IR: compile.py)."""
+        nums, single = _norm_argnums(self.argnums, len(types), self._name)
+        return self.fun, pipeline.Request(self.mode, nums, types, self.checkpoint,
+                                          single=single)
 
 
 def _type_checks(ns: dict, name: str, tag: str, value) -> list[str]:
@@ -271,8 +188,6 @@ def _norm_checkpoint(checkpoint):
 def _decorator(mode: str, name: str):
     def make(f, nums, target, checkpoint, boundscheck):
         if getattr(f, "_s2sad_jacobian", False):  # grad(jacfwd(g)): by basis expansion
-            from .jacobians import Jacobian
-
             return Jacobian(f, mode, nums, target, name, boundscheck)
         return Transform(f, mode, nums, target, name, checkpoint, boundscheck)._entry
 
@@ -388,16 +303,12 @@ def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None,
 def jacfwd(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
            boundscheck: bool = False):
     """Jacobian by forward mode (one jvp per input element). Nests: jacfwd(jacrev(f))."""
-    from .jacobians import Jacobian
-
     return Jacobian(fun, "fwd", argnums, target, "jacfwd", boundscheck)
 
 
 def jacrev(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
            boundscheck: bool = False):
     """Jacobian by reverse mode (one vjp per output element). Nests: jacrev(jacfwd(f))."""
-    from .jacobians import Jacobian
-
     return Jacobian(fun, "rev", argnums, target, "jacrev", boundscheck)
 
 
@@ -405,8 +316,6 @@ def hessian(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
             boundscheck: bool = False):
     """Hessian as jacfwd(grad(f)): forward mode over the generated gradient's source
     (jacfwd(jacrev(f)) when f is itself a Jacobian, whose output need not be a scalar)."""
-    from .jacobians import Jacobian
-
     if getattr(fun, "_s2sad_jacobian", False):
         inner = Jacobian(fun, "rev", argnums, target, "jacrev", boundscheck)
     else:
@@ -445,8 +354,6 @@ def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple
         if args is None:
             names = checks.positional_names(fun)  # (a bound method's without self)
             if names is None:
-                from .frontend.source import parse_function
-
                 node = parse_function(fun).node
                 names = list(node.params.posonly_params) + list(node.params.params)
             args = (1.0,) * len(names)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from .analysis.indices import min_sizes
 from .errors import BadArguments
 from .ir.types import ArrayT, Type, is_float, typeof
 
@@ -32,13 +33,11 @@ UNSET = _Unset()
 # ---------------------------------------------------------------- the user's signature
 def user_function(fun):
     """The user's function behind a transform: through s2sad entries and Jacobian objects."""
-    from .api import Transform
-
     seen = 0
     while seen < 64:
         seen += 1
         tr = getattr(fun, "transform", None)
-        if isinstance(tr, Transform):
+        if hasattr(tr, "_s2sad_request"):
             fun = tr.fun
         elif getattr(fun, "_s2sad_jacobian", False):
             fun = fun.fun
@@ -350,8 +349,6 @@ def check_indices(fname: str, fn, args: tuple, names=None, n_user: int | None = 
     arrays passed: Numba would read and write past their ends. `args` may go on past the
     user's `n_user` arguments with the free values (module-level arrays) the function
     reads."""
-    from .analysis.indices import min_sizes
-
     n_user = len(args) if n_user is None else n_user
     for b in min_sizes(fn):
         a = args[b.param] if b.param < len(args) else None
@@ -375,7 +372,5 @@ def check_indices(fname: str, fn, args: tuple, names=None, n_user: int | None = 
 
 def index_conditions(fn, names: list[str]) -> list[str]:
     """The same checks as Python conditions over the entry's parameter names."""
-    from .analysis.indices import min_sizes
-
     return [f"{names[b.param]}.shape[{b.axis}] >= {b.size}" for b in min_sizes(fn)
             if b.param < len(names)]

@@ -19,8 +19,11 @@ import re
 import sys
 from pathlib import Path
 
+from . import __version__, api, pipeline
 from .errors import BadArguments, NonDifferentiableOutput, S2SADError, TypeMismatch
 from .frontend.infer import Guess, infer_types, spelling
+from .frontend.resolve import unwrap
+from .ir.printer import print_function
 from .ir.types import BOOL, F32, F64, I64, ArrayT, Type, is_float
 from .pipeline import STAGE_NAMES
 
@@ -65,8 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from . import __version__
-
     parser.add_argument("--version", action="version", version=f"s2sad {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     show = sub.add_parser(
@@ -125,8 +126,6 @@ def load_function(spec: str):
             raise UsageError(f"{file} has no function {func!r} (functions defined there: "
                              f"{', '.join(defined) or 'none'})")
         obj = getattr(obj, part)
-    from .frontend.resolve import unwrap
-
     fn = unwrap(obj)
     if not inspect.isfunction(fn):
         raise UsageError(f"{file}:{func} is a {type(obj).__name__}, not a function")
@@ -224,9 +223,6 @@ def resolve_wrt(names: list[str], types: tuple[Type, ...], wrt: str | None,
 
 # ----------------------------------------------------------------------------- show
 def show(args) -> str:
-    from . import pipeline
-    from .ir.printer import print_function
-
     fn = load_function(args.target_spec)
     names = parameter_names(fn)
     guesses = None
@@ -295,8 +291,6 @@ def _with_types_hint(e: S2SADError, guesses, given: bool = False) -> S2SADError:
 
 def _compile(fn, req, target: str) -> None:
     """Build the generated source with a backend, so `show` reports what would fail."""
-    from . import api
-
     c = api.compiled(fn, req, "python" if target == "python" else "cpu")
     if target == "cpu":
         sig = tuple(_numba_type(p.type) for p in c.ir.params)

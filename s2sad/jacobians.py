@@ -23,8 +23,10 @@ from typing import Any
 import numpy as np
 
 from . import checks, pipeline
+from .compile import TARGETS, compiled
 from .errors import BadArguments, NonDifferentiableOutput
-from .ir.types import ArrayT, Type, elem, is_float
+from .frontend.values import unflatten
+from .ir.types import ArrayT, Type, elem, is_float, typeof
 
 _NAMES = {"fwd": "jacfwd", "rev": "jacrev", "grad": "grad", "value_and_grad": "value_and_grad"}
 
@@ -85,8 +87,6 @@ class Jacobian:
 
     def __init__(self, fun, mode: str, argnums, target: str, name: str | None = None,
                  boundscheck: bool = False):
-        from .api import TARGETS
-
         if target not in TARGETS:
             raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
         if not callable(fun):
@@ -172,22 +172,33 @@ def _one_index(inner: Jacobian, index):
 
 
 def _compiled(fn, req, target: str, boundscheck: bool = False):
-    from .api import compiled
-
     return compiled(fn, req, target, boundscheck)
 
 
+@dataclass(frozen=True)
+class Derived:
+    """Piece `p`'s derivative as a function an outer transform differentiates again: its
+    parameters are the user's arguments, then p.extra + p.dargs; the frontend inlines its
+    IR (compile.py). Equal pieces are equal (one specialisation)."""
+
+    fn: Any
+    mode: str
+    wrt: tuple[int, ...]
+    n_dargs: int
+
+    def _s2sad_request(self, types: tuple[Type, ...]):
+        inner = tuple(types[:len(types) - self.n_dargs])
+        return self.fn, pipeline.Request(self.mode, self.wrt, inner)
+
+
 def _derived(p: _Piece, types: tuple[Type, ...]):
-    """The Python function that computes piece `p`, as a function an outer transform can
-    lower again: its parameters are the user's arguments, then p.extra + p.dargs."""
+    """The function that computes piece `p`, for an outer transform to differentiate."""
     if p.mode == "primal":
         return p.fn
-    return _compiled(p.fn, p.request(types + _types(p.extra)), "python").py_func
+    return Derived(p.fn, p.mode, p.wrt, len(p.dargs))
 
 
 def _types(values: tuple) -> tuple[Type, ...]:
-    from .ir.types import typeof
-
     return tuple(typeof(v) for v in values)
 
 
@@ -224,8 +235,6 @@ def _base(fun, outer: str, nums, args, types, target, boundscheck, names):
         else:
             idx.append(np.arange(off, off + _size(shape), dtype=np.int64).reshape(shape))
             off += _size(shape)
-    from .frontend.lower import unflatten
-
     value = unflatten(tree, idx)
     try:
         index = np.asarray(value) if isinstance(value, tuple) else value

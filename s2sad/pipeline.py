@@ -27,6 +27,7 @@ from .ir.types import Type
 from .ir.verify import verify
 from .passes.dce import cse, dce, drop_invariant_carries, prune_records
 from .passes.factor import factor
+from .passes.firststore import first_stores
 from .passes.fuse import fuse
 from .passes.gather import gather
 from .passes.inputs import copy_written_inputs
@@ -121,14 +122,14 @@ DERIVATIVE_STAGES = [
           DERIVATIVES, doc="algebra, CSE, dead code, invariant loop carries"),
     Stage("gather", lambda fn, req: dce(cse(simplify(gather(fn)))), REVERSE, optional=True,
           doc="scatter-adds of stencils as gathers"),
-    Stage("overwrite", lambda fn, req: dce(overwrite(fn)), REVERSE, optional=True,
-          doc="accumulations into known zeros as stores"),
+    Stage("overwrite", lambda fn, req: dce(first_stores(overwrite(fn))), REVERSE,
+          optional=True, doc="accumulations into known zeros as stores"),
     Stage("factor", lambda fn, req: dce(cse(factor(fn))), REVERSE, optional=True,
           doc="like terms of stored cotangents collected"),
     Stage("order", lambda fn, req: forward_order(fn), REVERSE, optional=True,
           doc="independent reversed element loops run forwards"),
-    Stage("fold", lambda fn, req: fold_boolean_ifs(fn), DERIVATIVES,
-          doc="Ifs that only choose between booleans as expressions"),
+    Stage("fold", lambda fn, req: dce(cse(simplify(fold_boolean_ifs(fn)))), DERIVATIVES,
+          doc="Ifs that only choose between booleans as expressions; a last clean-up"),
     Stage("storage", _when_storage(_storage), REVERSE,
           doc="storage_bytes: the stacks' sizes as extra outputs"),
 ]
@@ -235,7 +236,7 @@ def build(fn, req: Request) -> Derivation:
         cts = d.params[len(primal.params):]
         if len(cts) == 1:
             defaults[cts[0]] = "1.0"
-    src, _ = generate(d, header(req, primal), defaults)
+    src = generate(d, header(req, primal), defaults)
     return Derivation(primal, d, src)
 
 

@@ -13,6 +13,8 @@ import numba
 import numba.extending
 import numpy as np
 
+from .ir.primitives import register
+
 
 def _push(tape, sp, v):
     """tape[sp] = v, growing the stack by doubling when it is full."""
@@ -447,3 +449,27 @@ PY = types.SimpleNamespace(push=_push, trip_count=_trip_count, reserve=_reserve,
                            argsort_along=argsort_along, cumprod_along=cumprod_along,
                            take_along=take_along, put_along=put_along,
                            cumprod_jvp=cumprod_jvp, cumprod_vjp=cumprod_vjp)
+
+
+def _lower_to_primitives() -> None:
+    """Generated code is itself in the subset s2sad accepts: its helpers lower back to the
+    primitives they compute, when someone differentiates a derivative's source."""
+    for name, prim_name in (("push", "push"), ("reserve", "reserve"),
+                            ("trip_count", "trip_count"), ("eig_gaps", "eig_gaps"),
+                            ("expand_to", "expand_to"), ("sum_to", "sum_to"),
+                            ("broadcast_to", "broadcast_to"),
+                            ("push_array", "push_array"), ("pop_array1", "pop_array"),
+                            ("pop_array2", "pop_array"), ("scatter_add", "scatter_add")):
+        for obj in (globals().get(name), globals()["_" + name], getattr(PY, name)):
+            if obj is not None:
+                register(obj, prim_name)
+    # along an axis: the plain functions serve Python and (through overloads) Numba
+    for name, prim_name in (("amax_along", "amax"), ("amin_along", "amin"),
+                            ("prod_along", "prod"), ("prod_others", "prod_others"),
+                            ("argsort_along", "argsort"), ("cumprod_along", "cumprod"),
+                            ("take_along", "take_along"), ("put_along", "put_along"),
+                            ("cumprod_jvp", "cumprod_jvp"), ("cumprod_vjp", "cumprod_vjp")):
+        register(globals()[name], prim_name)
+
+
+_lower_to_primitives()

@@ -11,6 +11,7 @@ import pytest
 
 import s2sad
 from s2sad import api, pipeline, testing
+from s2sad import compile as specs
 from s2sad.ir.types import F64, ArrayT
 from s2sad.rules import RULES, Rule
 from s2sad.testing import central_difference, check_grads
@@ -243,16 +244,16 @@ def test_closures_of_one_function(tmp_path):
 def test_compiled_once_per_types(target):
     t = s2sad.grad(P.poly, target=target)
     t(0.5, 2.0)
-    n = len(api._compiled)
+    n = len(specs._compiled)
     assert t(0.7, -3.0) == pytest.approx(central_difference(P.poly, (0.7, -3.0), 0), **FD)
     s2sad.grad(P.poly, target=target)(0.1, 0.2)  # another transform object, same types
-    assert len(api._compiled) == n  # nothing compiled again
+    assert len(specs._compiled) == n  # nothing compiled again
     req = pipeline.Request("grad", (0,), (F64, F64))
     assert api.compiled(P.poly, req, target) is api.compiled(P.poly, req, target)
     assert t(0.5, 2) == pytest.approx(t(0.5, 2.0), **EXACT)  # y an int: a new specialisation
-    assert len(api._compiled) == n + 1
+    assert len(specs._compiled) == n + 1
     assert t(0.5, 2.0) == pytest.approx(t(0.5, 2), **EXACT)  # and back
-    assert len(api._compiled) == n + 1
+    assert len(specs._compiled) == n + 1
 
 
 # ---------------------------------------------------------------- generated source
@@ -288,6 +289,12 @@ def test_derivative_source_aliases_and_types():
         s2sad.derivative_source(P.wengert, mode="sideways")
 
 
+def _generated(transform, types):
+    """The generated Python function of a transform for these argument types."""
+    fn, req = transform.transform._s2sad_request(types)
+    return specs.compiled(fn, req, "python").py_func
+
+
 SECOND = [(P.wengert, (2.0, 5.0)), (P.g_of_f, (0.5, 0.75)), (P.reassigned, (0.7, 2.0)),
           (P.augmented, (0.7, 2.0)), (P.unpacking, (0.7, 2.0)), (loops.branchy, (2.0, 1.0)),
           (loops.branchy, (0.5, 1.0))]
@@ -297,7 +304,7 @@ SECOND = [(P.wengert, (2.0, 5.0)), (P.g_of_f, (0.5, 0.75)), (P.reassigned, (0.7,
 def test_generated_gradient_differentiates_again(fn, args):
     types = (F64,) * len(args)
     for i in range(len(args)):
-        gen = s2sad.grad(fn, argnums=i, target="python").transform.python_function(types)
+        gen = _generated(s2sad.grad(fn, argnums=i), types)
         assert gen.__name__ == f"{fn.__name__}_grad"
         h = s2sad.grad(gen, argnums=(0, 1), target="python")(*args)
         for j in range(len(args)):
@@ -306,7 +313,7 @@ def test_generated_gradient_differentiates_again(fn, args):
 
 
 def test_second_derivatives_on_cpu():
-    gen = s2sad.grad(P.wengert, argnums=0, target="python").transform.python_function((F64, F64))
+    gen = _generated(s2sad.grad(P.wengert, argnums=0), (F64, F64))
     h = s2sad.grad(gen, argnums=(0, 1), target="cpu")(2.0, 5.0)
     assert h == pytest.approx((-0.25, 1.0), **EXACT)
 
@@ -326,8 +333,7 @@ def test_hessian_and_grad_of_grad():
 # is itself in the accepted subset, so it differentiates again (forward over reverse).
 def test_generated_loop_gradient_differentiates_again():
     a = np.array([0.5, -1.0, 2.0])
-    gen = s2sad.grad(P.weighted_squares, argnums=1, target="python").transform.python_function(
-        (ArrayT(F64, 1), F64))
+    gen = _generated(s2sad.grad(P.weighted_squares, argnums=1), (ArrayT(F64, 1), F64))
     h = s2sad.grad(gen, argnums=1, target="python")(a, 1.5)
     assert h == 0.0
     # Newton's square root: d2/da2 sqrt(a) = -a^(-3/2) / 4

@@ -14,6 +14,7 @@ from collections import defaultdict
 from ..ir.nodes import Block, For, Function, If, Op, Var, While, walk
 from ..ir.types import is_float
 from ..rules import RULES
+from .aliases import is_write, points_to
 
 
 def _edges(block: Block, out: dict) -> None:
@@ -21,7 +22,7 @@ def _edges(block: Block, out: dict) -> None:
     for s in block.stmts:
         if isinstance(s, Op):
             rule = RULES.get(s.prim)
-            if s.prim in ("setitem", "setslice", "iaddslice", "iadd"):
+            if is_write(s.prim):
                 arr, val = s.args[0], s.args[-1]
                 if isinstance(val, Var):
                     out[val].add(arr)
@@ -67,15 +68,13 @@ def _reach(starts, graph) -> set:
 
 def _alias_edges(fn: Function, out: dict) -> None:
     """A write through one name of an array object reaches its other names."""
-    from .aliases import WRITES, points_to
-
     pts = points_to(fn, views=False)
     by_site: dict = defaultdict(set)
     for v, sites in pts.items():
         for site in sites:
             by_site[site].add(v)
     for s in walk(fn.body):
-        if isinstance(s, Op) and s.prim in WRITES and isinstance(s.args[-1], Var):
+        if isinstance(s, Op) and is_write(s.prim) and isinstance(s.args[-1], Var):
             arr = s.args[0]
             others = set().union(*(by_site[site] for site in pts.get(arr, ())))
             out[s.args[-1]].update(o for o in others if o is not arr)

@@ -33,11 +33,14 @@ from ..ir.nodes import (
     stmt_uses,
     sub_blocks,
 )
+from ..ir.primitives import PRIMS
 from ..ir.types import ArrayT
 
-WRITES = ("setitem", "setslice", "iadd", "iaddslice")
-# ops whose array result may be (a view of) their first operand's object
-VIEWS = ("transpose", "reshape", "stop_gradient", "diag")
+
+def is_write(prim: str) -> bool:
+    """An element or slice write into its first argument (setitem, setslice, iadd, ...)."""
+    p = PRIMS[prim]
+    return p.writes is not None and p.access
 
 
 def _is_array(v) -> bool:
@@ -47,7 +50,7 @@ def _is_array(v) -> bool:
 def _is_view(s: Op) -> bool:
     if s.prim == "getslice":
         return not s.attrs.get("copy")
-    return s.prim in VIEWS
+    return PRIMS[s.prim].view  # its array result may be (a view of) its operand's
 
 
 def points_to(fn: Function, views: bool = True) -> dict[Var, frozenset]:
@@ -133,7 +136,7 @@ class _Positions:
 
 def _writes(b: Block):
     for s in b.stmts:
-        if isinstance(s, Op) and s.prim in WRITES and s.args:
+        if isinstance(s, Op) and is_write(s.prim) and s.args:
             yield s
         for sb in sub_blocks(s):
             yield from _writes(sb)

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 
 from ..errors import S2SADError, SourceLoc
 from ..ir.nodes import Block, Const, For, Function, Op, Var
+from ..ir.primitives import PRIMS
 from ..ir.types import I64
-
-_ALLOC = ("zeros", "ones", "empty", "full")
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ def min_sizes(fn: Function) -> tuple[Bound, ...]:
     for s in _always_run(fn.body):
         if not isinstance(s, Op):
             continue
-        if s.prim in _ALLOC and s.results:
+        if PRIMS[s.prim].sized and s.results:
             dims = s.args[:-1] if s.prim == "full" else s.args
             shape = tuple(_const_int(d) for d in dims)
             if None not in shape:

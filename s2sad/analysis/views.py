@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from ..errors import UnsupportedSyntax
 from ..ir.nodes import Block, For, Function, Op, Var, While, stmt_uses, sub_blocks, walk
-
-_WRITES = ("setitem", "setslice", "iaddslice", "iadd")
+from .aliases import is_write
 
 
 def check_views(fn: Function) -> None:
@@ -20,7 +19,7 @@ def check_views(fn: Function) -> None:
 
 
 def _writes(b: Block) -> set:
-    return {s.args[0] for s in walk(b) if isinstance(s, Op) and s.prim in _WRITES}
+    return {s.args[0] for s in walk(b) if isinstance(s, Op) and is_write(s.prim)}
 
 
 def _block(b: Block, views: dict, stale: set) -> None:
@@ -31,7 +30,7 @@ def _block(b: Block, views: dict, stale: set) -> None:
         if isinstance(s, Op):
             if s.prim == "getslice" and not s.attrs.get("copy"):
                 views[s.results[0]] = s.args[0]
-            if s.prim in _WRITES:
+            if is_write(s.prim):
                 if s.args[0] in views:
                     _refuse_write(s.args[0], views[s.args[0]], s)
                 stale.update(v for v, arr in views.items() if arr is s.args[0])

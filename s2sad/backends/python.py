@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from .. import runtime
+from ..codegen.spellings import user_name
+from ..rules.user import USER
 from .cache import load
 
 
@@ -16,10 +18,7 @@ def compile_source(name: str, source: str):
 
 def bind_user_functions(mod, jit) -> None:
     """Set the module's `_u_<name> = None` placeholders to the s2sad.defrule functions."""
-    from ..ir.primitives import PRIMS
-    from ..rules.user import USER
-
     for prim_name, f in USER.items():
-        g = PRIMS[prim_name].emit
+        g = user_name(prim_name)
         if hasattr(mod, g):
             setattr(mod, g, jit(f) if jit is not None else f)

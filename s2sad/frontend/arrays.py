@@ -9,8 +9,11 @@ import libcst as cst
 
 from ..errors import TypeMismatch, UnsupportedSyntax
 from ..ir.builder import const
-from ..ir.nodes import Const, Var
+from ..ir.fold import negated
+from ..ir.nodes import Const, Value, Var
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, elem
+from .syntax import is_full_slice, is_newaxis
+from .values import PyObject
 
 _REDUCTIONS = {"sum", "mean", "prod", "amax", "amin"}
 _METHODS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "amax", "min": "amin",
@@ -238,8 +241,8 @@ class ArrayLowering:
             self.refuse(e, "np.linalg.norm needs an array", cls=TypeMismatch)
         o = None if order is None or getattr(order, "obj", 0) is None else order
         sign = 1.0
-        if isinstance(o, Var) and isinstance(o._neg_of, Const):  # ord=-np.inf
-            o, sign = o._neg_of, -1.0
+        if isinstance(negated(o), Const):  # ord=-np.inf
+            o, sign = negated(o), -1.0
         if o is not None and not (isinstance(o, Const) and not is_array(o)):
             self.refuse(e, "np.linalg.norm: ord must be a constant number",
                         "ord='fro' is the default for matrices: leave it out")
@@ -326,3 +329,98 @@ class ArrayLowering:
         if len(spec) > arr.type.ndim:
             self.refuse(e, f"too many indices for a {arr.type.ndim}-d array")
         return tuple(spec) + (("s", False, False, False),) * (arr.type.ndim - len(spec))
+
+    # ---------------------------------------------------------------- arrays
+    def int_value(self, v, node) -> Value:
+        if isinstance(v, Var | Const) and isinstance(v.type, ArrayT):
+            self.refuse(node, "an array cannot be used as an index here",
+                        "index with integers and slices; a 1-D integer array is supported as "
+                        "the only index of a read (x[idx]); for a boolean mask use "
+                        "np.where(mask, x, 0.0)", cls=TypeMismatch)
+        if isinstance(v, tuple) or isinstance(v, PyObject) or elem(v.type) not in (I64, BOOL):
+            self.refuse(node, "expected an integer here", cls=TypeMismatch)
+        return v
+
+    def subscript_parts(self, e: cst.Subscript, env: dict):
+        arr = self.expr(e.value, env)
+        idx = []
+        for el in e.slice:
+            idx.append(self.expr(el.slice.value, env))
+        if len(idx) == 1 and isinstance(idx[0], tuple):
+            idx = list(idx[0])
+        return arr, idx
+
+    def subscript(self, e: cst.Subscript, env: dict):
+        if any(is_newaxis(el) for el in e.slice):
+            return self.newaxis_load(e, env)
+        sliced = self.index_spec(e, env)
+        if sliced is not None:
+            return self.slice_load(e, self.expr(e.value, env), *sliced)
+        arr, idx = self.subscript_parts(e, env)
+        if len(idx) == 1 and isinstance(idx[0], Var | Const) and isinstance(idx[0].type, ArrayT) \
+                and isinstance(arr, Var | Const) and isinstance(arr.type, ArrayT):
+            return self.take(e, arr, idx[0])
+        if isinstance(arr, tuple):
+            if len(idx) != 1 or not isinstance(idx[0], Const) or idx[0].type != I64:
+                self.refuse(e, "tuples can only be indexed with a constant integer")
+            try:
+                return arr[idx[0].value]
+            except IndexError:
+                self.refuse(e, "tuple index out of range")
+        return self.load(e, arr, idx)
+
+    def take(self, node, arr, idx):
+        """x[idx] with an integer array: the elements (rows) idx names, repeats allowed."""
+        if idx.type.dtype == BOOL:
+            self.refuse(node, "boolean mask indexing (x[mask]) is not supported",
+                        "use np.where(mask, x, 0.0), or np.sum(np.where(mask, x, 0.0)) for a "
+                        "masked sum", cls=TypeMismatch)
+        if idx.type.dtype != I64 or idx.type.ndim != 1:
+            self.refuse(node, "only a 1-D integer array can index an array",
+                        "reshape the index array to 1-D", cls=TypeMismatch)
+        return self.apply("take", [arr, idx], node)
+
+    def newaxis_load(self, e: cst.Subscript, env: dict):
+        """x[:, None]: the subscript without the new axes, then a reshape that inserts them."""
+        rest = [el for el in e.slice if not is_newaxis(el)]
+        arr = self.expr(e.value, env)
+        if any(not is_full_slice(el) for el in rest):
+            arr = self.subscript(e.with_changes(slice=rest), env)
+        if not isinstance(arr, Var | Const) or not isinstance(arr.type, ArrayT):
+            self.refuse(e, "a new axis (None) needs an array", cls=TypeMismatch)
+        dims, k = [], 0
+        for el in e.slice:
+            if is_newaxis(el):
+                dims.append(const(1))
+            elif isinstance(el.slice, cst.Slice):
+                dims.append(self.b.op("dim", arr, type=I64, axis=k))
+                k += 1
+        dims += [self.b.op("dim", arr, type=I64, axis=j) for j in range(k, arr.type.ndim)]
+        return self.apply("reshape", [arr, *dims], e, ndim=len(dims))
+
+    def load(self, node, arr, idx):
+        if not isinstance(arr, Var | Const) or not isinstance(arr.type, ArrayT):
+            self.refuse(node, "only arrays and tuples can be indexed", cls=TypeMismatch)
+        if 0 < len(idx) < arr.type.ndim:  # A[i] on a matrix: the row, as A[i, :]
+            idx = [self.int_value(i, node) for i in idx]
+            return self.slice_load(node, arr, tuple(("i",) for _ in idx), idx)
+        if len(idx) != arr.type.ndim:
+            self.refuse(node, f"index with {arr.type.ndim} integers (one per dimension)")
+        idx = [self.int_value(i, node) for i in idx]
+        return self.b.op("getitem", arr, *idx)
+
+    def store(self, node, arr, idx, value) -> None:
+        if not isinstance(arr, Var) or not isinstance(arr.type, ArrayT):
+            self.refuse(node, "only arrays can be assigned into", cls=TypeMismatch)
+        if 0 < len(idx) < arr.type.ndim:  # A[i] = row
+            idx = [self.int_value(i, node) for i in idx]
+            self.slice_store(node, arr, tuple(("i",) for _ in idx), idx, value)
+            return
+        if len(idx) != arr.type.ndim:
+            self.refuse(node, f"index with {arr.type.ndim} integers (one per dimension)")
+        if isinstance(value, tuple) or isinstance(value, PyObject):
+            self.refuse(node, "only numbers can be stored into an array", cls=TypeMismatch)
+        idx = [self.int_value(i, node) for i in idx]
+        if value.type != arr.type.dtype:
+            value = self.coerce(value, arr.type.dtype)
+        self.b.effect("setitem", arr, *idx, value)

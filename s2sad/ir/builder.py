@@ -33,8 +33,7 @@ class Builder:
         t = type if type is not None else result_type(prim, [a.type for a in args], attrs)
         out = Var(name, t)
         op = Op(prim, list(args), [out], attrs, self.loc)
-        if prim == "neg":
-            out.__dict__["_neg_of"] = op  # lets -(-x) fold to x (Var._neg_of reads op's x)
+        out.defn = op
         self.append(op)
         return out
 

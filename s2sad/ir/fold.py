@@ -1,6 +1,6 @@
 """Constant folding and algebraic identities on one op, used wherever ops are made: the
 rule DSL as rules emit, and the simplify pass over whole functions. It never changes a
-result's type; `-(-x)` folds through the defining op of -x (`Var._neg_of`)."""
+result's type; `-(-x)` folds through the defining op of -x (`negated`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import operator
 from .builder import const
 from .nodes import Const, Value, Var
 from .primitives import result_type
-from .types import F32, F64, I64, ArrayT
+from .types import BOOL, F32, F64, I64, ArrayT, Scalar
 
 _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
           "div": operator.truediv}
@@ -18,6 +18,14 @@ _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
 def _is(v: Value, x: float) -> bool:
     return isinstance(v, Const) and not isinstance(v.type, ArrayT) and \
         not isinstance(v.value, bool) and v.value == x
+
+
+def negated(v) -> Value | None:
+    """a, where v = -a by its defining op (None otherwise)."""
+    d = v.defn if isinstance(v, Var) else None
+    if d is not None and d.prim == "neg" and d.args and d.results and d.results[0] is v:
+        return d.args[0]
+    return None
 
 
 def fold_op(prim: str, args: list[Value], attrs: dict | None = None) -> Value | None:
@@ -76,8 +84,8 @@ def fold_op(prim: str, args: list[Value], attrs: dict | None = None) -> Value | 
         (x,) = args
         if isinstance(x, Const) and not isinstance(x.type, ArrayT):
             return const(-x.value, x.type)
-        if isinstance(x, Var) and getattr(x, "_neg_of", None) is not None:
-            return keep(x._neg_of)
+        if negated(x) is not None:
+            return keep(negated(x))
     elif prim == "pow":
         x, y = args
         if _is(y, 1.0):
@@ -96,3 +104,29 @@ def fold_op(prim: str, args: list[Value], attrs: dict | None = None) -> Value | 
         if a is b or (isinstance(a, Const) and isinstance(b, Const) and a == b):
             return keep(a)
     return None
+
+
+_INTS = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "neg": lambda a: -a, "floordiv": lambda a, b: a // b, "mod": lambda a, b: a % b,
+    "lt": lambda a, b: a < b, "le": lambda a, b: a <= b, "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
+    "not": lambda a: not a,
+}
+_COMPARE = ("lt", "le", "gt", "ge", "eq", "ne", "not")
+
+
+def fold_constants(prim: str, args: list) -> Value | None:
+    """The value of integer/bool arithmetic and of comparisons on constants, as the
+    frontend lowers them (`range(N - 1)` stays readable, `if DEBUG:` is decided)."""
+    if prim not in _INTS or not all(isinstance(a, Const) for a in args):
+        return None
+    if not all(isinstance(a.type, Scalar) and a.type in (I64, BOOL) for a in args):
+        if prim in _COMPARE and all(isinstance(a.type, Scalar) for a in args):
+            return const(bool(_INTS[prim](*[a.value for a in args])))
+        return None
+    try:
+        v = _INTS[prim](*[a.value for a in args])
+    except ZeroDivisionError:
+        return None
+    return const(v)

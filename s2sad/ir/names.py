@@ -31,7 +31,7 @@ class Namer:
         self._temp = 0
         # primal values are numbered first, so v1, v2 ... match the primal's Wengert list
         for v in order:
-            if v.base is None and not getattr(v, "_deriv", False):
+            if v.base is None and not v.deriv:
                 self._assign(v)
         for v in order:
             if v.base is None:

@@ -21,27 +21,15 @@ class Var:
     type: Type
     base: Var | None = None  # for derivative values: the primal they belong to
     suffix: str = ""  # "_dot", "_bar", ...: printed name is name(base) + suffix
+    # made by a derivative rule or transform (named after its primal once it has one)
+    deriv: bool = field(default=False, repr=False)
+    # the Op that defines it, where the Builder made it: read through it (ir.fold.negated),
+    # so a rewrite of the op's operands is seen; a pass that gives the Var another
+    # definition clears it
+    defn: Op | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         return f"Var({self.name or '_'}: {self.type})"
-
-    # r = -a remembers a, so that -r folds to a. Stored as the defining Op (Builder.op) and
-    # read through it, so it follows every rewrite of the op's operand (a pass that
-    # substitutes a by b makes -r fold to b, never to a value nobody defines here); a value
-    # stored directly is returned as is; deleting the entry forgets it.
-    @property
-    def _neg_of(self):
-        d = self.__dict__.get("_neg_of")
-        if isinstance(d, Op):
-            return d.args[0] if d.prim == "neg" and d.results and d.results[0] is self \
-                and d.args else None
-        return d
-
-    @_neg_of.setter
-    def _neg_of(self, value) -> None:
-        d = self.__dict__.get("_neg_of")
-        if not (isinstance(d, Op) and d.prim == "neg" and d.args and d.args[0] is value):
-            self.__dict__["_neg_of"] = value
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .nodes import Block, For, If, Op, Var, While
+from .nodes import Block, For, If, Op, Var, While, block_defs, stmt_uses, sub_blocks
 
 
 def substitute_stmt(s, mapping: dict) -> None:
@@ -45,3 +45,23 @@ def substitute(block: Block, mapping: dict) -> None:
             substitute(s.cond, mapping)
             substitute(s.body, mapping)
     block.yields = [m(v) for v in block.yields]
+
+
+def free_vars(blk: Block) -> list[Var]:
+    """Vars read in blk but defined outside it, in first-use order."""
+    defs = block_defs(blk)
+    seen: dict[Var, None] = {}
+
+    def visit(b: Block):
+        for s in b.stmts:
+            for v in stmt_uses(s):
+                if isinstance(v, Var) and v not in defs:
+                    seen.setdefault(v)
+            for sb in sub_blocks(s):
+                visit(sb)
+        for v in b.yields:
+            if isinstance(v, Var) and v not in defs:
+                seen.setdefault(v)
+
+    visit(blk)
+    return list(seen)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..analysis.aliases import points_to, written_names
+from ..analysis.aliases import is_write, points_to, written_names
 from ..ir.nodes import (
     Block,
     Const,
@@ -20,14 +20,15 @@ from ..ir.nodes import (
 from ..ir.primitives import PRIMS
 from ..ir.rewrite import substitute, substitute_stmt
 
-_EFFECTS = {"setitem", "push", "iadd", "reserve", "setslice", "iaddslice", "push_array"}
-_FRESH = {"zeros", "ones", "empty", "zeros_like", "ones_like", "empty_like", "copy", "arange",
-          "eye", "linspace"}  # new arrays
-
 
 def _pure(op: Op) -> bool:
-    p = PRIMS.get(op.prim)
-    return op.prim not in _EFFECTS and (p is None or p.pure)
+    return not PRIMS[op.prim].effect
+
+
+def _load(prim: str) -> bool:
+    """An element or slice read (getitem, getslice): what a write to its array changes."""
+    p = PRIMS[prim]
+    return p.access and not p.effect
 
 
 def dce(fn: Function) -> Function:
@@ -36,8 +37,23 @@ def dce(fn: Function) -> Function:
     return fn
 
 
+def _write_only(fn: Function, used: dict) -> set[Var]:
+    """Arrays the function makes and then only writes into: nothing reads them (the Verlet
+    integrator's x[i + 1] = xn kept for plotting), so their writes are dead too."""
+    fresh = {s.results[0] for s in walk(fn.body) if isinstance(s, Op) and s.results and
+             PRIMS[s.prim].fresh}
+    writes: dict[Var, int] = {}
+    for s in walk(fn.body):
+        if isinstance(s, Op) and is_write(s.prim) and s.args[0] in fresh:
+            writes[s.args[0]] = writes.get(s.args[0], 0) + 1
+            if any(a is s.args[0] for a in s.args[1:]):
+                writes[s.args[0]] -= 1  # a[i] = a[j]: a read as well
+    return {v for v, n in writes.items() if used.get(v, 0) == n}
+
+
 def _dce_once(fn: Function) -> bool:
     used = use_counts(fn.body)
+    dead = _write_only(fn, used)
     changed = False
 
     def sweep(b: Block) -> None:
@@ -46,6 +62,9 @@ def _dce_once(fn: Function) -> bool:
         for s in b.stmts:
             if isinstance(s, Op):
                 if _pure(s) and s.results and not any(used.get(r) for r in s.results):
+                    changed = True
+                    continue
+                if is_write(s.prim) and s.args[0] in dead:
                     changed = True
                     continue
             elif isinstance(s, If):
@@ -139,14 +158,13 @@ def cse(fn: Function) -> Function:
                 if not _pure(s):
                     # a write invalidates loads from the written array
                     arr = s.args[0] if s.args else None
-                    for k in [k for k in avail if k[0] in ("getitem", "getslice")
-                              and k[1][0] == ("v", id(arr))]:
+                    for k in [k for k in avail if _load(k[0]) and k[1][0] == ("v", id(arr))]:
                         del avail[k]
                     # and whole-array ops on it, under any of its names: sin(w)
                     _forget_reads(avail, names.get(id(arr), {id(arr)}), loads=True)
                     keep.append(s)
                     continue
-                if len(s.results) == 1 and s.prim not in _FRESH and \
+                if len(s.results) == 1 and not PRIMS[s.prim].fresh and \
                         id(s.results[0]) not in written:  # a written array stays its own
                     k = _key(s)
                     if k in avail and avail[k].type == s.results[0].type:
@@ -160,16 +178,16 @@ def cse(fn: Function) -> Function:
                 for sb in sub_blocks(s):
                     # loads inside loops may see writes from later iterations
                     sub_avail = avail if isinstance(s, If) else {
-                        k: v for k, v in avail.items() if k[0] not in ("getitem", "getslice")}
+                        k: v for k, v in avail.items() if not _load(k[0])}
                     if not isinstance(s, If):
                         _forget_reads(sub_avail, changed)
                     visit(sb, sub_avail, inner_writes)
                 _forget_reads(avail, changed)
                 if not isinstance(s, If):
-                    for k in [k for k in avail if k[0] in ("getitem", "getslice")]:
+                    for k in [k for k in avail if _load(k[0])]:
                         del avail[k]
                 elif _has_effects(s.then) or _has_effects(s.orelse):
-                    for k in [k for k in avail if k[0] in ("getitem", "getslice")]:
+                    for k in [k for k in avail if _load(k[0])]:
                         del avail[k]
                 keep.append(s)
         b.stmts = keep
@@ -178,30 +196,7 @@ def cse(fn: Function) -> Function:
 
     visit(fn.body, {}, set())
     substitute(fn.body, mapping)
-    remap_negations(fn, mapping)
     return fn
-
-
-def remap_negations(fn: Function, mapping: dict) -> None:
-    """`r = -a` remembers a (r._neg_of, so that -r folds to a); when a pass replaces a by
-    another value, r must remember that one, or -r would fold to a value nobody defines."""
-    if not mapping:
-        return
-
-    def resolve(v):
-        seen = 0
-        while isinstance(v, Var) and v in mapping and seen < 100:
-            v, seen = mapping[v], seen + 1
-        return v
-
-    for s in walk(fn.body):
-        for r in s.results:
-            n = getattr(r, "_neg_of", None)
-            if n is not None and n in mapping:
-                r._neg_of = resolve(n)
-
-
-_SHAPE = ("len", "dim", "size")  # element writes never change an array's shape
 
 
 def _written_in(s) -> set:
@@ -216,8 +211,11 @@ def _forget_reads(avail: dict, arrays: set, loads: bool = False) -> None:
     (and, with loads, element loads from it)."""
     if not arrays:
         return
-    skip = _SHAPE if loads else ("getitem", "getslice") + _SHAPE
-    for k in [k for k in avail if k[0] not in skip and
+    def kept(prim: str) -> bool:  # element writes never change an array's shape
+        p = PRIMS[prim]
+        return (p.shape_only and not p.fresh) or (not loads and _load(prim))
+
+    for k in [k for k in avail if not kept(k[0]) and
               any(a[0] == "v" and a[1] in arrays for a in k[1])]:
         del avail[k]
 

@@ -37,7 +37,7 @@ def _visit(b: Block) -> None:
 def _hoisted(loop: For) -> list:
     """Rewrite the loop's derivative stores; return the ops that go before the loop."""
     body = loop.body
-    inside = block_defs(body) | {loop.ivar}
+    inside = block_defs(body) | {loop.ivar} | set(loop.params)  # carried: not invariant
     defs = {r: t for t in body.stmts if isinstance(t, Op) for r in t.results}
     uses: dict = {}
     for t in walk(body):

@@ -20,7 +20,7 @@ cluster is written into an array allocated before the loop.
 
 When it pays (a Numba loop against NumPy's kernels, gradients timed; docs/optimizations.md):
 - a cluster is fused when it saves at least one temporary array;
-- straight-line code runs on NumPy (api.choose_backend) and a loop moves the whole function
+- straight-line code runs on NumPy (compile.choose_backend) and a loop moves the whole function
   to Numba, whose exp, log, tanh, ... are 3-10x slower than NumPy's SIMD kernels and whose
   2-D array code is slower too: such a function is fused only if it has no 2-D arrays and
   none of those functions (nor non-integer powers) on arrays;
@@ -51,20 +51,17 @@ from ..ir.nodes import (
 )
 from ..ir.primitives import PRIMS
 from ..ir.types import BOOL, F64, I64, ArrayT, Scalar
+from ..rules import RULES
 
-_CMP = {"lt", "le", "gt", "ge", "eq", "ne"}
-_CHEAP = {"add", "sub", "mul", "neg", "pos", "abs", "fabs", "where", *_CMP}
-# finite partials, but NumPy's SIMD kernels beat Numba's libm calls 3-10x (sin, cos: no
-# faster, but the adjoint of a loop records their values where NumPy's recomputes)
-_COSTLY = {"exp", "exp2", "expm1", "tanh", "sinh", "cosh", "atan", "asinh", "sin", "cos"}
-# any elementwise op: its result has the length of its array arguments
-_ELEMENTWISE = _CHEAP | _COSTLY | {
-    "div", "pow", "floordiv", "mod", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "tan",
-    "asin", "acos", "acosh", "atanh", "hypot", "atan2", "copysign", "max", "min", "floor",
-    "ceil", "trunc", "round", "sign", "not", "and", "or", "fpow", "float"}
-_SLOW_IN_NUMBA = _ELEMENTWISE - _CHEAP - {"div", "pow", "sqrt", "max", "min", "floor", "ceil",
-                                          "trunc", "round", "sign", "not", "and", "or", "float"}
-_ROOTS = {"sum", "mean", "matmul"}
+
+def _member(prim: str, costly: bool) -> bool:
+    """An elementwise op fuse can write into an element loop: cheap (or, in functions that
+    loop anyway, a library call per element), and with finite partials (no masking of
+    inf/nan cotangents, which the whole-array adjoint needs)."""
+    p, rule = PRIMS[prim], RULES.get(prim)
+    if not p.elementwise or p.view or rule is None or not rule.finite:
+        return False
+    return p.cost in ("free", "cheap") or (costly and p.cost == "costly")
 
 
 def fuse(fn: Function) -> Function:
@@ -95,7 +92,8 @@ def _numba_friendly(fn: Function) -> bool:
         if any(isinstance(v.type, ArrayT) and v.type.ndim > 1 for v in [*s.args, *s.results]):
             return False
         if s.results and isinstance(s.results[0].type, ArrayT) and (
-                s.prim in _SLOW_IN_NUMBA or (s.prim == "pow" and not _int_power(s))):
+                (PRIMS[s.prim].elementwise and PRIMS[s.prim].cost == "costly") or
+                (s.prim == "pow" and not _int_power(s))):
             return False
     return True
 
@@ -148,7 +146,7 @@ class _Fuser:
             if d.prim == "getslice" and _vec(d.args[0]) and (sl := _slice(d)) is not None:
                 r, k = self.cls(d.args[0])
                 self._cls[d.result] = (r, k + sl[0] + sl[1])
-            elif d.prim in _ELEMENTWISE:
+            elif PRIMS[d.prim].elementwise:
                 cs = {self.cls(a) for a in d.args if _vec(a)}
                 if len(cs) == 1 and all(_vec(a) or not isinstance(a.type, ArrayT)
                                         for a in d.args):
@@ -174,12 +172,12 @@ class _Fuser:
                 op.result.type.dtype not in (F64, BOOL):
             return None
         p = op.prim
-        if not (p in _CHEAP or (self.allow_costly and p in _COSTLY) or
+        if not (_member(p, self.allow_costly) or
                 (p == "pow" and _int_power(op)) or
                 (p == "div" and isinstance(op.args[1], Const) and
                  isinstance(op.args[1].type, Scalar) and op.args[1].value != 0)):
             return None
-        if (op.result.type.dtype == BOOL) != (p in _CMP):
+        if (op.result.type.dtype == BOOL) != (PRIMS[p].typing == "bool"):
             return None
         cs = set()
         for a in op.args:
@@ -192,7 +190,7 @@ class _Fuser:
         return cs.pop() if len(cs) == 1 else None
 
     def root_class(self, op: Op) -> tuple | None:
-        if op.prim not in _ROOTS or op.attrs.get("axis") is not None or \
+        if not PRIMS[op.prim].is_sum or op.attrs.get("axis") is not None or \
                 len(op.results) != 1 or op.result.type != F64:
             return None
         if not all(_vec(a) and a.type.dtype == F64 for a in op.args):
@@ -297,7 +295,7 @@ class _Fuser:
                 if op.result in kept:
                     body.effect("setitem", op.result, i, e)
                     # now an allocated, filled array: no longer -x (so -(it) is not x)
-                    op.result.__dict__.pop("_neg_of", None)
+                    op.result.defn = None
                 continue
             term = elem(op.args[0]) if op.prim != "matmul" else \
                 body.op("mul", elem(op.args[0]), elem(op.args[1]))
@@ -324,5 +322,4 @@ class _Fuser:
 def _impure(s: Stmt) -> bool:
     """Writes memory: the loop, placed later, must not read what it wrote."""
     ops = [s] if isinstance(s, Op) else [t for b in sub_blocks(s) for t in walk(b)]
-    return any(isinstance(t, Op) and (not PRIMS[t.prim].pure if t.prim in PRIMS else True)
-               for t in ops)
+    return any(isinstance(t, Op) and PRIMS[t.prim].effect for t in ops)

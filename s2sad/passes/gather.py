@@ -25,10 +25,8 @@ from __future__ import annotations
 
 from ..ir.builder import Builder, const
 from ..ir.nodes import Block, Const, For, Function, If, Op, Var, sub_blocks, use_counts
+from ..ir.primitives import PRIMS
 from ..ir.types import BOOL, I64
-
-_PURE_SCALAR = {"add", "sub", "mul", "div", "neg", "pos", "pow", "exp", "log", "sqrt", "sin",
-                "cos", "tanh", "float", "select", "abs", "max", "min"}
 
 
 def gather(fn: Function) -> Function:
@@ -134,8 +132,7 @@ def _rewrite(s: For) -> list | None:
             elif any(_offset(i, s.ivar, defs) is None and not _invariant(i, defs)
                      for i in d.args[1:]):
                 return False
-        elif d.prim not in _PURE_SCALAR and not (d.prim in ("add", "sub") and
-                                                 d.results[0].type == I64):
+        elif not PRIMS[d.prim].elementwise or PRIMS[d.prim].effect:
             return False
         needed[id(d)] = d
         return all(need(a) for a in d.args)

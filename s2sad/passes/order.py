@@ -9,9 +9,7 @@ same in either order, and CPUs and LLVM's vectoriser prefer ascending addresses.
 from __future__ import annotations
 
 from ..ir.nodes import Block, For, Function, Op, Var, sub_blocks, walk
-
-_ORDERED = {"push", "pop", "push_array", "pop_array", "reserve", "iadd", "setslice",
-            "iaddslice", "opaque"}
+from ..ir.primitives import PRIMS
 
 
 def forward_order(fn: Function) -> Function:
@@ -34,7 +32,7 @@ def _independent(s: For) -> bool:
     for t in walk(s.body):
         if not isinstance(t, Op):
             return False  # nested regions: keep it simple
-        if t.prim in _ORDERED:
+        if PRIMS[t.prim].ordered:
             return False
         if t.prim == "setitem":
             if len(t.args) != 3 or t.args[1] is not s.ivar:

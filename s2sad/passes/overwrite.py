@@ -36,15 +36,14 @@ from ..ir.nodes import (
     sub_blocks,
     walk,
 )
+from ..ir.primitives import PRIMS
 from ..ir.types import I64, ArrayT
 
 INF = None  # the open upper end of "the whole array"
-_LINEAR = {"add", "sub", "neg", "mul"}
-_ALLOC = {"zeros", "zeros_like", "empty", "empty_like", "ones", "ones_like", "copy"}
-_SHAPE_ONLY = {"len", "dim", "size", "zeros_like", "empty_like"}
-# uses of a buffer that leave its contents alone and return no view of it
-_READS = {"getitem", "len", "dim", "size", "sum", "copy", "zeros_like", "empty_like", "add", "sub", "mul", "div", "neg",
-          "pow", "exp", "log", "sqrt", "sin", "cos", "tanh", "abs", "dot"}
+def _reads(prim: str) -> bool:
+    """A use of a buffer that leaves its contents alone and returns no view of it."""
+    p = PRIMS[prim]
+    return not p.effect and not p.view
 
 
 def overwrite(fn: Function) -> Function:
@@ -65,7 +64,7 @@ class _Overwrite:
         if isinstance(v, Const):
             return (frozenset(), v.value) if isinstance(v.value, int) else None
         d = self.defs.get(v)
-        if depth < 12 and isinstance(d, Op) and d.prim in _LINEAR and v.type == I64:
+        if depth < 12 and isinstance(d, Op) and PRIMS[d.prim].affine and v.type == I64:
             parts = [self.affine(a, depth + 1) for a in d.args]
             if any(p is None for p in parts):
                 return None
@@ -111,7 +110,7 @@ class _Overwrite:
         if v is INF:
             return "inf"
         d = self.defs.get(v)
-        if isinstance(d, Op) and d.prim in ("max", "min"):
+        if isinstance(d, Op) and PRIMS[d.prim].extremum:
             return (d.prim, *(self.key(a) for a in d.args))
         return self.affine(v)
 
@@ -120,7 +119,7 @@ class _Overwrite:
         if v is INF or isinstance(v, Const) or v not in inside:
             return True
         d = self.defs.get(v)
-        return isinstance(d, Op) and d.prim in _LINEAR | {"max", "min"} and \
+        return isinstance(d, Op) and (PRIMS[d.prim].affine or PRIMS[d.prim].extremum) and \
             all(self.invariant(a, inside) for a in d.args)
 
     # ------------------------------------------------------------ interval sets
@@ -185,10 +184,10 @@ class _Overwrite:
     def stmt(self, s, state: dict, rewrite: bool, after: set) -> dict:
         if isinstance(s, Op):
             if s.results and s.result in self.buffers:
-                zero = [(const(0), INF)] if s.prim in ("zeros", "zeros_like") else []
+                zero = [(const(0), INF)] if PRIMS[s.prim].fill == "zeros" else []
                 return {**state, s.result: zero}
             touched = [a for a in s.args if isinstance(a, Var) and a in state]
-            if touched and s.prim not in _READS:
+            if touched and not _reads(s.prim):
                 state = {b: [] if b in touched else z for b, z in state.items()}
             return state
         if isinstance(s, If):
@@ -242,7 +241,7 @@ class _Overwrite:
                 if t.prim == "setitem" and t.args[0] is b and len(t.args) == 3 and \
                         t.args[1] is s.ivar and t in s.body.stmts and b not in writes:
                     writes[b] = t
-                elif t.prim not in _READS:
+                elif not _reads(t.prim):
                     return None
         if not writes:
             return None
@@ -303,11 +302,11 @@ def _buffers(fn: Function) -> set:
     """1-D arrays allocated in the function and never aliased: every use reads or writes
     elements, asks for the length, or adds in place (no views, no loop-carried copies)."""
     fresh = {s.result for s in walk(fn.body) if isinstance(s, Op) and s.results and
-             s.prim in _ALLOC and isinstance(s.result.type, ArrayT) and s.result.type.ndim == 1}
+             PRIMS[s.prim].fill in ("zeros", "ones", "empty", "copy") and isinstance(s.result.type, ArrayT) and s.result.type.ndim == 1}
     for s in walk(fn.body):
         for k, a in enumerate(stmt_uses(s)):
             if isinstance(a, Var) and a in fresh and not (isinstance(s, Op) and (
-                    s.prim in _READS | {"iadd"} or s.prim == "setitem" and k == 0)):
+                    _reads(s.prim) or s.prim == "iadd" or s.prim == "setitem" and k == 0)):
                 fresh.discard(a)
     return fresh
 
@@ -368,13 +367,13 @@ def _first_writes(b: Block, ow: _Overwrite) -> None:
         for sb in sub_blocks(s):
             _first_writes(sb, ow)
     for k, s in enumerate(b.stmts):
-        if not (isinstance(s, Op) and s.prim in ("zeros", "zeros_like") and
+        if not (isinstance(s, Op) and PRIMS[s.prim].fill == "zeros" and
                 isinstance(s.result.type, ArrayT) and s.result.type.ndim == 1):
             continue
         buf = s.result
         n = _length(s, ow)
         nxt = next((t for t in b.stmts[k + 1:] if buf in _uses([t]) and not (
-            isinstance(t, Op) and t.prim in _SHAPE_ONLY)), None)
+            isinstance(t, Op) and PRIMS[t.prim].shape_only)), None)
         if n is None or nxt is None:
             continue
         if isinstance(nxt, If) and buf not in _uses(nxt.orelse.stmts) and \

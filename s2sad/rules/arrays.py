@@ -8,8 +8,18 @@ Elementwise ufuncs on arrays use the scalar table (rules/scalar.py) with broadca
 
 from __future__ import annotations
 
-from . import DISCRETE, SHAPE_ONLY, SIZES, STRUCTURAL, linear, no_rule, nondiff, partials, rule
 from .dsl import emit, where
+from .registry import (
+    DISCRETE,
+    SHAPE_ONLY,
+    SIZES,
+    STRUCTURAL,
+    linear,
+    no_rule,
+    nondiff,
+    partials,
+    rule,
+)
 from .scalar import _choice_adjoint, _choice_tangent
 
 

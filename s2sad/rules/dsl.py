@@ -10,9 +10,11 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 
+from ..errors import NoRuleError
 from ..ir.builder import Builder, const
-from ..ir.fold import fold_op
+from ..ir.fold import fold_op, negated
 from ..ir.nodes import Const, Value
+from ..ir.primitives import CALLABLES, PRIMS
 from ..ir.types import F64, elem, is_array
 
 _builders: list[Builder] = []
@@ -42,8 +44,6 @@ class Sym:
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """np.exp(x) on a Sym emits the exp primitive (the frontend's identity table)."""
-        from ..ir.primitives import CALLABLES, PRIMS
-
         name = CALLABLES.get(ufunc)
         if method != "__call__" or name not in PRIMS or kwargs:
             _no_primitive(ufunc, method if method != "__call__" else None)
@@ -51,8 +51,6 @@ class Sym:
 
     def __array_function__(self, func, types, args, kwargs):
         """np.where(c, a, b), np.clip(...) on Syms: the primitive, positional arguments only."""
-        from ..ir.primitives import CALLABLES, PRIMS
-
         name = CALLABLES.get(func) if _hashable(func) else None
         if name not in PRIMS or kwargs or any(isinstance(a, tuple | list) for a in args):
             _no_primitive(func)
@@ -98,8 +96,6 @@ _HINT = ("write the partials with the result `ans` (for a sigmoid: partials=lamb
 
 
 def _symbolic_error(what: str):
-    from ..errors import NoRuleError
-
     return NoRuleError(f"a derivative rule's partials are symbolic values, which {what} "
                        "cannot take", None, _HINT)
 
@@ -107,8 +103,6 @@ def _symbolic_error(what: str):
 def _no_primitive(func, method: str | None = None):
     """A function with no primitive called inside a rule's partials (scipy.special.expit):
     s2sad cannot write it into the derivative's code."""
-    from ..errors import NoRuleError
-
     name = getattr(func, "__name__", repr(func))
     # ufuncs do not know their module: look for it where users find them
     mod = next((m for m in ("numpy", "scipy.special", "math") if sys.modules.get(m) is not None
@@ -154,11 +148,11 @@ def emit(prim: str, *args, **attrs) -> Sym:
                     elem(a.type) == elem(c.type):
                 return emit("neg", Sym(c))
     if prim in ("add", "sub"):
-        neg_of = getattr(vals[1], "_neg_of", None)
+        neg_of = negated(vals[1])
         if neg_of is not None:  # x + (-y) -> x - y ; x - (-y) -> x + y
             return emit("sub" if prim == "add" else "add", Sym(vals[0]), Sym(neg_of))
     out = _b().op(prim, *vals, **attrs)
-    out._deriv = True
+    out.deriv = True
     return Sym(out)
 
 

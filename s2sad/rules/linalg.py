@@ -6,9 +6,9 @@ reverse mode AD" (2008); Murray, "Differentiation of the Cholesky decomposition"
 
 from __future__ import annotations
 
-from . import PIECEWISE, linear, nondiff, rule
 from .arrays import T, mm
 from .dsl import emit
+from .registry import PIECEWISE, linear, nondiff, rule
 
 
 def _solve_tangent(args, ans, dots, at):

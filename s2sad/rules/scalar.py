@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from . import CUT, DISCRETE, PIECEWISE, REFUSED, no_rule, nondiff, partials, rule
 from .dsl import cos, cosh, emit, exp, log, sin, sinh, sqrt, where
+from .registry import CUT, DISCRETE, PIECEWISE, REFUSED, no_rule, nondiff, partials, rule
 
 LN2, LN10, TWO_OVER_SQRT_PI = math.log(2.0), math.log(10.0), 2.0 / math.sqrt(math.pi)
 POS, UNIT = (0.2, 3.0), (-0.9, 0.9)

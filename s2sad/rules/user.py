@@ -17,8 +17,8 @@ import hashlib
 import inspect
 from collections.abc import Callable
 
-from ..ir.primitives import CALLABLES, prim
-from . import USER_DECLARED, nondiff, partials
+from ..ir.primitives import PRIMS, prim
+from .registry import USER_DECLARED, nondiff, partials
 
 USER: dict[str, Callable] = {}  # primitive name -> the user's function
 
@@ -33,8 +33,8 @@ def defrule(fun: Callable | None = None, *, partials: Callable | None = None,
                         "nondifferentiable=True")
     name = f"user_{fun.__name__}"
     arity = len(inspect.signature(fun).parameters)
-    prim(name, arity, "float", emit=f"_u_{fun.__name__}")
-    CALLABLES[fun] = name
+    PRIMS.pop(name, None)  # defined again (a notebook cell run twice): the new one counts
+    prim(name, arity, "float", fun, elementwise=True, cost="call")
     USER[name] = fun
     if nondifferentiable:
         nondiff(name, why=USER_DECLARED)

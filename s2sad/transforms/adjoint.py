@@ -20,8 +20,7 @@ Storage is plain NumPy arrays grown by doubling; no Python objects (see docs/sto
 from __future__ import annotations
 
 from ..analysis.activity import active_values
-from ..analysis.aliases import VIEWS, mark_slice_copies
-from ..errors import S2SADError
+from ..analysis.aliases import mark_slice_copies
 from ..ir.builder import Builder, const
 from ..ir.nodes import (
     Block,
@@ -35,16 +34,15 @@ from ..ir.nodes import (
     While,
     block_defs,
     block_uses,
-    blocks,
-    stmt_uses,
-    sub_blocks,
-    use_counts,
     walk,
 )
-from ..ir.types import F32, F64, I64, ArrayT, is_float
+from ..ir.primitives import PRIMS
+from ..ir.rewrite import free_vars
+from ..ir.types import F64, I64, ArrayT, is_float
 from ..rules import RULES
 from ..rules.dsl import Sym, emitting, where
-from .buffers import ALLOCS, AdjointBuffers
+from .buffers import Buffers
+from .checkpoint import reverse_checkpointed
 from .common import (
     ShapeRoots,
     add,
@@ -55,17 +53,16 @@ from .common import (
     mul,
     name_derivative,
     rule_for,
+    shaped,
     substitute,
     zero_of,
     zero_value,
 )
-
-_RECOMPUTE = {"add", "sub", "mul", "div", "pow", "neg", "pos", "floordiv", "mod", "lt", "le", "gt", "ge",
-              "eq", "ne", "not", "dim", "size", "len", "int", "float"}
-_COMPARE = {"lt", "le", "gt", "ge", "eq", "ne", "not", "and", "or"}
+from .recording import restore
+from .snapshots import drop_unneeded_copies, snapshot_mutable_operands
 
 
-class Adjoint(AdjointBuffers):
+class Adjoint:
     def __init__(self, fn: Function, wrt: list[int], seed: str, checkpoint=None):
         self.fn = clone_function(fn)
         self.wrt_idx = wrt
@@ -77,10 +74,9 @@ class Adjoint(AdjointBuffers):
         # whole-array ops read snapshots, since the reverse sweep needs the values they saw
         self.aliases = mark_slice_copies(self.fn)
         self.written = self.aliases.mutable()
-        self.result_copies = _snapshot_mutable_operands(self.fn.body, self.aliases)
+        self.result_copies = snapshot_mutable_operands(self.fn.body, self.aliases)
         outs = [o for o in self.fn.outputs if isinstance(o, Var)]
         self.active = active_values(self.fn, self.wrt, outs)
-        self.bufs: dict[Var, Var] = {}  # active array -> its adjoint buffer
         self.snapshots: list[Var] = []  # checkpoint storage (reported by storage_bytes)
         self.pairs: dict[Var, int] = {}  # recorded value -> the number of its push/pop pair
 
@@ -89,23 +85,16 @@ class Adjoint(AdjointBuffers):
         fn = self.fn
         fwd = fn.body
         pre = Block()
-        subscripted = {t.args[0] for t in walk(fwd) if isinstance(t, Op) and t.prim in
-                       ("getitem", "setitem", "getslice", "setslice", "iadd", "iaddslice")}
-        self.subscripted = subscripted
-        self.home: dict[Var, tuple] = {}  # Var -> (block that defines it, defining stmt)
-        self.local: dict[int, list[Var]] = {}  # id(block) -> buffered Vars it defines
-        self.dims: dict[Var, list] = {}  # buffered Var defined in a region -> its shape
-        self.loop_of: dict[Var, object] = {}  # loop variable -> its loop
-        self._index(fwd, None)
-        self.need = self._buffer_needs(fwd)
-        self._refuse_hazards()
+        self.buffers = Buffers(fn, fwd, self.active, self.written)
+        # the buffers' tables, read throughout the reversal
+        self.bufs, self.home, self.need = self.buffers.bufs, self.buffers.home, self.buffers.need
         for p in fn.params:
             if p in self.active and is_array_var(p):
                 buf = Var("", p.type, base=p, suffix="_bar")
                 pre.stmts.append(Op("zeros_like", [p], [buf], {}, fn.loc))
                 self.bufs[p] = buf
-        self._group_local(fwd)
-        self._alloc_buffers(fwd)
+        self.buffers.group_local(fwd)
+        self.buffers.alloc(fwd)
         # seed the output adjoints
         adj: dict[Var, Value] = {}
         ct_params: list[Var] = []
@@ -138,7 +127,7 @@ class Adjoint(AdjointBuffers):
         out = Function(fn.name + "_vjp", fn.params + ct_params, body, fn.loc,
                        (fn.out_tree, "adjoints"), fn.doc)
         out.snapshots = self.snapshots
-        _drop_unneeded_copies(out, self.result_copies)
+        drop_unneeded_copies(out, self.result_copies)
         return out
 
     # ------------------------------------------------------------------ statements
@@ -151,8 +140,6 @@ class Adjoint(AdjointBuffers):
             elif isinstance(s, If):
                 self.reverse_if(b, s, adj)
             elif isinstance(s, For) and self.checkpoint and id(s) in self.top_level:
-                from .checkpoint import reverse_checkpointed
-
                 reverse_checkpointed(self, b, s, adj, self.checkpoint)
             elif isinstance(s, (For, While)):
                 self.reverse_loop(b, s, adj)
@@ -183,7 +170,7 @@ class Adjoint(AdjointBuffers):
         if not s.results or s.results[0] not in self.active:
             return
         ans = s.results[0]
-        if s.prim in ALLOCS and s.prim not in ("copy", "full"):
+        if PRIMS[s.prim].fill in ("zeros", "ones", "empty"):
             return  # the buffer was zeroed at allocation
         g = self.take_adjoint(ans, adj)
         if g is None:
@@ -212,7 +199,7 @@ class Adjoint(AdjointBuffers):
                     for a in s.args):
                 # the broadcast sum must count every element: p * g has the shape of the
                 # partial p (z[:, None] for x[None, :]), not of the result
-                g = self.shaped(b, g, ans)
+                g = shaped(b, g, ans)
             ps = eval_partials(b, s)
             for a, p in zip(s.args, ps):
                 if p is None or not isinstance(a, Var) or a not in self.active:
@@ -230,7 +217,7 @@ class Adjoint(AdjointBuffers):
                     c = b.op("sum_to", c, a)
                 self.contribute(b, a, c, adj)
             return
-        g = self.shaped(b, g, ans)
+        g = shaped(b, g, ans)
         with emitting(b):
             cts = rule.adjoint([Sym(a) for a in s.args], Sym(ans), Sym(g), s.attrs)
         if not isinstance(cts, tuple):
@@ -263,14 +250,8 @@ class Adjoint(AdjointBuffers):
             d = self.defs.get(a)
             rule = RULES.get(d.prim) if d is not None else None
             if rule is None or rule.kind != "partials":
-                c = self.shaped(b, c, a)
+                c = shaped(b, c, a)
         adj[a] = name_derivative(add(b, adj.get(a), c), a, "_bar")
-
-    def shaped(self, b: Builder, v: Value, like: Var) -> Value:
-        """v as an array of like's shape, if v is a scalar standing for one."""
-        if isinstance(like.type, ArrayT) and not isinstance(v.type, ArrayT):
-            return b.op("expand_to", v, like, axis=None, type=like.type)
-        return v
 
     # ------------------------------------------------------------------ if
     def reverse_if(self, b: Builder, s: If, adj: dict) -> None:
@@ -288,12 +269,12 @@ class Adjoint(AdjointBuffers):
                 if y in self.need:
                     if self.home.get(y, (None,))[0] is fwd and y not in preset:
                         # the result's buffer is dead after the If: it becomes the branch's
-                        preset[y] = g if r in self.bufs else self._owned(rblk, g, y)
+                        preset[y] = g if r in self.bufs else self.buffers.owned(rblk, g, y)
                     else:
                         extra.append((y, g))
                 else:
                     env[y] = add(rblk, env.get(y), g)
-            self._open(fwd, rblk, preset)
+            self.buffers.open(fwd, rblk, preset)
             for y, g in extra:
                 self.contribute(rblk, y, g, env)
             for r in s.results:
@@ -310,8 +291,8 @@ class Adjoint(AdjointBuffers):
         for k in keys:
             for env, blk in zip(envs, blocks):
                 v = env.get(k)
-                blk.yields.append(self.shaped(Builder(blk), v, k) if v is not None
-                                  else self.zeros(Builder(blk), k))
+                blk.yields.append(shaped(Builder(blk), v, k) if v is not None
+                                  else self.buffers.zeros(Builder(blk), k))
             r = Var("", k.type, base=k, suffix="_bar")
             results.append(r)
             adj[k] = r
@@ -322,7 +303,7 @@ class Adjoint(AdjointBuffers):
     def export(self, s: If, fwd: Block, rblk: Block) -> None:
         """Pass values the reverse branch needs out of the forward branch as If results."""
         inner = block_defs(fwd)
-        need = [v for v in _ordered_free(rblk) if v in inner]
+        need = [v for v in free_vars(rblk) if v in inner]
         if not need:
             return
         mapping = {}
@@ -355,7 +336,7 @@ class Adjoint(AdjointBuffers):
             inner_defs.add(s.ivar)
         # outer active scalars whose adjoints the reverse body accumulates
         used = block_uses(s.body)
-        free_act = [v for v in _ordered_free(s.body) if v in used and v not in inner_defs
+        free_act = [v for v in free_vars(s.body) if v in used and v not in inner_defs
                     and v in self.active and not is_array_var(v)]
         carried_bar = [Var("", s.params[k].type, base=s.params[k], suffix="_bar") for k in act]
         free_bar = [Var("", v.type, base=v, suffix="_bar") for v in free_act]
@@ -370,12 +351,12 @@ class Adjoint(AdjointBuffers):
                 continue
             if y in self.need:
                 if self.home.get(y, (None,))[0] is s.body and y not in preset:
-                    preset[y] = c if k in passing else self._owned(rb, c, y)
+                    preset[y] = c if k in passing else self.buffers.owned(rb, c, y)
                 else:
                     extra.append((y, c))
             else:
                 env[y] = add(rb, env.get(y), c)
-        self._open(s.body, rb, preset)
+        self.buffers.open(s.body, rb, preset)
         for y, c in extra:
             self.contribute(rb, y, c, env)
         self.reverse_block(s.body, rbody, env)
@@ -386,7 +367,7 @@ class Adjoint(AdjointBuffers):
             if v in self.bufs:
                 return self.bufs[v]
             a = env.get(v)
-            return self.shaped(zb, a, v) if a is not None else self.zeros(zb, v)
+            return shaped(zb, a, v) if a is not None else self.buffers.zeros(zb, v)
 
         rbody.yields = [out(s.params[k]) for k in act] + [out(v) for v in free_act]
         rivar = Var(s.ivar.name if is_for else "_", I64)
@@ -398,10 +379,10 @@ class Adjoint(AdjointBuffers):
                 return self.bufs[r]
             g = adj.pop(r, None)
             if g is None:
-                return self.zeros(b, r)
+                return self.buffers.zeros(b, r)
             if k in passing:
-                return self._owned(b, g, r)
-            return self.shaped(b, g, r)
+                return self.buffers.owned(b, g, r)
+            return shaped(b, g, r)
 
         inits = [start(k) for k in act]
         inits += [adj.get(v) if adj.get(v) is not None else zero_value(b, v) for v in free_act]
@@ -450,174 +431,7 @@ class Adjoint(AdjointBuffers):
 
     def restore(self, s, rbody: Block, rivar: Var) -> None:
         """Recompute, or record and restore, the forward values the reverse body reads."""
-        level_defs = _level_defs(s)
-        defs = {}
-        for st in _level_stmts(s.body):
-            for r in st.results:
-                defs[r] = st
-        mapping: dict[Var, Value] = {}
-        if isinstance(s, For):
-            mapping[s.ivar] = rivar
-
-        def cheap(v, seen=frozenset()) -> bool:
-            if isinstance(s, For) and v is s.ivar:
-                return True
-            st = defs.get(v)
-            if not isinstance(st, Op) or v in seen:
-                return False
-            if st.prim in ("getitem", "getslice"):
-                if st.args[0] in level_defs or self._changes_after(st.args[0], st):
-                    return False
-            elif st.prim not in _RECOMPUTE:
-                return False
-            return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
-                       for a in st.args)
-
-        order: list[Var] = []
-        taped: list[Var] = []
-
-        def visit(v):
-            if v in order or v in taped or v in mapping:
-                return
-            st = defs.get(v)
-            if cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
-                            isinstance(st, Op) and st.prim in _COMPARE):
-                # a mask (x > 0.0 for np.where) is recomputed from its recorded operands
-                for a in st.args:
-                    if isinstance(a, Var) and a in level_defs:
-                        visit(a)
-                order.append(v)
-            else:
-                taped.append(v)
-
-        for v in _ordered_free(rbody):
-            if v in level_defs:
-                visit(v)
-        prologue = Block()
-        pb = Builder(prologue)
-        pb.loc = s.loc
-        fb = Builder(s.body)
-        fb.loc = s.loc
-        for v in taped:
-            if isinstance(v.type, ArrayT) and v.type.dtype not in (F64, F32):
-                raise S2SADError("an integer or boolean array that changes every iteration "
-                                 "is needed by the reverse sweep", s.loc,
-                                 "compute it from float arrays, or outside the loop")
-            self.pairs[v] = len(self.pairs)  # numbered in program order: printed IR is stable
-            fb.effect("push", v, pair=self.pairs[v])
-        for v in reversed(taped):
-            mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=self.pairs[v])
-        for v in order:
-            st = defs[v]
-            args = [mapping.get(a, a) if isinstance(a, Var) else a for a in st.args]
-            mapping[v] = pb.op(st.prim, *args, name=v.name, type=v.type, **st.attrs)
-        substitute(rbody, mapping)
-        rbody.stmts[:0] = prologue.stmts
-
-
-_ELEMENT_OPS = {"getitem", "setitem", "getslice", "setslice", "iadd", "iaddslice", "copy",
-                "zeros_like", "ones_like", "empty_like", "dim", "size", "len", *VIEWS}
-
-
-def _snapshot_mutable_operands(block: Block, aliases, kept: list | None = None) -> list:
-    """An op that reads a whole array that an element write may change later reads a copy
-    taken just before it, so the reverse sweep sees the values the op saw (a copy nobody
-    needs is removed by DCE). An op whose own result is written later
-    (`u = x / s; ...; u[i] = ...`) gives its rule the op's value, not the array that the
-    writes change: `u0 = x / s; u = u0.copy()` (kept: the (op, copy) pairs, for
-    `_drop_unneeded_copies` once the reverse sweep is built)."""
-    kept = [] if kept is None else kept
-    new = []
-    for s in block.stmts:
-        for sb in sub_blocks(s):
-            _snapshot_mutable_operands(sb, aliases, kept)
-        if isinstance(s, Op) and s.prim not in _ELEMENT_OPS and s.results:
-            args = []
-            for a in s.args:
-                if isinstance(a, Var) and isinstance(a.type, ArrayT) and \
-                        aliases.written_after(a, s):
-                    snap = Var(a.name, a.type)
-                    new.append(Op("copy", [a], [snap], {}, s.loc))
-                    a = snap
-                args.append(a)
-            s.args = args
-        new.append(s)
-        rule = RULES.get(s.prim) if isinstance(s, Op) else None
-        if rule is not None and rule.kind in ("partials", "rule") and len(s.results) == 1 \
-                and s.prim not in _ELEMENT_OPS and is_array_var(s.results[0]) and \
-                aliases.written_after(s.results[0]):
-            r = s.results[0]
-            r0 = Var(r.name, r.type)
-            s.results = [r0]
-            cp = Op("copy", [r0], [r], {}, s.loc)
-            new.append(cp)
-            kept.append((s, cp))
-    block.stmts = new
-    return kept
-
-
-def _drop_unneeded_copies(fn: Function, kept: list) -> None:
-    """Undo `u0 = op(...); u = u0.copy()` where the reverse sweep did not read u0."""
-    if not kept:
-        return
-    uses = use_counts(fn.body)
-    drop = set()
-    for s, cp in kept:
-        if uses.get(s.results[0], 0) == 1:
-            s.results = list(cp.results)
-            drop.add(id(cp))
-    if drop:
-        for blk in blocks(fn.body):
-            blk.stmts = [t for t in blk.stmts if id(t) not in drop]
-
-
-def _ordered_free(blk: Block) -> list[Var]:
-    """Vars read in blk but defined outside it, in first-use order."""
-    defs = block_defs(blk)
-    seen: dict[Var, None] = {}
-
-    def visit(b: Block):
-        from ..ir.nodes import sub_blocks
-
-        for s in b.stmts:
-            for v in stmt_uses(s):
-                if isinstance(v, Var) and v not in defs:
-                    seen.setdefault(v)
-            for sb in sub_blocks(s):
-                visit(sb)
-        for v in b.yields:
-            if isinstance(v, Var) and v not in defs:
-                seen.setdefault(v)
-
-    visit(blk)
-    return list(seen)
-
-
-def _level_stmts(b: Block):
-    """Statements of a loop body at its own level: Ifs are entered, inner loops are not."""
-    for st in b.stmts:
-        yield st
-        if isinstance(st, If):
-            yield from _level_stmts(st.then)
-            yield from _level_stmts(st.orelse)
-
-
-def _level_defs(s) -> set[Var]:
-    """Values defined at one loop iteration's level: params, ivar, body results, and the
-    results of Ifs nested (at any depth, outside inner loops) in the body."""
-    out = set(s.params)
-    if isinstance(s, For):
-        out.add(s.ivar)
-
-    def visit(b: Block):
-        for st in b.stmts:
-            out.update(st.results)
-            if isinstance(st, If):
-                visit(st.then)
-                visit(st.orelse)
-
-    visit(s.body)
-    return out
+        restore(s, rbody, rivar, self._changes_after, self.pairs)
 
 
 def adjoint(fn: Function, wrt: list[int], seed: str = "one", checkpoint=None) -> Function:

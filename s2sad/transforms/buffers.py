@@ -19,18 +19,46 @@ from __future__ import annotations
 from ..analysis.aliases import alias_hazards
 from ..errors import UnsupportedSyntax
 from ..ir.builder import Builder
-from ..ir.nodes import Block, For, If, Op, Value, Var, While, block_defs, block_uses, blocks, walk
+from ..ir.nodes import (
+    Block,
+    For,
+    Function,
+    If,
+    Op,
+    Value,
+    Var,
+    While,
+    block_defs,
+    block_uses,
+    blocks,
+    walk,
+)
+from ..ir.primitives import PRIMS
 from ..ir.types import I64, ArrayT
 from ..rules import RULES
-from .common import is_array_var, zero_value
-
-ALLOCS = {"zeros", "ones", "empty", "full", "zeros_like", "empty_like", "ones_like", "copy"}
+from .common import is_array_var, shaped, zero_value
 
 
-class AdjointBuffers:
-    """Mixed into Adjoint: the buffers' placement, shapes and hand-overs."""
+class Buffers:
+    """The adjoint buffers of one reverse-mode function: where they are placed, their
+    shapes, and how loops and branches hand them over (the Adjoint owns one)."""
 
-    def _index(self, blk: Block, loop) -> None:
+    def __init__(self, fn: Function, fwd: Block, active: set, written: set):
+        self.fn = fn
+        self.active = active
+        self.written = written  # arrays element writes may change (analysis/aliases.py)
+        self.subscripted = {t.args[0] for t in walk(fwd) if isinstance(t, Op) and
+                            PRIMS[t.prim].access}
+        self.bufs: dict[Var, Var] = {}  # active array -> its adjoint buffer
+        self.home: dict[Var, tuple] = {}  # Var -> (block that defines it, defining stmt)
+        self.local: dict[int, list[Var]] = {}  # id(block) -> buffered Vars it defines
+        self.dims: dict[Var, list] = {}  # buffered Var defined in a region -> its shape
+        self.loop_of: dict[Var, object] = {}  # loop variable -> its loop
+        self.index(fwd, None)
+        self.need = self.needs(fwd)
+        self.refuse_hazards()
+
+    def index(self, blk: Block, loop) -> None:
         """Where each Var is defined: (block, statement); loop variables: (body, None)."""
         if loop is not None:
             for p in loop.params:
@@ -40,14 +68,14 @@ class AdjointBuffers:
             for r in s.results:
                 self.home[r] = (blk, s)
             if isinstance(s, (For, While)):
-                self._index(s.body, s)
+                self.index(s.body, s)
                 if isinstance(s, While):
-                    self._index(s.cond, None)
+                    self.index(s.cond, None)
             elif isinstance(s, If):
-                self._index(s.then, None)
-                self._index(s.orelse, None)
+                self.index(s.then, None)
+                self.index(s.orelse, None)
 
-    def _buffer_needs(self, fwd: Block) -> set[Var]:
+    def needs(self, fwd: Block) -> set[Var]:
         def wants(v) -> bool:
             return is_array_var(v) and v in self.active
 
@@ -77,7 +105,7 @@ class AdjointBuffers:
                         changed = True
         return need
 
-    def _group_local(self, fwd: Block) -> None:
+    def group_local(self, fwd: Block) -> None:
         for v, (blk, _) in self.home.items():
             if v in self.need and blk is not fwd:
                 self.local.setdefault(id(blk), []).append(v)
@@ -94,7 +122,7 @@ class AdjointBuffers:
         for old, new in pairs:
             if old in self.need:
                 self.need.add(new)
-        self._index(loop.body, loop)
+        self.index(loop.body, loop)
         inside = {id(b) for b in blocks(loop.body)}
         for v, (b, _) in self.home.items():
             if v in self.need and b is not None and id(b) in inside:
@@ -102,7 +130,7 @@ class AdjointBuffers:
                 if v not in lst:
                     lst.append(v)
 
-    def _refuse_hazards(self) -> None:
+    def refuse_hazards(self) -> None:
         """Two live names for one array that element writes change: a buffer per name
         cannot say which name a write changes, so reverse mode refuses (docs/storage.md)."""
         for h in alias_hazards(self.fn, self.written, self.active):
@@ -133,7 +161,7 @@ class AdjointBuffers:
                 f"reverse mode cannot differentiate element writes into an array with two "
                 f"names: {msg}", h["stmt"].loc, hint)
 
-    def _alloc_buffers(self, blk: Block) -> None:
+    def alloc(self, blk: Block) -> None:
         """Adjoint buffers for arrays defined at the top level, right after them."""
         new = []
         for s in blk.stmts:
@@ -145,7 +173,7 @@ class AdjointBuffers:
                     self.bufs[r] = buf
         blk.stmts = new
 
-    def _open(self, blk: Block, b: Builder, preset: dict) -> None:
+    def open(self, blk: Block, b: Builder, preset: dict) -> None:
         """At the start of a reverse block: the buffers of the arrays its forward block
         defines (given ones from `preset`, zeros otherwise)."""
         for v in self.local.get(id(blk), ()):
@@ -153,10 +181,10 @@ class AdjointBuffers:
                 self.bufs[v] = preset[v]
                 continue
             buf = Var("", v.type, base=v, suffix="_bar")
-            b.append(Op("zeros", self._shape(v), [buf], {"dtype": v.type.dtype.name}, b.loc))
+            b.append(Op("zeros", self.shape(v), [buf], {"dtype": v.type.dtype.name}, b.loc))
             self.bufs[v] = buf
 
-    def _shape(self, v: Var) -> list:
+    def shape(self, v: Var) -> list:
         """The shape of an array defined in a region, as ints of the forward sweep (the
         reverse sweep recomputes or records them like any other value): the sizes an
         allocation was given, the shape of the array an elementwise op or a copy takes it
@@ -165,14 +193,14 @@ class AdjointBuffers:
             return self.dims[v]
         blk, st = self.home.get(v, (None, None))
         nd = v.type.ndim
-        if isinstance(st, Op) and st.prim in ("zeros", "ones", "empty", "full"):
+        if isinstance(st, Op) and PRIMS[st.prim].sized:
             args = st.args[:-1] if st.prim == "full" else st.args
             if len(args) == nd and all(a.type == I64 for a in args):
                 self.dims[v] = list(args)
                 return self.dims[v]
         src = _shape_source(st, v)
         if src is not None:
-            self.dims[v] = self._shape(src)
+            self.dims[v] = self.shape(src)
             return self.dims[v]
         if blk is None:  # a parameter: its shape at the start of the function
             blk = self.fn.body
@@ -190,14 +218,14 @@ class AdjointBuffers:
         if isinstance(like.type, ArrayT) and like in self.home and \
                 self.home[like][0] is not self.fn.body:
             buf = Var("", like.type, base=like, suffix="_bar")
-            b.append(Op("zeros", self._shape(like), [buf], {"dtype": like.type.dtype.name},
+            b.append(Op("zeros", self.shape(like), [buf], {"dtype": like.type.dtype.name},
                         b.loc))
             return buf
         return zero_value(b, like)
 
-    def _owned(self, b: Builder, g: Value, like: Var) -> Var:
+    def owned(self, b: Builder, g: Value, like: Var) -> Var:
         """A buffer of its own holding g (an adjoint value others may share)."""
-        g = self.shaped(b, g, like)
+        g = shaped(b, g, like)
         buf = Var("", like.type, base=like, suffix="_bar")
         b.append(Op("copy", [g], [buf], {}, b.loc))
         return buf
@@ -208,7 +236,7 @@ def _shape_source(st, v: Var) -> Var | None:
     elementwise op whose only array operand has v's rank."""
     if not isinstance(st, Op) or not st.args:
         return None
-    if st.prim in ("zeros_like", "ones_like", "empty_like", "copy"):
+    if PRIMS[st.prim].fill is not None and not PRIMS[st.prim].sized:
         a = st.args[0]
         return a if isinstance(a, Var) and a.type == v.type else None
     rule = RULES.get(st.prim)
@@ -221,4 +249,4 @@ def _shape_source(st, v: Var) -> Var | None:
 
 def _needs_buffer(prim: str) -> bool:
     """Fresh arrays the program fills get an adjoint buffer; a copy only if subscripted."""
-    return prim in ALLOCS and prim != "copy"
+    return PRIMS[prim].fill in ("zeros", "ones", "empty", "value")

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import copy
 
+from ..analysis.aliases import is_write
 from ..errors import S2SADError
 from ..ir.builder import Builder, const
-from ..ir.nodes import Block, For, If, Op, Var, walk
+from ..ir.nodes import Block, For, If, Op, Var, block_defs, block_uses, walk
+from ..ir.primitives import PRIMS
+from ..ir.rewrite import free_vars
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, is_float
 from .common import zero_of
 
@@ -29,8 +32,8 @@ def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
     # Re-running a segment must see the arrays as they were: allowed are writes into arrays
     # that are neither differentiated nor read by the loop (e.g. arrays kept for plotting).
     ops = [t for t in walk(s.body) if isinstance(t, Op)]
-    written = {t.args[0] for t in ops if t.prim in ("setitem", "setslice")}
-    read = {t.args[0] for t in ops if t.prim in ("getitem", "getslice")}
+    written = {t.args[0] for t in ops if is_write(t.prim)}
+    read = {t.args[0] for t in ops if PRIMS[t.prim].access and not PRIMS[t.prim].effect}
     if any(a in tr.active or a in read for a in written):
         raise S2SADError("checkpointing a loop whose state lives in arrays is not supported yet",
                          s.loc, "carry the state in scalar variables, or drop checkpoint=")
@@ -108,7 +111,7 @@ def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
     for old, new in renamed:
         if old in tr.active:
             tr.active.add(new)
-    tr.adopt(renamed, s2)  # arrays made in the loop get their adjoint buffers there too
+    tr.buffers.adopt(renamed, s2)  # arrays made in the loop get their adjoint buffers there too
     body.stmts.append(s2)
     env = dict(zip(used_free, fbars))
     for j, v in zip(act, pb):
@@ -126,24 +129,18 @@ def reverse_checkpointed(tr, b: Builder, s: For, adj: dict, spec) -> None:
 
 
 def _free_active(tr, s: For) -> list[Var]:
-    from ..ir.nodes import block_defs, block_uses
-    from .adjoint import _ordered_free
-
     inner = block_defs(s.body) | set(s.params) | {s.ivar}
     used = block_uses(s.body)
-    return [v for v in _ordered_free(s.body) if v in used and v not in inner
+    return [v for v in free_vars(s.body) if v in used and v not in inner
             and v in tr.active and not isinstance(v.type, ArrayT)]
 
 
 def _copy_loop(s: For) -> For:
     """A copy of the loop with fresh Vars (the outer values it reads stay shared)."""
-    from ..ir.nodes import block_defs
-
     inner = list(block_defs(s.body)) + list(s.params) + [s.ivar] + list(s.results)
     memo = {id(v): Var(v.name, v.type, v.base, v.suffix) for v in inner}
     for v in inner:
-        if getattr(v, "_deriv", False):
-            memo[id(v)]._deriv = True
+        memo[id(v)].deriv = v.deriv
     # share everything that is not defined by the loop (Consts, outer Vars, arrays)
     shared = {}
 

@@ -78,7 +78,7 @@ def add(b: Builder, x: Value | None, y: Value | None) -> Value | None:
 
 def name_derivative(v: Value, base: Var, suffix: str) -> Value:
     """Give a freshly computed derivative value a readable name (x_bar, vn_dot)."""
-    if isinstance(v, Var) and not v.name and v.base is None and getattr(v, "_deriv", False):
+    if isinstance(v, Var) and not v.name and v.base is None and v.deriv:
         v.base, v.suffix = base, suffix
     return v
 
@@ -97,6 +97,13 @@ def fit_to(b: Builder, c: Value, t: Type) -> Value:
     for _ in range(ct.ndim - t.ndim):
         c = b.op("sum", c, type=ArrayT(ct.dtype, c.type.ndim - 1), axis=0)
     return c
+
+
+def shaped(b: Builder, v: Value, like: Var) -> Value:
+    """v as an array of like's shape, if v is a scalar standing for one."""
+    if isinstance(like.type, ArrayT) and not isinstance(v.type, ArrayT):
+        return b.op("expand_to", v, like, axis=None, type=like.type)
+    return v
 
 
 def zero_value(b: Builder, like: Var) -> Value:

@@ -176,6 +176,11 @@ def thread_tapes(fn: Function) -> Function:
     _thread(fn.body, st)
     fn.body.stmts[:0] = b.block.stmts
     fn.tape_state = st.v
+    stacks = {name for name, _ in _NAMES.values()}
+    for s in walk(fn.body):  # the stacks serve the reverse sweep: derivative work
+        for v in [*s.results, *getattr(s, "params", ())]:
+            if v.name in stacks:
+                v.deriv = True
     return fn
 
 

@@ -12,6 +12,7 @@ from ..analysis.activity import active_values
 from ..analysis.aliases import written_names
 from ..ir.builder import Builder
 from ..ir.nodes import Block, For, Function, If, Op, Value, Var, While
+from ..ir.primitives import PRIMS
 from ..ir.types import ArrayT, is_float
 from ..rules import RULES
 from ..rules.dsl import Sym, emitting
@@ -43,8 +44,6 @@ class Tangent:
     def zero_like(self, b: Builder, v: Value) -> Value:
         if isinstance(v.type, type(None)):
             raise TypeError
-        from ..ir.types import ArrayT
-
         if isinstance(v.type, ArrayT):
             return b.op("zeros_like", v)
         return zero_of(v.type)
@@ -122,7 +121,7 @@ class Tangent:
                 b.op(s.prim, self.dot[s.args[0]], *s.args[1:], type=ans.type, **s.attrs),
                 ans, "_dot")
             return
-        if s.prim in ("zeros", "ones", "empty", "zeros_like", "empty_like", "copy"):
+        if PRIMS[s.prim].fill in ("zeros", "ones", "empty", "copy"):
             self.dot[ans] = name_derivative(self.alloc_tangent(b, s), ans, "_dot")
             return
         rule = rule_for(s)

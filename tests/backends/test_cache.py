@@ -11,19 +11,19 @@ import warnings
 import pytest
 
 import s2sad
-from s2sad.api import compiled
 from s2sad.backends import cpu as cpu_backend
 from s2sad.backends import python as python_backend
+from s2sad.compile import compiled
 from s2sad.ir.types import F64
 from s2sad.pipeline import Request
 from tests.programs import seeds
 
 SCRIPT = textwrap.dedent("""
     import s2sad
-    from s2sad import api
+    from s2sad import compile as specs
     from tests.programs import seeds
     g = s2sad.grad(seeds.mccormick, argnums=(0, 1))(-4.0, 4.0)
-    ((c,),) = api._compiled.values()  # one specialisation
+    ((c,),) = specs._compiled.values()  # one specialisation
     print(g, sum(c.call.stats.cache_hits.values()))  # Numba's on-disk cache hits
 """)
 

@@ -4,10 +4,10 @@ import math
 
 
 def f_vjp(x1, x2, v5_bar=1.0):
+    # forward sweep: the function, and what the reverse sweep needs
     v5 = math.log(x1) + x1 * x2 - math.sin(x2)  # line 10
-    v4_bar = -v5_bar
-    x2_bar = math.cos(x2) * v4_bar
+    # reverse sweep: the adjoints, last statement first
     x1_bar = x2 * v5_bar
-    x2_bar += x1 * v5_bar
+    x2_bar = x1 * v5_bar - math.cos(x2) * v5_bar
     x1_bar += 1.0 / x1 * v5_bar
     return (v5, x1_bar, x2_bar)

@@ -20,11 +20,12 @@ import pytest
 
 import s2sad
 from s2sad import pipeline, rules, runtime
+from s2sad.codegen import python as codegen
+from s2sad.codegen import spellings
 from s2sad.errors import NoRuleError
-from s2sad.ir.primitives import CALLABLES, PRIMS, result_type
+from s2sad.ir.primitives import CALLABLES, COSTS, FILLS, PRIMS, Prim, result_type
 from s2sad.ir.types import BOOL, F64, I64, ArrayT, elem
 from s2sad.rules import NO_RULE, RULES
-from s2sad.transforms.buffers import ALLOCS
 from tests.transforms.generated import load
 
 DIFFERENTIABLE = ("partials", "linear", "rule")
@@ -34,16 +35,20 @@ def test_every_primitive_is_declared():
     undeclared = sorted(p for p in PRIMS if p not in RULES and p not in NO_RULE)
     assert not undeclared, (f"primitives with no rule and no declaration: {undeclared}; give "
                             "each a rule in s2sad/rules, or nondiff(..., why=...) / no_rule")
-    both = sorted(set(RULES) & set(NO_RULE))
+    both = sorted(RULES.names() & NO_RULE.names())
     assert not both, f"declared both with a rule and without: {both}"
 
 
-def test_every_entry_names_a_primitive():
-    # rules are keyed by strings: a typo ("logaddexp2" for "logaddexp") would be dead
-    stale = sorted((set(RULES) | set(NO_RULE)) - set(PRIMS))
-    assert not stale, f"rule entries for primitives that do not exist: {stale}"
+def test_every_entry_is_a_primitive_of_the_table():
+    # rules are keyed by the op table's entries: a name that is no primitive is refused
     for prim, r in RULES.items():
-        assert r.prim == prim and r.kind in DIFFERENTIABLE + ("nondiff",), prim
+        assert isinstance(prim, Prim) and PRIMS.get(prim.name) is prim, prim
+        assert r.prim is prim and r.kind in DIFFERENTIABLE + ("nondiff",), prim
+    assert all(PRIMS.get(p.name) is p for p in NO_RULE)
+    with pytest.raises(KeyError, match="not a primitive"):
+        rules.partials("logaddexp2", lambda x, y, ans: (1.0, 1.0))
+    with pytest.raises(KeyError, match="not a primitive"):
+        RULES.get("dot")
 
 
 def test_every_spelling_reaches_a_primitive():
@@ -58,16 +63,16 @@ def test_every_spelling_reaches_a_primitive():
 def test_declarations_give_a_reason():
     for prim, r in RULES.items():
         if r.kind == "nondiff":
-            assert r.why in rules.WHY, f"nondiff({prim!r}) needs why= one of rules.WHY"
+            assert r.why in rules.WHY, f"nondiff({prim.name!r}) needs why= one of rules.WHY"
         else:
             assert r.why is None, prim
     for prim, why in NO_RULE.items():
         assert why in rules.NO_RULE_WHY, prim
-    assert [p for p, w in NO_RULE.items() if w == rules.REFUSED] == ["opaque"]
+    assert [p.name for p, w in NO_RULE.items() if w == rules.REFUSED] == ["opaque"]
 
 
 def _nondiff(why):
-    return sorted(p for p, r in RULES.items() if r.kind == "nondiff" and r.why == why)
+    return sorted(p.name for p, r in RULES.items() if r.kind == "nondiff" and r.why == why)
 
 
 # ---------------------------------------------------------------- the claims, checked
@@ -103,10 +108,11 @@ def _evaluator(prim):
     infix = {"//": operator.floordiv}
     if p.infix in infix:
         return infix[p.infix]
-    if p.emit:
-        mod, _, attr = p.emit.rpartition(".")
-        return getattr({"math": math, "np": np, "_rt": runtime, "": __builtins__}[mod]
-                       if mod else __import__("builtins"), attr)
+    spelt = spellings.scalar(prim)
+    if spelt:
+        mod, _, attr = spelt.rpartition(".")
+        return getattr({"math": math, "np": np, "_rt": runtime}[mod] if mod else
+                       __import__("builtins"), attr)
     return None
 
 
@@ -163,12 +169,50 @@ def test_size_primitives_refuse_floats(prim):
 
 
 def test_allocations_take_no_values():
-    """The adjoint skips allocations (their buffers are zeroed): an allocation must not
-    read float values that matter (np.full's fill value has a rule and is not skipped)."""
-    for prim in ALLOCS - {"copy", "full"}:
-        shape_args = PRIMS[prim].typing == "alloc"  # np.zeros(n, m): one int per dimension
-        assert shape_args or (prim in RULES and RULES[prim].why == rules.SHAPE_ONLY), prim
+    """The adjoint skips allocations of zeros, ones and empty arrays (their buffers are
+    zeroed): such an allocation must not read float values that matter (np.full's fill
+    value has a rule, a copy passes its cotangent on)."""
+    for p in PRIMS.values():
+        if p.fill in ("zeros", "ones", "empty"):
+            assert p.sized or (p in RULES and RULES[p].why == rules.SHAPE_ONLY), p
     assert RULES["full"].kind == "linear"
+
+
+# ---------------------------------------------------------------- the op table's facts
+def test_facts_are_consistent():
+    for p in PRIMS.values():
+        assert p.cost in COSTS and (p.fill is None or p.fill in FILLS), p
+        if p.writes is not None:
+            assert p.effect, p
+        if p.fill is not None or p.sized:
+            assert p.fresh and p.fill is not None, p
+        if p.fresh:
+            assert not p.effect and not p.view, p
+        if p.affine or p.extremum or p.typing == "bool":
+            assert p.elementwise, p
+        if p.recompute:
+            assert not (p.effect or p.fresh or p.ordered), p
+    # the facts the passes ask for, on examples everyone knows
+    assert PRIMS["setitem"].writes == 0 and PRIMS["getitem"].access
+    assert PRIMS["zeros"].sized and PRIMS["zeros_like"].shape_only
+    assert PRIMS["exp"].cost == "costly" and PRIMS["add"].recompute
+    assert PRIMS["transpose"].view and not PRIMS["matmul"].view and PRIMS["matmul"].is_sum
+
+
+def test_every_primitive_has_a_spelling_or_an_emitter():
+    """Codegen writes every primitive: a spelling derived from its Python callables or
+    given in codegen/spellings.py, or an emitter of its own (codegen.EMITTERS). Adding a
+    primitive without either fails here."""
+    never = {"pop"}  # abstract: the records stage turns it into stack reads
+    missing = sorted(p for p in PRIMS if p not in codegen.EMITTERS and p not in never and
+                     not (spellings.scalar(p) or spellings.array(p)))
+    assert not missing, f"primitives codegen cannot write: {missing}"
+    for name, p in PRIMS.items():
+        if p.elementwise and name not in codegen.EMITTERS and not name.startswith("user_"):
+            assert spellings.scalar(name) and spellings.array(name), name
+    assert spellings.scalar("atan2") == "math.atan2"
+    assert spellings.array("atan2") == "np.arctan2"
+    assert spellings.array("abs") == "np.absolute" and spellings.scalar("abs") == "abs"
 
 
 # ---------------------------------------------------------------- no rule: NoRuleError

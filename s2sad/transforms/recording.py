@@ -1,0 +1,113 @@
+"""What the reverse iteration of a loop reads of its forward iteration: recomputed, when
+it is cheap (index arithmetic, loads from arrays no write changes, cheap arithmetic on
+those: the op table's `recompute`), or recorded: pushed at the end of the forward
+iteration and popped at the start of the reverse one (transforms/storage.py threads the
+stacks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..errors import S2SADError
+from ..ir.builder import Builder
+from ..ir.nodes import Block, For, If, Op, Value, Var
+from ..ir.primitives import PRIMS
+from ..ir.rewrite import free_vars, substitute
+from ..ir.types import F32, F64, ArrayT
+
+
+def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool],
+            pairs: dict) -> None:
+    """Recompute, or record and restore, the forward values of loop s that its reversed
+    body `rbody` reads; `changes_after(arr, load)`: a write may change arr after the load;
+    `pairs`: the numbering of push/pop pairs, shared by the function's loops."""
+    level_defs = _level_defs(s)
+    defs = {}
+    for st in _level_stmts(s.body):
+        for r in st.results:
+            defs[r] = st
+    mapping: dict[Var, Value] = {}
+    if isinstance(s, For):
+        mapping[s.ivar] = rivar
+
+    def cheap(v, seen=frozenset()) -> bool:
+        if isinstance(s, For) and v is s.ivar:
+            return True
+        st = defs.get(v)
+        if not isinstance(st, Op) or v in seen:
+            return False
+        if PRIMS[st.prim].access and not PRIMS[st.prim].effect:  # a load
+            if st.args[0] in level_defs or changes_after(st.args[0], st):
+                return False
+        elif not PRIMS[st.prim].recompute:
+            return False
+        return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
+                   for a in st.args)
+
+    order: list[Var] = []
+    taped: list[Var] = []
+
+    def visit(v):
+        if v in order or v in taped or v in mapping:
+            return
+        st = defs.get(v)
+        if cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
+                        isinstance(st, Op) and PRIMS[st.prim].typing == "bool"):
+            # a mask (x > 0.0 for np.where) is recomputed from its recorded operands
+            for a in st.args:
+                if isinstance(a, Var) and a in level_defs:
+                    visit(a)
+            order.append(v)
+        else:
+            taped.append(v)
+
+    for v in free_vars(rbody):
+        if v in level_defs:
+            visit(v)
+    prologue = Block()
+    pb = Builder(prologue)
+    pb.loc = s.loc
+    fb = Builder(s.body)
+    fb.loc = s.loc
+    for v in taped:
+        if isinstance(v.type, ArrayT) and v.type.dtype not in (F64, F32):
+            raise S2SADError("an integer or boolean array that changes every iteration "
+                             "is needed by the reverse sweep", s.loc,
+                             "compute it from float arrays, or outside the loop")
+        pairs[v] = len(pairs)  # numbered in program order: printed IR is stable
+        fb.effect("push", v, pair=pairs[v])
+    for v in reversed(taped):
+        mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=pairs[v])
+    for v in order:
+        st = defs[v]
+        args = [mapping.get(a, a) if isinstance(a, Var) else a for a in st.args]
+        mapping[v] = pb.op(st.prim, *args, name=v.name, type=v.type, **st.attrs)
+    substitute(rbody, mapping)
+    rbody.stmts[:0] = prologue.stmts
+
+
+def _level_stmts(b: Block):
+    """Statements of a loop body at its own level: Ifs are entered, inner loops are not."""
+    for st in b.stmts:
+        yield st
+        if isinstance(st, If):
+            yield from _level_stmts(st.then)
+            yield from _level_stmts(st.orelse)
+
+
+def _level_defs(s) -> set[Var]:
+    """Values defined at one loop iteration's level: params, ivar, body results, and the
+    results of Ifs nested (at any depth, outside inner loops) in the body."""
+    out = set(s.params)
+    if isinstance(s, For):
+        out.add(s.ivar)
+
+    def visit(b: Block):
+        for st in b.stmts:
+            out.update(st.results)
+            if isinstance(st, If):
+                visit(st.then)
+                visit(st.orelse)
+
+    visit(s.body)
+    return out
