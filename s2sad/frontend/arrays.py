@@ -11,11 +11,11 @@ from ..errors import TypeMismatch, UnsupportedSyntax
 from ..ir.builder import const
 from ..ir.fold import negated
 from ..ir.nodes import Const, Value, Var
+from ..ir.primitives import PRIMS
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, elem
 from .syntax import is_full_slice, is_newaxis
 from .values import PyObject
 
-_REDUCTIONS = {"sum", "mean", "prod", "amax", "amin"}
 _METHODS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "amax", "min": "amin",
             "copy": "copy", "reshape": "reshape", "transpose": "transpose", "dot": "matmul",
             "cumsum": "cumsum", "cumprod": "cumprod", "trace": "trace", "argsort": "argsort",
@@ -71,7 +71,7 @@ class ArrayLowering:
     # ------------------------------------------------------------ calls
     def array_call(self, e, prim, pos, kw):
         """np.<prim>(...) whose arguments are not just values; None if not handled here."""
-        if prim in _REDUCTIONS:
+        if prim in PRIMS and PRIMS[prim].reduces:
             axis = kw.pop("axis", pos[1] if len(pos) > 1 else None)
             keep = self.flag(e, kw.pop("keepdims", None), "keepdims")
             self.no_more(e, prim, kw)

@@ -106,7 +106,7 @@ class CallLowering:
         prim = CALLABLES.get(obj) if hashable(obj) else None
         if prim in ("round", "iround") and (len(pos) > 1 or kw):
             return self.round_digits(e, prim, pos, kw)
-        if prim in ("zeros", "ones", "empty"):
+        if prim in PRIMS and PRIMS[prim].typing == "alloc":  # np.zeros(shape, dtype)
             return self.alloc(e, prim, pos, kw)
         if prim == "full":
             if kw or len(pos) != 2:

@@ -8,7 +8,7 @@ import operator
 
 from .builder import const
 from .nodes import Const, Value, Var
-from .primitives import result_type
+from .primitives import PRIMS, result_type
 from .types import BOOL, F32, F64, I64, ArrayT, Scalar
 
 _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
@@ -113,7 +113,6 @@ _INTS = {
     "ge": lambda a, b: a >= b, "eq": lambda a, b: a == b, "ne": lambda a, b: a != b,
     "not": lambda a: not a,
 }
-_COMPARE = ("lt", "le", "gt", "ge", "eq", "ne", "not")
 
 
 def fold_constants(prim: str, args: list) -> Value | None:
@@ -122,7 +121,7 @@ def fold_constants(prim: str, args: list) -> Value | None:
     if prim not in _INTS or not all(isinstance(a, Const) for a in args):
         return None
     if not all(isinstance(a.type, Scalar) and a.type in (I64, BOOL) for a in args):
-        if prim in _COMPARE and all(isinstance(a.type, Scalar) for a in args):
+        if PRIMS[prim].typing == "bool" and prim not in ("and", "or") and all(isinstance(a.type, Scalar) for a in args):
             return const(bool(_INTS[prim](*[a.value for a in args])))
         return None
     try:

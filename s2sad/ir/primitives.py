@@ -20,6 +20,7 @@ what passes and analyses need to know:
     affine       exact ring arithmetic on ints (a + b, a - b, -a, a * b)
     extremum     the max or min of its arguments
     is_sum       its value is a sum over its arguments' elements (sum, mean, dot)
+    reduces      it reduces its argument along attrs["axis"] (None: all of it; keepdims)
     ordered      it keeps its place among ordered ops (stacks, whole-array writes, calls)
 
 Derivatives live in `s2sad.rules` (keyed by these entries); spellings per target in
@@ -61,6 +62,7 @@ class Prim:
     affine: bool = False
     extremum: bool = False
     is_sum: bool = False
+    reduces: bool = False
     ordered: bool = False
 
     def __repr__(self) -> str:
@@ -324,11 +326,12 @@ def _argreduce_t(ts, attrs):
 
 
 # fmt: off
-prim("sum",       1, _reduce_t,  np.sum,                      is_sum=True)
-prim("mean",      1, lambda ts, a: _reduce_t(ts, {**a, "float": True}), np.mean, is_sum=True)
-prim("prod",      1, _reduce_t,  np.prod)
-prim("amax",      1, _reduce_t,  np.max, np.amax)
-prim("amin",      1, _reduce_t,  np.min, np.amin)
+prim("sum",       1, _reduce_t,  np.sum,                      is_sum=True, reduces=True)
+prim("mean",      1, lambda ts, a: _reduce_t(ts, {**a, "float": True}), np.mean, is_sum=True,
+                                                              reduces=True)
+prim("prod",      1, _reduce_t,  np.prod,                     reduces=True)
+prim("amax",      1, _reduce_t,  np.max, np.amax,             reduces=True)
+prim("amin",      1, _reduce_t,  np.min, np.amin,             reduces=True)
 prim("matmul",    2, _matmul_t,  np.matmul, np.dot,           is_sum=True)
 prim("outer",     2, lambda ts, a: ArrayT(promote(elem(ts[0]), elem(ts[1])), 2), np.outer)
 prim("transpose", 1, _transpose_t, np.transpose,              view=True)
