@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .analysis.views import check_views
 from .codegen.python import generate
 from .frontend.free import binding
 from .frontend.lower import lower
-from .ir.nodes import Function
+from .ir.nodes import Block, Function, Op, Var
 from .ir.types import Type
 from .ir.verify import verify
 from .passes.dce import cse, dce, drop_invariant_carries, prune_records
@@ -52,6 +52,7 @@ class Request:
     checkpoint: object = None  # reverse modes: None, k (snapshot every k iterations), "sqrt"
     storage: bool = False  # also return the bytes the reverse sweep's stacks occupied
     single: bool = True  # grad/value_and_grad: argnums was an int (not a tuple)
+    aux: bool = False  # has_aux: the output is (out, aux); aux is returned, not differentiated
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,22 @@ class Stage:
     doc: str = ""
 
 
+def _cut_aux(fn: Function) -> Function:
+    """has_aux: fn returns (out, aux); the leaves of aux are stop_gradient-ed, so only out
+    is differentiated (a copy: the primal is cached)."""
+    tree = fn.out_tree
+    n = tree.children[0].num_leaves
+    body = Block(list(fn.body.stmts), list(fn.body.yields[:n]))
+    for v in fn.body.yields[n:]:
+        cut = Var(getattr(v, "name", "") or "aux", v.type)
+        body.stmts.append(Op("stop_gradient", [v], [cut], {}, fn.loc))
+        body.yields.append(cut)
+    return replace(fn, body=body)
+
+
 def _differentiate(fn: Function, req: Request) -> Function:
+    if req.aux:
+        fn = _cut_aux(fn)
     if req.mode == "forward":
         return _free_last(fn, tangent(fn, list(req.wrt)))
     d = adjoint(fn, list(req.wrt), "param" if req.mode == "reverse" else "one", req.checkpoint)
@@ -75,7 +91,9 @@ def _differentiate(fn: Function, req: Request) -> Function:
         d.name = fn.name + ("_grad" if req.mode == "grad" else "_value_and_grad")
         # return exactly what the API returns: g | (g1, g2) | (value, g) | (value, (g...))
         k = len(grads)
-        if req.mode == "value_and_grad":
+        if req.aux:  # (out, aux leaves, grads), flat: the API nests them
+            d.ret_shape = None
+        elif req.mode == "value_and_grad":
             d.ret_shape = (0, 1 if req.single else tuple(range(1, k + 1)))
         else:
             d.ret_shape = 0 if req.single else tuple(range(k))
