@@ -23,6 +23,7 @@ from .codegen.python import generate
 from .frontend.free import binding
 from .frontend.lower import lower
 from .ir.nodes import Block, Function, Op, Var
+from .ir.rewrite import substitute
 from .ir.types import Type
 from .ir.verify import verify
 from .passes.dce import cse, dce, drop_invariant_carries, prune_records
@@ -72,14 +73,33 @@ def _cut_aux(fn: Function) -> Function:
     body = Block(list(fn.body.stmts), list(fn.body.yields[:n]))
     for v in fn.body.yields[n:]:
         cut = Var(getattr(v, "name", "") or "aux", v.type)
-        body.stmts.append(Op("stop_gradient", [v], [cut], {}, fn.loc))
+        body.stmts.append(Op("stop_gradient", [v], [cut], {"aux": True}, fn.loc))
         body.yields.append(cut)
     return replace(fn, body=body)
 
 
+def _uncut(d: Function) -> Function:
+    """The derivative returns aux itself: an outer derivative (nested AD) goes through it,
+    as JAX's does; only this one was cut."""
+    mapping = {}
+    keep = []
+    for s in d.body.stmts:
+        if isinstance(s, Op) and s.prim == "stop_gradient" and s.attrs.get("aux"):
+            mapping[s.results[0]] = mapping.get(s.args[0], s.args[0])
+        else:
+            keep.append(s)
+    d.body.stmts = keep
+    substitute(d.body, mapping)  # (the yields too)
+    return d
+
+
 def _differentiate(fn: Function, req: Request) -> Function:
     if req.aux:
-        fn = _cut_aux(fn)
+        return _uncut(_derive(_cut_aux(fn), req))
+    return _derive(fn, req)
+
+
+def _derive(fn: Function, req: Request) -> Function:
     if req.mode == "forward":
         return _free_last(fn, tangent(fn, list(req.wrt)))
     d = adjoint(fn, list(req.wrt), "param" if req.mode == "reverse" else "one", req.checkpoint)

@@ -16,7 +16,7 @@ from .. import pytree
 from ..errors import BadArguments, TypeMismatch, UnsupportedSyntax
 from ..ir.builder import Builder, const
 from ..ir.nodes import Function, Var
-from ..ir.primitives import PRIMS
+from ..ir.primitives import CALLABLES, PRIMS
 from ..ir.types import ArrayT, Type, is_float
 from . import nested, resolve
 from .arrays import ArrayLowering
@@ -35,6 +35,7 @@ from .values import (
     PyObject,
     Ret,
     flatten,
+    hashable,
     is_tree,
     structure,
     tree_kind,
@@ -321,6 +322,9 @@ class Lowerer(ControlLowering, ExprLowering, CallLowering, ArrayLowering):
 
 def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     """Lower `fn` specialised to `arg_types` into an IR Function."""
+    prim = CALLABLES.get(fn) if hashable(fn) else None
+    if prim is not None and PRIMS[prim].elementwise and len(arg_types) == PRIMS[prim].arity:
+        return _lower_primitive(fn, prim, list(arg_types))  # vjp(np.sin, x)
     handler = nested.handler_for(fn)
     if handler is not None:  # a transform s2sad made (grad(f), jacfwd(f), ...): its IR
         return nested.lower_handled(fn, handler, list(arg_types), _tree_params)
@@ -368,6 +372,18 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
         fname = "lambda_"
     return Function(fname, params + lw.free.params, b.block, pf.loc(node), shape,
                     free=lw.free)
+
+
+def _lower_primitive(fn, prim: str, arg_types: list) -> Function:
+    """A NumPy or math function differentiated directly (jax.vjp(jnp.sin, x) style)."""
+    if any(isinstance(t, pytree.TreeType) for t in arg_types):
+        raise TypeMismatch(f"{prim} takes numbers or arrays, not tuples, lists or dicts")
+    b = Builder()
+    params = [Var(f"x{i}" if len(arg_types) > 1 else "x", t) for i, t in enumerate(arg_types)]
+    b.block.yields = [b.op(prim, *params)]
+    name = getattr(fn, "__name__", prim)
+    return Function(name if name.isidentifier() else prim, params, b.block, None,
+                    pytree.LEAF, free=FreeValues())
 
 
 def _tree_params(names: list[str], arg_types, trees: dict | None = None):
