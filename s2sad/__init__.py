@@ -10,6 +10,8 @@
 """
 
 from .api import (
+                  custom_jvp,
+                  custom_vjp,
                   derivative_source,
                   float0,
                   grad,
@@ -39,7 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "stop_gradient",
-    "hvp", "linearize", "float0", "defrule",
+    "hvp", "linearize", "float0", "custom_jvp", "custom_vjp", "defrule",
     "derivative_source", "S2SADError", "UnsupportedSyntax", "NoRuleError", "TypeMismatch",
     "NonDifferentiableOutput", "BadArguments", "SourceUnavailable", "S2SADCacheWarning",
 ]

@@ -16,6 +16,7 @@ import numpy as np
 
 from . import checks, compose, interop, pipeline, pytree, results
 from .compile import TARGETS, Compiled, compiled
+from .custom import custom_jvp, custom_vjp
 from .errors import BadArguments
 from .frontend.source import parse_function
 from .frontend.values import stop_gradient_marker
@@ -363,4 +364,5 @@ compose.register(grad=grad, value_and_grad=value_and_grad, jacfwd=jacfwd, jacrev
                  transform=Transform)
 
 __all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp",
-           "linearize", "stop_gradient", "derivative_source", "stop_gradient_marker", "float0"]
+           "linearize", "stop_gradient", "derivative_source", "stop_gradient_marker", "float0",
+           "custom_jvp", "custom_vjp"]

@@ -3,7 +3,7 @@ goes down the pipeline, never up; no import cycles; no import repeated inside a 
 
     {errors, pytree} <- ir <- rules <- {frontend, analysis} <- transforms <- passes
            <- {codegen, runtime} <- backends <- pipeline
-           <- {checks, compile, jacobians, results, linear, compose, interop}
+           <- {checks, compile, jacobians, results, linear, compose, interop, custom}
            <- api <- {testing, cli} <- {__init__, __main__}
 
 (docs/index.md draws the same arrows.) ir imports nothing of s2sad but errors, and
@@ -32,7 +32,7 @@ LAYERS = {
     "backends": 7,
     "pipeline": 8,
     "checks": 9, "compile": 9, "jacobians": 9, "results": 9, "linear": 9, "compose": 9,
-    "interop": 9,
+    "interop": 9, "custom": 9,
     "api": 10,
     "testing": 11, "cli": 11,
     "__init__": 12, "__main__": 12,

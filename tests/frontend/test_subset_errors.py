@@ -184,9 +184,13 @@ def test_function_without_source():
 
 
 def test_builtin_without_source():
-    with pytest.raises(S2SADError) as info:
-        s2sad.grad(abs, target="python")(1.0)
+    import math
+
+    with pytest.raises(S2SADError) as info:  # no source and no primitive
+        s2sad.grad(math.gamma, target="python")(1.5)
     assert info.value.hint
+    # a function with a primitive is differentiated directly, as jax.grad(jnp.abs) is
+    assert s2sad.grad(abs, target="python")(-2.0) == -1.0
 
 
 def test_bad_arguments_is_an_s2sad_error():

@@ -1,0 +1,187 @@
+"""Custom derivatives in JAX's shape: `s2sad.custom_jvp` and `s2sad.custom_vjp`.
+
+    @s2sad.custom_jvp
+    def log1pexp(x):
+        return np.log1p(np.exp(x))
+
+    @log1pexp.defjvp
+    def log1pexp_jvp(primals, tangents):
+        (x,), (x_dot,) = primals, tangents
+        return log1pexp(x), x_dot / (1.0 + np.exp(-x))
+
+    @s2sad.custom_vjp
+    def clip_gradient(x): ...
+    clip_gradient.defvjp(fwd, bwd)        # fwd(x) -> (out, residuals); bwd(res, g) -> (x_bar,)
+
+Like `defrule` (its short form), the function becomes one primitive: differentiated code
+calls the function itself (compiled by Numba on the Numba targets, so it must be
+Numba-compatible) and its derivative comes from the rule. The rule is lowered by s2sad
+into the derivative's IR: the partial derivatives are f_jvp at unit tangents (custom_jvp)
+or f_bwd of f_fwd's residuals at a unit cotangent (custom_vjp), so second derivatives
+differentiate the rule itself, as JAX's do. The functions take float scalars; on arrays
+they are taken elementwise only when declared so (`custom_jvp(f, elementwise=True)`). The
+rule functions may not read arrays or floats from outside themselves (pass them in).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+
+from . import pytree
+from .errors import BadArguments, NoRuleError
+from .frontend import nested
+from .frontend.free import Binding, FreeValues
+from .frontend.lower import lower
+from .ir.builder import const
+from .ir.nodes import Const, Var
+from .ir.primitives import PRIMS, prim
+from .ir.types import F64, I64, ArrayT, is_float
+from .rules import dsl
+from .rules.registry import partials as register_partials
+from .rules.user import USER
+
+
+class _Custom:
+    """A function with a custom derivative: called as the function; a primitive in code
+    s2sad differentiates."""
+
+    kind = "custom"
+
+    def __init__(self, fun: Callable, elementwise: bool = False):
+        if not callable(fun):
+            raise BadArguments(f"{self.kind}: expected a function, got {fun!r}")
+        self.fun = fun
+        self.elementwise = bool(elementwise)
+        self.prim = None
+        functools.update_wrapper(self, fun)
+        del self.__wrapped__  # (the frontend would lower fun itself, without the rule)
+        try:
+            ps = inspect.signature(fun).parameters.values()
+        except (TypeError, ValueError):
+            ps = []
+        self.arity = len(ps)
+        if any(p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or
+               p.default is not p.empty for p in ps):
+            raise BadArguments(f"{self.kind}: {getattr(fun, '__name__', fun)} must take "
+                               "plain positional parameters (no defaults, *args or keywords)")
+
+    def __call__(self, *args):
+        return self.fun(*args)
+
+    def __repr__(self) -> str:
+        return f"<s2sad.{self.kind} of {getattr(self.fun, '__qualname__', self.fun)}>"
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def _register(self, partials: Callable) -> None:
+        name = f"user_{self.fun.__name__}"
+        PRIMS.pop(name, None)  # defined again (a notebook cell run twice): the new one counts
+        prim(name, self.arity, "float", self, elementwise=True, cost="call")
+        USER[name] = self.fun
+        register_partials(name, partials, smooth=True)
+        self.prim = name
+
+    # ------------------------------------------------------------ in lowered code
+    def lower_call(self, site, args: list, kw: dict):
+        if self.prim is None:
+            site.refuse(f"{self!r} has no derivative rule yet",
+                        f"give it one with {self.__name__}."
+                        f"{'defjvp' if self.kind == 'custom_jvp' else 'defvjp'}(...)")
+        if kw or len(args) != self.arity:
+            site.refuse(f"{self.__name__} takes {self.arity} positional argument(s)",
+                        cls=BadArguments)
+        vals = []
+        for a in args:
+            if not isinstance(a, Var | Const) or (isinstance(a.type, ArrayT) and
+                                                   not self.elementwise):
+                what = a.type if isinstance(a, Var | Const) else type(a).__name__
+                site.refuse(f"{self.kind} {self.__name__} takes float scalars here, got {what}",
+                            f"declare it elementwise ({self.kind}({self.__name__}, "
+                            "elementwise=True)) if it applies to arrays element by element")
+            vals.append(const(float(a.value)) if isinstance(a, Const) and a.type == I64 else a)
+        return site.op(self.prim, *vals)
+
+
+def _rule_ir(fun, types: list, what: str):
+    """The IR of a rule function for these argument types: no values from outside it."""
+    ir = lower(fun, types)
+    if ir.free is not None and (ir.free.refs or ir.free.guards):
+        names = ", ".join(r.name for r in ir.free.refs) or ", ".join(
+            g.ref.name for g in ir.free.guards)
+        raise NoRuleError(f"the {what} of {getattr(fun, '__name__', fun)} reads {names} from "
+                          "outside itself, which a derivative rule cannot", ir.loc,
+                          "pass the value in as an argument of the function")
+    return ir
+
+
+def _inline(ir, args: list) -> list:
+    return nested.inline(dsl._b(), ir, Binding(), args, FreeValues(), nested.FLAT)
+
+
+def _unit(v, one: float):
+    t = v.type.dtype if isinstance(v.type, ArrayT) else v.type
+    return const(one, t if is_float(t) else F64)
+
+
+class custom_jvp(_Custom):  # noqa: N801  (JAX's name)
+    """A function whose forward-mode derivative is given by `f.defjvp(f_jvp)`, with
+    `f_jvp(primals, tangents) -> (primal_out, tangent_out)` (JAX's signature)."""
+
+    kind = "custom_jvp"
+
+    def defjvp(self, jvp: Callable) -> Callable:
+        def partials(*syms):
+            xs = [s.value for s in syms[:-1]]
+            types = [v.type for v in xs]
+            tree = pytree.TreeType(pytree.structure(tuple(types)), tuple(types))
+            ir = _rule_ir(jvp, [tree, tree], "defjvp rule")
+            out = []
+            for i in range(len(xs)):
+                units = [_unit(x, 1.0 if k == i else 0.0) for k, x in enumerate(xs)]
+                flat = _inline(ir, xs + units)
+                out.append(dsl.Sym(flat[-1]))
+            return out[0] if len(out) == 1 else tuple(out)
+
+        self._register(partials)
+        self.jvp = jvp
+        return jvp
+
+
+class custom_vjp(_Custom):  # noqa: N801
+    """A function whose reverse-mode derivative is given by `f.defvjp(f_fwd, f_bwd)`:
+    f_fwd(*args) -> (out, residuals), f_bwd(residuals, g) -> one cotangent per argument
+    (JAX's signatures)."""
+
+    kind = "custom_vjp"
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        def partials(*syms):
+            xs = [s.value for s in syms[:-1]]
+            fwd_ir = _rule_ir(fwd, [v.type for v in xs], "defvjp forward rule")
+            flat = _inline(fwd_ir, xs)
+            res_tree = fwd_ir.out_tree.children[1] if fwd_ir.out_tree.kind == "tuple" and \
+                len(fwd_ir.out_tree.children) == 2 else None
+            if res_tree is None:
+                raise NoRuleError(f"{getattr(fwd, '__name__', fwd)} must return a pair "
+                                  "(output, residuals)", fwd_ir.loc)
+            n_out = fwd_ir.out_tree.children[0].num_leaves
+            res = flat[n_out:]
+            res_type = pytree.TreeType(res_tree, tuple(v.type for v in res)) \
+                if not res_tree.is_leaf else res[0].type
+            g = _unit(syms[-1].value, 1.0)
+            bwd_ir = _rule_ir(bwd, [res_type, g.type], "defvjp backward rule")
+            cts = _inline(bwd_ir, list(res) + [g])
+            if len(cts) != len(xs):
+                raise NoRuleError(f"{getattr(bwd, '__name__', bwd)} must return one cotangent "
+                                  f"per argument ({len(xs)}), in a tuple", bwd_ir.loc)
+            out = [dsl.Sym(c) for c in cts]
+            return out[0] if len(out) == 1 else tuple(out)
+
+        self._register(partials)
+        self.fwd, self.bwd = fwd, bwd
+
+
+nested.register_handler(lambda o: isinstance(o, _Custom), lambda s, o, a, k: o.lower_call(s, a, k))
