@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import types
 from collections.abc import Callable
 
 from . import pytree
@@ -77,12 +78,33 @@ class _Custom:
         return id(self)
 
     def _register(self, partials: Callable) -> None:
-        name = f"user_{self.fun.__name__}"
+        base = getattr(self.fun, "__name__", "")
+        base = f"user_{base if base.isidentifier() else 'custom'}"
+        name, k = base, 1
+        while name in PRIMS and self._other(PRIMS[name]):  # another function of that name
+            k += 1
+            name = f"{base}_{k}"
         PRIMS.pop(name, None)  # defined again (a notebook cell run twice): the new one counts
         prim(name, self.arity, "float", self, elementwise=True, cost="call")
-        USER[name] = self.fun
+        fn = self.fun
+        if not getattr(fn, "__name__", "").isidentifier() and inspect.isfunction(fn):
+            # a lambda: generated code binds it to a module-level name (_u_<name>)
+            fn = types.FunctionType(fn.__code__, fn.__globals__, name.removeprefix("user_"),
+                                    fn.__defaults__, fn.__closure__)
+        USER[name] = fn
         register_partials(name, partials, smooth=True)
         self.prim = name
+
+    def _other(self, p) -> bool:
+        """Primitive `p` belongs to another function than this one's (not an earlier
+        definition of the same one, as a notebook cell run twice makes)."""
+        if any(o is self for o in p.objects):
+            return False
+        fn = USER.get(p.name)
+        key = (getattr(self.fun, "__module__", None), getattr(self.fun, "__qualname__", ""))
+        same = fn is not None and "<lambda>" not in key[1] and (getattr(
+            fn, "__module__", None), getattr(fn, "__qualname__", None)) == key
+        return not same
 
     # ------------------------------------------------------------ in lowered code
     def lower_call(self, site, args: list, kw: dict):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 from .analysis.views import check_views
 from .codegen.python import generate
+from .errors import NonDifferentiableOutput
 from .frontend.free import binding
 from .frontend.lower import lower
 from .ir.nodes import Block, Function, Op, Var
@@ -69,6 +70,10 @@ def _cut_aux(fn: Function) -> Function:
     """has_aux: fn returns (out, aux); the leaves of aux are stop_gradient-ed, so only out
     is differentiated (a copy: the primal is cached)."""
     tree = fn.out_tree
+    if tree.kind not in ("tuple", "list") or len(tree.children) != 2:
+        raise NonDifferentiableOutput(
+            f"has_aux=True needs a function that returns a pair (output, aux), but {fn.name} "
+            f"returns {tree}", fn.loc, "return (value, aux), aux being any value")
     n = tree.children[0].num_leaves
     body = Block(list(fn.body.stmts), list(fn.body.yields[:n]))
     for v in fn.body.yields[n:]:

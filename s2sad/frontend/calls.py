@@ -132,7 +132,13 @@ class CallLowering:
             return obj(seq)
         if obj in (range, reversed):
             self.refuse(e, f"{name}() is only supported as the iterator of a for loop")
+        if obj in (np.array, np.asarray) and len(pos) == 1 and is_tree(pos[0]) and not kw:
+            return self.array_of(e, pos[0])  # np.array([x, y]): the array of the values
         prim = CALLABLES.get(obj) if hashable(obj) else None
+        if prim == "stack" and pos and isinstance(pos[0], tuple | list) and pos[0] and \
+                all(isinstance(v, Var | Const) and not isinstance(v.type, ArrayT)
+                    for v in pos[0]) and not kw and len(pos) == 1:
+            return self.array_of(e, pos[0])
         if prim in ("round", "iround") and (len(pos) > 1 or kw):
             return self.round_digits(e, prim, pos, kw)
         if prim in ("zeros", "ones", "empty"):
@@ -177,6 +183,30 @@ class CallLowering:
                     "s2sad can lower it, give its derivative with @s2sad.defrule, or cut the "
                     "derivative with s2sad.stop_gradient",
                     cls=NoRuleError)
+
+    def array_of(self, e, items):
+        """np.array([x, y]) / np.array([[a, b], [c, d]]) / np.array([u, v]) of arrays: a new
+        float array holding the values (written element by element, or stacked)."""
+        if isinstance(items, dict) or not items:
+            self.refuse(e, "np.array takes a non-empty list or tuple of numbers or arrays",
+                        cls=TypeMismatch)
+        rows = [self.array_of(e, v) if is_tree(v) else v for v in items]
+        for v in rows:
+            if not isinstance(v, Var | Const):
+                self.refuse(e, "np.array takes numbers or arrays", cls=TypeMismatch)
+        if all(isinstance(v.type, ArrayT) for v in rows):
+            return self.apply("stack", rows, e, axis=0)
+        if any(isinstance(v.type, ArrayT) for v in rows):
+            self.refuse(e, "np.array of numbers and arrays mixed is not supported",
+                        cls=TypeMismatch)
+        t = elem(rows[0].type)
+        for v in rows[1:]:
+            t = F64 if t != elem(v.type) and F64 in (t, elem(v.type)) else t
+        dt = {F64: "f64", I64: "i64", BOOL: "bool"}.get(t, "f32" if t.name == "f32" else "f64")
+        arr = self.b.op("zeros", const(len(rows)), dtype=dt)
+        for i, v in enumerate(rows):
+            self.store(e, arr, [const(i)], v)
+        return arr
 
     def construct(self, e: cst.Call, obj, env: dict):
         """`s2sad.grad(f, argnums=(0, 1))` inside code: called now, with its compile-time
