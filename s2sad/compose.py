@@ -145,7 +145,7 @@ def _vectors(site, name: str, what: str, tree_of, vals, like: list, like_types: 
 
 
 def _split(c, has_aux: bool):
-    tree = c.primal.out_tree
+    tree = pytree.of_outputs(c.primal)
     if not has_aux:
         return tree, None
     if tree.kind not in ("tuple", "list") or len(tree.children) != 2:
@@ -235,7 +235,7 @@ class _Closure:
         n = len(c.primal.outputs)
         tans = iter(flat[n:])
         full = [next(tans) if is_float(o.type) else const(0.0) for o in c.primal.outputs]
-        return pytree.unflatten(c.primal.out_tree, full)
+        return pytree.unflatten(pytree.of_outputs(c.primal), full)
 
 
 def _args_like(types):
@@ -275,7 +275,7 @@ def _linearize(site, obj, args, kw):
     p = _derivative(site, fun, pipeline.Request("primal", (), types))
     outs = site.inline(p.ir, p.binding, leaves, tree=nested.FLAT)
     fn = _Closure("f_jvp", fun, types, leaves, wrt, outs, p, False)
-    return pytree.unflatten(p.primal.out_tree, outs), PyObject(fn)
+    return pytree.unflatten(pytree.of_outputs(p.primal), outs), PyObject(fn)
 
 
 # ---------------------------------------------------------------- Jacobians inline

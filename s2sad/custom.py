@@ -16,9 +16,10 @@
 Like `defrule` (its short form), the function becomes one primitive: differentiated code
 calls the function itself (compiled by Numba on the Numba targets, so it must be
 Numba-compatible) and its derivative comes from the rule. The rule is lowered by s2sad
-into the derivative's IR: the partial derivatives are f_jvp at unit tangents (custom_jvp)
-or f_bwd of f_fwd's residuals at a unit cotangent (custom_vjp), so second derivatives
-differentiate the rule itself, as JAX's do. The functions take float scalars; on arrays
+into the derivative's IR: the tangent is f_jvp at the tangents, the cotangents f_jvp at
+unit tangents times the cotangent (custom_jvp: f_jvp is linear in the tangents), or f_bwd
+of f_fwd's residuals at the cotangent (custom_vjp), so second derivatives differentiate
+the rule itself, as JAX's do. The functions take float scalars; on arrays
 they are taken elementwise only when declared so (`custom_jvp(f, elementwise=True)`). The
 rule functions may not read arrays or floats from outside themselves (pass them in).
 """
@@ -40,7 +41,7 @@ from .ir.nodes import Const, Var
 from .ir.primitives import PRIMS, prim
 from .ir.types import F64, I64, ArrayT, is_float
 from .rules import dsl
-from .rules.registry import partials as register_partials
+from .rules.registry import rule as register_rule
 from .rules.user import USER
 
 
@@ -77,7 +78,7 @@ class _Custom:
     def __hash__(self) -> int:
         return id(self)
 
-    def _register(self, partials: Callable) -> None:
+    def _register(self, tangent: Callable, adjoint: Callable) -> None:
         base = getattr(self.fun, "__name__", "")
         base = f"user_{base if base.isidentifier() else 'custom'}"
         name, k = base, 1
@@ -92,7 +93,7 @@ class _Custom:
             fn = types.FunctionType(fn.__code__, fn.__globals__, name.removeprefix("user_"),
                                     fn.__defaults__, fn.__closure__)
         USER[name] = fn
-        register_partials(name, partials, smooth=True)
+        register_rule(name, tangent=tangent, adjoint=adjoint, broadcasts=self.elementwise)
         self.prim = name
 
     def _other(self, p) -> bool:
@@ -124,6 +125,9 @@ class _Custom:
                             f"declare it elementwise ({self.kind}({self.__name__}, "
                             "elementwise=True)) if it applies to arrays element by element")
             vals.append(const(float(a.value)) if isinstance(a, Const) and a.type == I64 else a)
+        if len({isinstance(v.type, ArrayT) for v in vals}) > 1:
+            site.refuse(f"{self.kind} {self.__name__}: arrays and scalars mixed in one call",
+                        "pass arrays of one shape (np.full_like(x, c) for a constant)")
         return site.op(self.prim, *vals)
 
 
@@ -148,26 +152,45 @@ def _unit(v, one: float):
     return const(one, t if is_float(t) else F64)
 
 
+def _tuple_type(types: list) -> pytree.TreeType:
+    return pytree.TreeType(pytree.structure(tuple(types)), tuple(types))
+
+
+def _zero(v):
+    if isinstance(v.type, ArrayT):
+        return dsl.emit("zeros_like", dsl.Sym(v)).value
+    return const(0.0, v.type if is_float(v.type) else F64)
+
+
 class custom_jvp(_Custom):  # noqa: N801  (JAX's name)
     """A function whose forward-mode derivative is given by `f.defjvp(f_jvp)`, with
-    `f_jvp(primals, tangents) -> (primal_out, tangent_out)` (JAX's signature)."""
+    `f_jvp(primals, tangents) -> (primal_out, tangent_out)` (JAX's signature), linear in
+    the tangents (as JAX requires for reverse mode)."""
 
     kind = "custom_jvp"
 
     def defjvp(self, jvp: Callable) -> Callable:
-        def partials(*syms):
-            xs = [s.value for s in syms[:-1]]
-            types = [v.type for v in xs]
-            tree = pytree.TreeType(pytree.structure(tuple(types)), tuple(types))
-            ir = _rule_ir(jvp, [tree, tree], "defjvp rule")
+        def tangent(args, ans, dots, attrs):
+            xs = [a.value for a in args]
+            ds = [d.value if d is not None else _zero(x) for d, x in zip(dots, xs)]
+            ir = _rule_ir(jvp, [_tuple_type([v.type for v in xs]),
+                                _tuple_type([v.type for v in ds])], "defjvp rule")
+            return dsl.Sym(_inline(ir, xs + ds)[-1])
+
+        def adjoint(args, ans, g, attrs):
+            # the rule is linear in the tangents: its partial derivatives are its values at
+            # unit tangents, each times the cotangent
+            xs = [a.value for a in args]
+            units = [_unit(x, 1.0) for x in xs]
+            ir = _rule_ir(jvp, [_tuple_type([v.type for v in xs]),
+                                _tuple_type([u.type for u in units])], "defjvp rule")
             out = []
             for i in range(len(xs)):
-                units = [_unit(x, 1.0 if k == i else 0.0) for k, x in enumerate(xs)]
-                flat = _inline(ir, xs + units)
-                out.append(dsl.Sym(flat[-1]))
-            return out[0] if len(out) == 1 else tuple(out)
+                us = [_unit(x, 1.0 if k == i else 0.0) for k, x in enumerate(xs)]
+                out.append(dsl.Sym(_inline(ir, xs + us)[-1]) * g)
+            return tuple(out)
 
-        self._register(partials)
+        self._register(tangent, adjoint)
         self.jvp = jvp
         return jvp
 
@@ -175,34 +198,39 @@ class custom_jvp(_Custom):  # noqa: N801  (JAX's name)
 class custom_vjp(_Custom):  # noqa: N801
     """A function whose reverse-mode derivative is given by `f.defvjp(f_fwd, f_bwd)`:
     f_fwd(*args) -> (out, residuals), f_bwd(residuals, g) -> one cotangent per argument
-    (JAX's signatures)."""
+    (JAX's signatures). As in JAX, it has no forward-mode derivative."""
 
     kind = "custom_vjp"
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
-        def partials(*syms):
-            xs = [s.value for s in syms[:-1]]
+        name = getattr(self.fun, "__name__", "f")
+
+        def tangent(args, ans, dots, attrs):
+            raise NoRuleError(f"{name} is a custom_vjp function, which has no forward-mode "
+                              "derivative (as in JAX)", None,
+                              "use custom_jvp for a rule both modes use; for second "
+                              "derivatives of a custom_vjp function take jacrev(jacrev(f))")
+
+        def adjoint(args, ans, g, attrs):
+            xs = [a.value for a in args]
             fwd_ir = _rule_ir(fwd, [v.type for v in xs], "defvjp forward rule")
-            flat = _inline(fwd_ir, xs)
-            res_tree = fwd_ir.out_tree.children[1] if fwd_ir.out_tree.kind == "tuple" and \
-                len(fwd_ir.out_tree.children) == 2 else None
-            if res_tree is None:
+            tree = pytree.of_outputs(fwd_ir)
+            if tree.kind not in ("tuple", "list") or len(tree.children) != 2:
                 raise NoRuleError(f"{getattr(fwd, '__name__', fwd)} must return a pair "
                                   "(output, residuals)", fwd_ir.loc)
-            n_out = fwd_ir.out_tree.children[0].num_leaves
-            res = flat[n_out:]
-            res_type = pytree.TreeType(res_tree, tuple(v.type for v in res)) \
-                if not res_tree.is_leaf else res[0].type
-            g = _unit(syms[-1].value, 1.0)
-            bwd_ir = _rule_ir(bwd, [res_type, g.type], "defvjp backward rule")
-            cts = _inline(bwd_ir, list(res) + [g])
+            flat = _inline(fwd_ir, xs)
+            res_tree = tree.children[1]
+            res = flat[tree.children[0].num_leaves:]
+            res_type = res[0].type if res_tree.is_leaf else \
+                pytree.TreeType(res_tree, tuple(v.type for v in res))
+            bwd_ir = _rule_ir(bwd, [res_type, g.value.type], "defvjp backward rule")
+            cts = _inline(bwd_ir, list(res) + [g.value])
             if len(cts) != len(xs):
                 raise NoRuleError(f"{getattr(bwd, '__name__', bwd)} must return one cotangent "
                                   f"per argument ({len(xs)}), in a tuple", bwd_ir.loc)
-            out = [dsl.Sym(c) for c in cts]
-            return out[0] if len(out) == 1 else tuple(out)
+            return tuple(dsl.Sym(c) for c in cts)
 
-        self._register(partials)
+        self._register(tangent, adjoint)
         self.fwd, self.bwd = fwd, bwd
 
 

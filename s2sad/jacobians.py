@@ -299,7 +299,7 @@ def _base(fun, outer: str, wrt, flat, types, target, boundscheck, names, has_aux
     # per float output), the shape from the value
     info = [(np.shape(v), np.dtype(np.float32 if elem(o.type).name == "f32" else np.float64)
              if is_float(o.type) else None) for v, o in zip(r, outs)]
-    tree = c.primal.out_tree
+    tree = pytree.of_outputs(c.primal)
     aux_tree, n_out = None, n
     if has_aux:
         if tree.kind not in ("tuple", "list") or len(tree.children) != 2:

@@ -47,7 +47,7 @@ class _Point:
                                aux=has_aux)
         self.c: Compiled = compiled(fun, req, target, boundscheck)
         self.c.check_indices(fname, self.flat, checks.flat_names(self.names, self.types))
-        tree = self.c.primal.out_tree
+        tree = pytree.of_outputs(self.c.primal)
         self.has_aux = has_aux
         if has_aux and (tree.kind not in ("tuple", "list") or len(tree.children) != 2):
             raise BadArguments(f"{fname}(..., has_aux=True) needs a function that returns a "

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from . import pytree
 from .analysis.views import check_views
 from .codegen.python import generate
 from .errors import NonDifferentiableOutput
@@ -69,7 +70,7 @@ class Stage:
 def _cut_aux(fn: Function) -> Function:
     """has_aux: fn returns (out, aux); the leaves of aux are stop_gradient-ed, so only out
     is differentiated (a copy: the primal is cached)."""
-    tree = fn.out_tree
+    tree = pytree.of_outputs(fn)
     if tree.kind not in ("tuple", "list") or len(tree.children) != 2:
         raise NonDifferentiableOutput(
             f"has_aux=True needs a function that returns a pair (output, aux), but {fn.name} "

@@ -246,5 +246,15 @@ def leaf_positions(types) -> list[list[int]]:
     return out
 
 
+def of_outputs(fn) -> TreeDef:
+    """The structure of a lowered function's outputs (IR built by hand has none: its
+    outputs are one value, or a flat tuple)."""
+    t = getattr(fn, "out_tree", None)
+    if isinstance(t, TreeDef):
+        return t
+    n = len(fn.outputs)
+    return LEAF if n == 1 else tuple_of([LEAF] * n)
+
+
 def arg_tree(t) -> TreeDef:
     return t.tree if isinstance(t, TreeType) else LEAF

@@ -72,7 +72,7 @@ def grad_spec(name: str, mode: str, argnums, types: tuple, checkpoint=None,
 def check_output(name: str, primal, has_aux: bool, loc=None) -> pytree.TreeDef | None:
     """grad needs one float scalar output (has_aux: a pair (float scalar, aux)); the aux
     value's structure, or None."""
-    tree = primal.out_tree
+    tree = pytree.of_outputs(primal)
     outs = primal.outputs
     aux = None
     if has_aux:

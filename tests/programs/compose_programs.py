@@ -266,6 +266,26 @@ def uses_doubled(x, y):
     return doubled_grad(x, y) + y
 
 
+@s2sad.custom_vjp
+def clipped(x):
+    return x
+
+
+def clipped_fwd(x):
+    return clipped(x), x
+
+
+def clipped_bwd(res, g):
+    return (min(max(g, -1.0), 1.0),)
+
+
+clipped.defvjp(clipped_fwd, clipped_bwd)
+
+
+def five_clipped(x):
+    return 5.0 * clipped(x) * x / x
+
+
 softplus = s2sad.custom_jvp(lambda x: np.log1p(np.exp(x)), elementwise=True)
 softplus.defjvp(lambda p, t: (softplus(p[0]), t[0] / (1.0 + np.exp(-p[0]))))
 
