@@ -54,9 +54,24 @@ class _Piece:
         return [self.outs[i] for i in self.sel]
 
 
+class _ZeroD(tuple):
+    """The shape of a 0-d array: () but true, so _zero/_unit make 0-d arrays (the generated
+    code takes an array there), not numbers."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _shape(value, array: bool | None = None) -> tuple:
+    shape = np.shape(value)
+    if shape == () and (isinstance(value, np.ndarray) if array is None else array):
+        return _ZeroD()
+    return shape
+
+
 def _info(value) -> tuple[tuple, Any]:
     if isinstance(value, np.ndarray):
-        return value.shape, (value.dtype if value.dtype.kind == "f" else None)
+        return _shape(value), (value.dtype if value.dtype.kind == "f" else None)
     if isinstance(value, np.float32):
         return (), np.dtype(np.float32)
     if isinstance(value, float | np.floating):
@@ -286,7 +301,7 @@ def _base(fun, outer: str, wrt, flat, types, target, boundscheck, names, has_aux
     outs = c.primal.outputs
     n = len(outs)
     if mode == "forward":
-        dots = [_zero(np.shape(flat[i]), _info(flat[i])[1]) for i in wrt]
+        dots = [_zero(*_info(flat[i])) for i in wrt]
         r = checks.flat(c.run(flat, dots))[:n]
     elif not any(isinstance(o.type, ArrayT) and is_float(o.type) for o in outs):
         cts = [_zero((), np.float32 if elem(o.type).name == "f32" else np.float64)
@@ -297,7 +312,8 @@ def _base(fun, outer: str, wrt, flat, types, target, boundscheck, names, has_aux
         r = checks.flat(p.run(flat))
     # float-ness from the IR, as the derivative's signature has it (one tangent/cotangent
     # per float output), the shape from the value
-    info = [(np.shape(v), np.dtype(np.float32 if elem(o.type).name == "f32" else np.float64)
+    info = [(_shape(v, isinstance(o.type, ArrayT)),
+             np.dtype(np.float32 if elem(o.type).name == "f32" else np.float64)
              if is_float(o.type) else None) for v, o in zip(r, outs)]
     tree = pytree.of_outputs(c.primal)
     aux_tree, n_out = None, n
@@ -343,7 +359,7 @@ def _reverse(pieces, nums, args):
     vector, the leaves are the gradients with respect to args[nums] (flat leaves). Returns
     (pieces, look) with look(j, I) the indices of the derivatives of v[I] by leaf j."""
     rows, total = _leaf_offsets(pieces)
-    shapes = [np.shape(args[j]) for j in nums]
+    shapes = [_info(args[j])[0] for j in nums]
     dtypes = [_info(args[j])[1] for j in nums]
     maps = [np.full((total + 1,) + s, -1, dtype=np.int64) for s in shapes]
     new: list[_Piece] = []
@@ -374,7 +390,7 @@ def _forward(pieces, nums, args):
     vector, the leaves are the tangents of the inner piece's leaves."""
     rows, total = _leaf_offsets(pieces)
     new: list[_Piece] = []
-    shapes = [np.shape(args[j]) for j in nums]
+    shapes = [_info(args[j])[0] for j in nums]
     dtypes = [_info(args[j])[1] for j in nums]
     maps = [np.full((total + 1, _size(s)), -1, dtype=np.int64) for s in shapes]
     off = 0

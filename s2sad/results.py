@@ -84,8 +84,9 @@ def check_output(name: str, primal, has_aux: bool, loc=None) -> pytree.TreeDef |
         first, aux = tree.children
         outs = outs[:first.num_leaves]
         tree = first
-    if len(outs) != 1 or not tree.is_leaf or isinstance(outs[0].type, ArrayT) or \
-            not is_float(outs[0].type):
+    if len(outs) != 1 or not tree.is_leaf or (isinstance(outs[0].type, ArrayT) and
+                                               outs[0].type.ndim != 0) or \
+            not is_float(outs[0].type):  # (a 0-d array is a scalar, as in JAX)
         what = (f"the pytree {pytree.describe(tree)}" if not tree.is_leaf or len(outs) != 1
                 else f"a value of type {outs[0].type}")
         if len(outs) > 1 and tree.kind == "tuple":

@@ -295,6 +295,18 @@ def test_jacobian_structures_are_jax_s():
 
 
 @pytest.mark.parametrize("target", TARGETS)
+def test_zero_d_arrays(target):
+    """A 0-d array is a scalar to grad (as in JAX), and its derivatives are numbers."""
+    x = np.array(1.5)
+    g = s2sad.grad(P.cubed, target=target)(x)
+    assert np.shape(g) == () and g == pytest.approx(4.5 * 1.5 ** 2, **EXACT)
+    assert s2sad.value_and_grad(P.cubed, target=target)(x)[0] == pytest.approx(1.5 ** 4)
+    assert s2sad.hessian(P.cubed, target=target)(x) == pytest.approx(9.0 * 1.5, **EXACT)
+    assert s2sad.jacfwd(s2sad.jacrev(P.cubed, target=target), target=target)(x) == \
+        pytest.approx(9.0 * 1.5, **EXACT)
+
+
+@pytest.mark.parametrize("target", TARGETS)
 def test_float32_in_float32_out(target):
     x32 = np.float32(1.5)
     for got in (s2sad.grad(P.cubed, target=target)(x32),
