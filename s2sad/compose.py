@@ -130,7 +130,7 @@ def _vectors(site, name: str, what: str, tree_of, vals, like: list, like_types: 
                     f"{pytree.describe(tree_of)}, got {pytree.describe(structure(vals))}",
                     cls=BadArguments)
     leaves = flatten(vals)
-    for i, (v, t) in enumerate(zip(leaves, like_types)):
+    for i, v in enumerate(leaves):
         if i not in keep and not (isinstance(v, Const) and not v.value) and not (
                 isinstance(v, PyObject) and v.obj is None):
             site.refuse(f"{name}: an int or bool is never differentiated, so its {what} must "
