@@ -149,6 +149,21 @@ def _vectors(site, name: str, what: str, tree_of, vals, like: list, like_types: 
     return out
 
 
+def _known_zero(v) -> bool:
+    """A value the code writes as zero: a 0 constant, zeros_like/zeros, 0 * x."""
+    if isinstance(v, Const):
+        return not isinstance(v.type, ArrayT) and v.value == 0
+    op = getattr(v, "defn", None)
+    if op is None:
+        return False
+    if op.prim in ("zeros_like", "zeros"):
+        return True
+    if op.prim == "mul":
+        return any(isinstance(a, Const) and not isinstance(a.type, ArrayT) and a.value == 0
+                   for a in op.args)
+    return False
+
+
 def _split(c, has_aux: bool):
     tree = pytree.of_outputs(c.primal)
     if not has_aux:
@@ -169,6 +184,10 @@ def _jvp(site, obj, args, kw):
         site.refuse("jvp: give one tangent per primal, in a tuple", cls=BadArguments)
     dots = _vectors(site, "jvp", "tangent", structure(list(args[1])), list(args[2]), leaves,
                     leaf_ts, list(wrt))
+    # a tangent that is zero (0 * W, np.zeros_like(W)) differentiates nothing: that primal
+    # is left out (the derivative in a zero direction is zero, whatever W holds)
+    keep = [k for k, d in enumerate(dots) if not _known_zero(d)]
+    wrt, dots = tuple(wrt[k] for k in keep), [dots[k] for k in keep]
     c = _derivative(site, fun, pipeline.Request("forward", wrt, types, aux=has_aux))
     out_t, aux_t = _guarded(site, _split, c, has_aux)
     flat = site.inline(c.ir, c.binding, leaves + dots, tree=nested.FLAT)
@@ -235,7 +254,9 @@ class _Closure:
         leaf_ts = pytree.leaf_types(self.types)
         dots = _vectors(site, "f_jvp", "tangent", structure(list(_args_like(self.types))),
                         list(args), self.leaves, leaf_ts, list(self.wrt))
-        c = _derivative(site, self.fun, pipeline.Request("forward", self.wrt, self.types))
+        keep = [k for k, d in enumerate(dots) if not _known_zero(d)]
+        wrt, dots = tuple(self.wrt[k] for k in keep), [dots[k] for k in keep]
+        c = _derivative(site, self.fun, pipeline.Request("forward", wrt, self.types))
         flat = site.inline(c.ir, c.binding, self.leaves + dots, tree=nested.FLAT)
         n = len(c.primal.outputs)
         tans = iter(flat[n:])
