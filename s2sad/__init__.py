@@ -10,12 +10,17 @@
 """
 
 from .api import (
+                  custom_jvp,
+                  custom_vjp,
                   derivative_source,
+                  float0,
                   grad,
                   hessian,
+                  hvp,
                   jacfwd,
                   jacrev,
                   jvp,
+                  linearize,
                   stop_gradient,
                   value_and_grad,
                   vjp,
@@ -36,7 +41,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "stop_gradient",
-    "defrule",
+    "hvp", "linearize", "float0", "custom_jvp", "custom_vjp", "defrule",
     "derivative_source", "S2SADError", "UnsupportedSyntax", "NoRuleError", "TypeMismatch",
     "NonDifferentiableOutput", "BadArguments", "SourceUnavailable", "S2SADCacheWarning",
 ]

@@ -1,25 +1,29 @@
-"""JAX-style transforms: grad, value_and_grad, jvp, vjp, jacfwd, jacrev, hessian.
+"""JAX-style transforms: grad, value_and_grad, jvp, vjp, jacfwd, jacrev, hessian, hvp,
+linearize.
 
 Each transform specialises on the argument types of the call (float/int/bool scalars,
-arrays by dtype and ndim), like Numba's dispatcher, and caches the compiled derivative
-per (function, argnums, mode, types, target).
+arrays by dtype and ndim, pytrees by structure and leaf types), like Numba's dispatcher,
+and caches the compiled derivative per (function, argnums, mode, types, target).
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
-from . import checks, pipeline
+from . import checks, compose, interop, pipeline, pytree, results
 from .compile import TARGETS, Compiled, compiled
-from .errors import BadArguments, NonDifferentiableOutput
+from .custom import custom_jvp, custom_vjp
+from .errors import BadArguments
 from .frontend.source import parse_function
-from .frontend.values import stop_gradient_marker, unflatten
-from .ir.types import ArrayT, Type, is_float
+from .frontend.values import stop_gradient_marker
+from .ir.types import Type
 from .jacobians import Jacobian
+from .linear import jvp, linearize, vjp
+from .pytree import float0
 
 
 def _types_of(fname: str, args: tuple, names: list[str] | None = None) -> tuple[Type, ...]:
@@ -81,7 +85,7 @@ class Transform:
     """A differentiated function; calling it compiles (once per argument types) and runs."""
 
     def __init__(self, fun: Callable, mode: str, argnums, target: str, name: str,
-                 checkpoint=None, boundscheck: bool = False):
+                 checkpoint=None, boundscheck: bool = False, has_aux: bool = False):
         if target not in TARGETS:
             raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
         if not callable(fun):
@@ -94,39 +98,49 @@ class Transform:
         self._name = name
         self.checkpoint = _norm_checkpoint(checkpoint)
         self.boundscheck = bool(boundscheck)
+        self.has_aux = bool(has_aux)
         self._entry = _make_entry(self)
         functools.update_wrapper(self._entry, fun, updated=())
         self._entry.transform = self
         # No __wrapped__: the frontend unwraps it, and would then lower `fun` itself, so a
         # derivative of grad(f) would silently be a derivative of f.
         del self._entry.__wrapped__
+        self.public = Transformed(self)
 
     def __repr__(self) -> str:
-        return f"<s2sad.{self._name} of {getattr(self.fun, '__name__', self.fun)}>"
+        opts = f", argnums={self.argnums!r}" if self.argnums != 0 else ""
+        opts += ", has_aux=True" if self.has_aux else ""
+        opts += f", target={self.target!r}" if self.target != "cpu" else ""
+        return f"<s2sad.{self._name} of {_fun_name(self.fun)}{opts}>"
 
-    def specialise(self, args: tuple) -> tuple[Compiled, bool]:
+    def options(self) -> dict:
+        return {"target": self.target, "checkpoint": self.checkpoint,
+                "boundscheck": self.boundscheck, "has_aux": self.has_aux}
+
+    def spec(self, types: tuple, args: tuple | None = None, names=None) -> results.GradSpec:
+        return results.grad_spec(self._name, self.mode, self.argnums, types, self.checkpoint,
+                                 self.has_aux, args, names)
+
+    def specialise(self, args: tuple):
+        """(compiled derivative, its GradSpec, the aux structure, the flat arguments)."""
         names = checks.positional_names(self.fun)
         types = _types_of(self._name, args, names)
-        nums, single = _norm_argnums(self.argnums, len(args), self._name)
-        checks.check_wrt(self._name, args, types, nums, names)
-        req = pipeline.Request(self.mode, nums, types, self.checkpoint, single=single)
-        c = compiled(self.fun, req, self.target, self.boundscheck)
-        outs = c.primal.outputs
-        if len(outs) != 1 or not isinstance(outs[0].type, type(outs[0].type)) or \
-                isinstance(outs[0].type, ArrayT) or not is_float(outs[0].type):
-            what = ("a tuple" if len(outs) != 1 else f"a value of type {outs[0].type}")
-            raise NonDifferentiableOutput(
-                f"{self._name} needs a function with one float scalar output, but "
-                f"{c.primal.name} returns {what}", c.primal.loc,
-                "use vjp/jacrev for vector outputs; return a float for grad")
-        c.check_indices(self._name, args, names)
-        return c, single
+        spec = self.spec(types, args, names)
+        c = compiled(self.fun, spec.request, self.target, self.boundscheck)
+        aux = results.check_output(self._name, c.primal, self.has_aux)
+        flat = checks.flat_args(args, types)
+        c.check_indices(self._name, flat, checks.flat_names(names, types))
+        return c, spec, aux, flat
 
     def __call__(self, *args, **kwargs):
         args = checks.bind(self._name, self.fun, args, kwargs)
-        c, single = self.specialise(args)
-        self._fast(args, c)
-        return c.run(args)
+        c, spec, aux, flat = self.specialise(args)
+        out_types = results.out_types(spec, c.primal)
+        if spec.simple and not results.has_f32_scalar(out_types):
+            self._fast(args, c)  # the next call with these types goes straight to c.call
+            return c.run(args)
+        r = results.cast_f32(checks.flat(c.run(flat)), out_types)
+        return spec.assemble(r, aux)
 
     def _fast(self, args: tuple, c: Compiled) -> None:
         """Point the generated entry function at this specialisation."""
@@ -158,10 +172,63 @@ class Transform:
 
     def _s2sad_request(self, types: tuple[Type, ...]):
         """What this transform derives for these argument types (nested AD inlines its
-        IR: compile.py)."""
-        nums, single = _norm_argnums(self.argnums, len(types), self._name)
-        return self.fun, pipeline.Request(self.mode, nums, types, self.checkpoint,
-                                          single=single)
+        IR: compile.py, compose.py)."""
+        return self.fun, self.spec(tuple(types)).request
+
+
+class Transformed(functools.partial):
+    """What grad(f) and value_and_grad(f) return: called as f is, it runs the derivative
+    (through the transform's entry function, a plain function that is cheap to call).
+    Readable (`<s2sad.grad of f, argnums=(0, 1)>`), with f's signature, picklable, and
+    `.numba`: a function the user's own @numba.njit code can call."""
+
+    def __new__(cls, tr: Transform):
+        self = super().__new__(cls, tr._entry)
+        self.transform = tr
+        for a in ("__module__", "__name__", "__qualname__", "__doc__"):
+            if hasattr(tr._entry, a):
+                setattr(self, a, getattr(tr._entry, a))
+        return self
+
+    def __repr__(self) -> str:
+        return repr(self.transform)
+
+    @property
+    def __signature__(self):
+        return checks.signature(self.transform.fun)
+
+    def __reduce__(self):
+        mod = sys.modules.get(getattr(self, "__module__", "") or "")
+        if mod is not None and _lookup(mod, getattr(self, "__qualname__", "")) is self:
+            return self.__qualname__  # decorated at module level: pickled by name
+        tr = self.transform
+        return (_rebuild, (tr._name, tr.fun, tr.argnums, tr.options()))
+
+    def __setstate__(self, state):  # (functools.partial's own state is not used)
+        pass
+
+    @property
+    def numba(self):
+        """A function @numba.njit code can call: see docs/api.md (Numba)."""
+        return interop.numba_function(self.transform)
+
+
+def _lookup(mod, qualname: str):
+    obj = mod
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+        if obj is None:
+            return None
+    return obj
+
+
+def _rebuild(name: str, fun, argnums, options: dict):
+    return {"grad": grad, "value_and_grad": value_and_grad}[name](fun, argnums, **options)
+
+
+def _fun_name(fun) -> str:
+    f = checks.user_function(fun)
+    return getattr(f, "__qualname__", None) or getattr(f, "__name__", None) or repr(f)
 
 
 def _type_checks(ns: dict, name: str, tag: str, value) -> list[str]:
@@ -174,33 +241,29 @@ def _type_checks(ns: dict, name: str, tag: str, value) -> list[str]:
     return out
 
 
-def _norm_checkpoint(checkpoint):
-    if checkpoint in (None, False):
-        return None
-    if checkpoint is True or checkpoint == "sqrt":
-        return "sqrt"
-    if isinstance(checkpoint, int) and checkpoint >= 1:
-        return checkpoint
-    raise BadArguments(f"checkpoint={checkpoint!r}: use None, True/'sqrt' or a positive int k "
-                       "(snapshot every k iterations)")
+_norm_checkpoint = checks.norm_checkpoint
 
 
 def _decorator(mode: str, name: str):
-    def make(f, nums, target, checkpoint, boundscheck):
+    def make(f, nums, target, checkpoint, boundscheck, has_aux):
         if getattr(f, "_s2sad_jacobian", False):  # grad(jacfwd(g)): by basis expansion
+            if has_aux:
+                raise BadArguments(f"{name}(..., has_aux=True) of a Jacobian is not supported",
+                                   hint="take has_aux on the innermost function only")
             return Jacobian(f, mode, nums, target, name, boundscheck)
-        return Transform(f, mode, nums, target, name, checkpoint, boundscheck)._entry
+        return Transform(f, mode, nums, target, name, checkpoint, boundscheck, has_aux).public
 
     def transform(fun: Callable | None = None, argnums: int | tuple = 0, *,
-                  target: str = "cpu", checkpoint=None, boundscheck: bool = False):
+                  has_aux: bool = False, target: str = "cpu", checkpoint=None,
+                  boundscheck: bool = False):
         if fun is None:
-            return lambda f: make(f, argnums, target, checkpoint, boundscheck)
+            return lambda f: make(f, argnums, target, checkpoint, boundscheck, has_aux)
         if isinstance(fun, int | tuple) and not callable(fun):
             nums = fun
-            return lambda f: make(f, nums, target, checkpoint, boundscheck)
-        return make(fun, argnums, target, checkpoint, boundscheck)
+            return lambda f: make(f, nums, target, checkpoint, boundscheck, has_aux)
+        return make(fun, argnums, target, checkpoint, boundscheck, has_aux)
 
-    transform.__name__ = name
+    transform.__name__ = transform.__qualname__ = name
     return transform
 
 
@@ -215,112 +278,39 @@ value_and_grad = _decorator("value_and_grad", "value_and_grad")
 value_and_grad.__doc__ = "Like grad, but returns (f(*args), gradient)."
 
 
-def _float_args(args: tuple, types) -> tuple[int, ...]:
-    return tuple(i for i, t in enumerate(types) if is_float(t))
+def jacfwd(fun: Callable, argnums: int | tuple = 0, *, has_aux: bool = False,
+           target: str = "cpu", boundscheck: bool = False):
+    """Jacobian by forward mode (one jvp per input element), nested as JAX nests it: the
+    output's structure outside, the arguments' inside. Nests: jacfwd(jacrev(f))."""
+    return Jacobian(fun, "fwd", argnums, target, "jacfwd", boundscheck, has_aux)
 
 
-def jvp(fun: Callable, primals: tuple, tangents: tuple, *, target: str = "cpu",
-        boundscheck: bool = False):
-    """Forward mode: (f(*primals), J @ tangents), as jax.jvp."""
-    _not_a_jacobian("jvp", fun)
-    primals = checks.check_primals("jvp", primals)
-    names = checks.positional_names(fun)
-    types = _types_of("jvp", primals, names)
-    wrt = _float_args(primals, types)
-    dots = checks.tangents_for("jvp", primals, types, tangents, names)
-    c = compiled(fun, pipeline.Request("forward", wrt, types), target, boundscheck)
-    c.check_indices("jvp", primals, names)
-    r = c.run(primals, dots)
-    r = r if isinstance(r, tuple) else (r,)
-    n = len(c.primal.outputs)
-    out_tree = c.primal.out_tree
-    outs = unflatten(out_tree, list(r[:n]))
-    float_outs = [i for i, o in enumerate(c.primal.outputs) if is_float(o.type)]
-    tans = list(r[n:])
-    full = [0.0] * n
-    for i, t in zip(float_outs, tans):
-        full[i] = t
-    return outs, unflatten(out_tree, full)
-
-
-def _not_a_jacobian(fname: str, fun) -> None:
-    if getattr(fun, "_s2sad_jacobian", False):
-        raise BadArguments(f"{fname}({fun!r}, ...): {fname} takes a function or a grad "
-                           "transform, not a Jacobian",
-                           hint="differentiate the Jacobian with jacfwd/jacrev/grad instead, "
-                           "e.g. jacfwd(J)(x) @ v for its jvp")
-
-
-def _zero_ct(t: Type):
-    return np.float32(0.0) if getattr(t, "name", None) == "f32" else 0.0
-
-
-def primal_outputs(fun, c: Compiled, args: tuple, types: tuple, target: str,
-                   boundscheck: bool = False) -> list:
-    """The flat outputs of fun(*args), from the reverse-mode function `c` with zero
-    cotangents when every float output is a scalar (no second compile), else from the
-    primal (a zero cotangent for an array output needs the array's shape)."""
-    outs = c.primal.outputs
-    if not any(isinstance(o.type, ArrayT) and is_float(o.type) for o in outs):
-        r = c.run(args, [_zero_ct(o.type) for o in outs if is_float(o.type)])
-        r = r if isinstance(r, tuple) else (r,)
-        return list(r[:len(outs)])
-    p = compiled(fun, pipeline.Request("primal", (), types), target, boundscheck)
-    return checks.flat(p.run(args))
-
-
-def vjp(fun: Callable, *primals, target: str = "cpu", checkpoint=None,
-        boundscheck: bool = False):
-    """Reverse mode: (f(*primals), vjp_fn) with vjp_fn(cotangent) -> one cotangent per
-    primal (None for integer arguments), as jax.vjp."""
-    _not_a_jacobian("vjp", fun)
-    names = checks.positional_names(fun)
-    types = _types_of("vjp", primals, names)
-    wrt = _float_args(primals, types)
-    c = compiled(fun, pipeline.Request("reverse", wrt, types, _norm_checkpoint(checkpoint)),
-                 target, boundscheck)
-    c.check_indices("vjp", primals, names)
-    n = len(c.primal.outputs)
-    out_tree = c.primal.out_tree
-    free = c.binding.values()  # the function is linearised at the values of now
-    leaves = primal_outputs(fun, c, primals, types, target, boundscheck)
-    out = unflatten(out_tree, leaves)
-    out_types = [o.type for o in c.primal.outputs]
-
-    def vjp_fn(ct):
-        cts = checks.cotangents_for("vjp_fn", out_tree, leaves, out_types, ct)
-        res = c.call(*primals, *cts, *free)
-        res = res if isinstance(res, tuple) else (res,)
-        grads = list(res[n:])
-        full: list[Any] = [None] * len(primals)
-        for i, g in zip(wrt, grads):
-            full[i] = g
-        return tuple(full)
-
-    return out, vjp_fn
-
-
-def jacfwd(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
-           boundscheck: bool = False):
-    """Jacobian by forward mode (one jvp per input element). Nests: jacfwd(jacrev(f))."""
-    return Jacobian(fun, "fwd", argnums, target, "jacfwd", boundscheck)
-
-
-def jacrev(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
-           boundscheck: bool = False):
+def jacrev(fun: Callable, argnums: int | tuple = 0, *, has_aux: bool = False,
+           target: str = "cpu", boundscheck: bool = False):
     """Jacobian by reverse mode (one vjp per output element). Nests: jacrev(jacfwd(f))."""
-    return Jacobian(fun, "rev", argnums, target, "jacrev", boundscheck)
+    return Jacobian(fun, "rev", argnums, target, "jacrev", boundscheck, has_aux)
 
 
 def hessian(fun: Callable, argnums: int | tuple = 0, *, target: str = "cpu",
             boundscheck: bool = False):
     """Hessian as jacfwd(grad(f)): forward mode over the generated gradient's source
-    (jacfwd(jacrev(f)) when f is itself a Jacobian, whose output need not be a scalar)."""
+    (jacfwd(jacrev(f)) when f is itself a Jacobian, whose output need not be a scalar).
+    As JAX's: ((Hxx, Hxy), (Hyx, Hyy)) for argnums=(0, 1)."""
     if getattr(fun, "_s2sad_jacobian", False):
         inner = Jacobian(fun, "rev", argnums, target, "jacrev", boundscheck)
     else:
         inner = grad(fun, argnums, target=target, boundscheck=boundscheck)
     return Jacobian(inner, "fwd", argnums, target, "hessian", boundscheck)
+
+
+def hvp(fun: Callable, primals, tangents, argnums: int | tuple = 0, *,
+        target: str = "cpu", boundscheck: bool = False):
+    """H @ v: the Hessian of a scalar `fun` with respect to args[argnums] times the
+    tangents (one per primal), as JAX's cookbook writes it:
+    jvp(grad(fun, argnums), primals, tangents)[1]. One compiled function, forward mode over
+    the generated gradient."""
+    g = grad(fun, argnums, target=target, boundscheck=boundscheck)
+    return jvp(g, primals, tangents, target=target, boundscheck=boundscheck)[1]
 
 
 def stop_gradient(x):
@@ -337,8 +327,9 @@ def storage_bytes(fun: Callable, *args, argnums: int | tuple = 0, checkpoint=Non
     reverse mode needs beyond the primal (what checkpoint= trades for time)."""
     types = _types_of("storage_bytes", args)
     nums, _ = _norm_argnums(argnums, len(args), "storage_bytes")
-    req = pipeline.Request("grad", nums, types, _norm_checkpoint(checkpoint), storage=True)
-    r = compiled(fun, req, target).run(args)
+    req = pipeline.Request("grad", checks.wrt_leaves(types, nums), types,
+                           _norm_checkpoint(checkpoint), storage=True, single=False)
+    r = compiled(fun, req, target).run(checks.flat_args(args, types))
     return 8 * (int(r[-2]) + int(r[-1]))
 
 
@@ -363,8 +354,15 @@ def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple
             "adjoint": "reverse"}.get(mode, mode)
     if mode not in pipeline.MODES:
         raise BadArguments(f"unknown mode {mode!r}; choose one of {pipeline.MODES}")
-    return pipeline.source(fun, pipeline.Request(mode, nums, tuple(types), single=single))
+    trees = any(isinstance(types[n], pytree.TreeType) for n in nums)
+    return pipeline.source(fun, pipeline.Request(mode, checks.wrt_leaves(types, nums),
+                                                 tuple(types), single=single and not trees))
 
 
-__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian",
-           "stop_gradient", "derivative_source", "stop_gradient_marker"]
+compose.register(grad=grad, value_and_grad=value_and_grad, jacfwd=jacfwd, jacrev=jacrev,
+                 hessian=hessian, jvp=jvp, vjp=vjp, hvp=hvp, linearize=linearize,
+                 transform=Transform)
+
+__all__ = ["grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "hvp",
+           "linearize", "stop_gradient", "derivative_source", "stop_gradient_marker", "float0",
+           "custom_jvp", "custom_vjp"]

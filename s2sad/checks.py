@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from . import pytree
 from .analysis.indices import min_sizes
 from .errors import BadArguments
 from .ir.types import ArrayT, Type, is_float, typeof
@@ -145,6 +146,17 @@ def norm_argnums(argnums, nargs: int, fname: str) -> tuple[tuple[int, ...], bool
     return out, single
 
 
+def norm_checkpoint(checkpoint):
+    if checkpoint in (None, False):
+        return None
+    if checkpoint is True or checkpoint == "sqrt":
+        return "sqrt"
+    if isinstance(checkpoint, int) and checkpoint >= 1:
+        return checkpoint
+    raise BadArguments(f"checkpoint={checkpoint!r}: use None, True/'sqrt' or a positive int k "
+                       "(snapshot every k iterations)")
+
+
 # ---------------------------------------------------------------- argument types
 _DTYPE_HINT = "x.astype(np.float64)"
 
@@ -176,42 +188,89 @@ def _why_not(a) -> tuple[str, str]:
     return f"a {type(a).__name__}", "pass floats, ints or NumPy arrays"
 
 
-def arg_types(fname: str, args: tuple, names: list[str] | None = None) -> tuple[Type, ...]:
-    """The IR type of each argument; BadArguments for anything s2sad cannot take."""
-    out = []
+def _leaf_type(fname: str, a, who: str) -> Type:
+    ok = not (isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.dtype.itemsize not in
+              (4, 8)) and not (isinstance(a, np.floating) and not isinstance(
+                  a, np.float32 | np.float64))
+    t = None
+    if ok:
+        try:
+            t = typeof(a)
+        except TypeError:
+            t = None
+    if t is None:
+        what, hint = _why_not(a)
+        raise BadArguments(f"{fname}: {who} is {what}; s2sad takes Python or NumPy numbers, "
+                           "NumPy arrays of float32, float64, int or bool, and tuples, lists, "
+                           "dicts and NamedTuples of them", hint=hint)
+    return t
+
+
+def arg_types(fname: str, args: tuple, names: list[str] | None = None) -> tuple:
+    """The IR type of each argument (a pytree.TreeType for a tuple, list, dict or
+    NamedTuple of them); BadArguments for anything s2sad cannot take."""
+    out: list = []
     for i, a in enumerate(args):
-        ok = not (isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.dtype.itemsize not in
-                  (4, 8)) and not (isinstance(a, np.floating) and not isinstance(
-                      a, np.float32 | np.float64))
-        t = None
-        if ok:
-            try:
-                t = typeof(a)
-            except TypeError:
-                t = None
-        if t is None:
-            what, hint = _why_not(a)
-            raise BadArguments(f"{fname}: {arg_name(names, i)} is {what}; s2sad takes Python "
-                               "or NumPy numbers and NumPy arrays of float32, float64, int or "
-                               "bool", hint=hint)
-        out.append(t)
+        if a is not None and pytree.is_node(a):
+            leaves, tree = pytree.flatten(a)
+            who = arg_name(names, i)
+            out.append(pytree.TreeType(tree, tuple(
+                _leaf_type(fname, x, who + p) for x, p in zip(leaves, tree.paths()))))
+        else:
+            out.append(_leaf_type(fname, a, arg_name(names, i)))
     return tuple(out)
 
 
-def check_wrt(fname: str, args: tuple, types: tuple[Type, ...], nums, names=None) -> None:
-    """The arguments to differentiate must be floats (ints and bools never are)."""
+def flat_args(args: tuple, types: tuple) -> tuple:
+    """The leaves of the arguments, in the order of the lowered function's parameters."""
+    if not any(isinstance(t, pytree.TreeType) for t in types):
+        return tuple(args)
+    out: list = []
+    for a, t in zip(args, types):
+        out += pytree.leaves(a) if isinstance(t, pytree.TreeType) else [a]
+    return tuple(out)
+
+
+def flat_names(names, types: tuple) -> list[str] | None:
+    """A name per leaf (params_W1), for messages about the lowered parameters."""
+    if names is None or not any(isinstance(t, pytree.TreeType) for t in types):
+        return names
+    out: list[str] = []
+    for k, t in enumerate(types):
+        n = names[k] if k < len(names) else f"a{k}"
+        out += [n + p for p in t.tree.paths()] if isinstance(t, pytree.TreeType) else [n]
+    return out
+
+
+def wrt_leaves(types: tuple, nums) -> tuple[int, ...]:
+    """The positions, among all the leaves, of the leaves of the arguments `nums`."""
+    pos = pytree.leaf_positions(types)
+    return tuple(k for n in nums for k in pos[n])
+
+
+def check_wrt(fname: str, args: tuple | None, types: tuple, nums, names=None) -> None:
+    """The arguments to differentiate must be floats (ints and bools never are), every
+    leaf of a pytree argument too. `args` may be None (types only: inside code)."""
     for n in nums:
-        if is_float(types[n]):
-            continue
-        a = args[n]
-        if isinstance(a, np.ndarray):
-            hint = "pass a float array (x.astype(float)) or leave that argument out of argnums"
-        else:
-            hint = (f"pass a float (e.g. {a!r} -> {float(a)!r}) or leave that argument out of "
-                    "argnums")
-        raise BadArguments(
-            f"{fname} requires float inputs for the arguments it differentiates, but "
-            f"{arg_name(names, n)} has type {types[n]}", hint=hint)
+        t = types[n]
+        leaf_ts = t.leaves if isinstance(t, pytree.TreeType) else (t,)
+        paths = t.tree.paths() if isinstance(t, pytree.TreeType) else [""]
+        leaves = (pytree.leaves(args[n]) if isinstance(t, pytree.TreeType) else [args[n]]) \
+            if args is not None else [None] * len(leaf_ts)
+        for a, lt, path in zip(leaves, leaf_ts, paths):
+            if is_float(lt):
+                continue
+            if a is None:
+                hint = "pass a float or leave that argument out of argnums"
+            elif isinstance(a, np.ndarray):
+                hint = "pass a float array (x.astype(float)) or leave that argument out of " \
+                    "argnums"
+            else:
+                hint = (f"pass a float (e.g. {a!r} -> {float(a)!r}) or leave that argument out "
+                        "of argnums")
+            raise BadArguments(
+                f"{fname} requires float inputs for the arguments it differentiates, but "
+                f"{arg_name(names, n)}{path} has type {lt}", hint=hint)
 
 
 # ---------------------------------------------------------------- tangents, cotangents
@@ -260,10 +319,52 @@ def _dtype_of(value):
     return np.float64
 
 
-def tangents_for(fname: str, primals: tuple, types: tuple[Type, ...], tangents,
-                 names=None) -> list:
-    """One tangent per float primal (cast to its dtype, shape checked); the tangent of an
-    int or bool primal must be zero or None (they are never differentiated)."""
+def match(fname: str, what: str, tree: pytree.TreeDef, value, like_what: str) -> list:
+    """The leaves of `value`, which must have the structure `tree` (a tuple or a list where
+    the other is expected, as the docs allow); BadArguments naming the place otherwise."""
+    out: list = []
+
+    def walk(t: pytree.TreeDef, v, path: str) -> None:
+        if t.is_leaf:
+            out.append(v)
+            return
+        ok = {"tuple": isinstance(v, tuple | list), "list": isinstance(v, tuple | list),
+              "namedtuple": isinstance(v, tuple | list), "none": v is None,
+              "dict": isinstance(v, dict)}[t.kind]
+        if ok and t.kind == "dict":
+            ok = sorted(v) == list(t.meta)
+        elif ok and t.kind != "none":
+            ok = len(v) == len(t.children)
+        if not ok:
+            got = "None" if v is None else f"{type(v).__name__} {pytree.describe(pytree.structure(v))}" \
+                if pytree.is_node(v) else f"a {type(v).__name__}"
+            if t.kind == "dict":
+                kind = f"a dict with the keys {list(t.meta)}"
+            elif t.kind == "namedtuple":
+                kind = f"a {t.meta.__name__} of {len(t.children)}"
+            else:
+                kind = "None" if t.kind == "none" else f"a {t.kind} of {len(t.children)}"
+            raise BadArguments(
+                f"{fname}: {what}{path} must be {kind} shaped like {like_what} "
+                f"{pytree.describe(t)}, got {got}",
+                hint="pass one value per leaf, nested as the primal or output is")
+        if t.kind == "dict":
+            items = [v[k] for k in t.meta]
+        elif t.kind == "none":
+            items = []
+        else:
+            items = list(v)
+        for step, child, item in zip(t.steps(), t.children, items):
+            walk(child, item, path + step)
+
+    walk(tree, value, "")
+    return out
+
+
+def tangents_for(fname: str, primals: tuple, types: tuple, tangents, names=None) -> list:
+    """One tangent per float leaf of the primals (cast to its dtype, shape checked); the
+    tangent of an int or bool must be zero, None or float0 (they are never
+    differentiated). A pytree primal takes a tangent of its structure."""
     if not isinstance(tangents, tuple | list):
         raise BadArguments(f"{fname}: tangents must be a tuple with one tangent per primal, "
                            f"got a {type(tangents).__name__}",
@@ -273,16 +374,25 @@ def tangents_for(fname: str, primals: tuple, types: tuple[Type, ...], tangents,
                            "give one tangent per primal")
     dots = []
     for i, (p, t, ty) in enumerate(zip(primals, tangents, types)):
-        what = f"the tangent of {arg_name(names, i)}"
-        if not is_float(ty):
-            if not _is_zero(t):
-                raise BadArguments(f"{fname}: {arg_name(names, i)} is of type {ty}, which is "
-                                   f"never differentiated, so its tangent must be 0 or None; "
-                                   f"got {t!r}", hint="pass 0 (or None) for integer arguments")
-            continue
-        owner = names[i] if names and i < len(names) else f"argument {i}"
-        dots.append(like(fname, what, t, _shape(p), _dtype_of(p), isinstance(p, np.ndarray),
-                         owner, hint="a tangent has the shape of its primal"))
+        who = arg_name(names, i)
+        if isinstance(ty, pytree.TreeType):
+            ps, ts, tys = pytree.leaves(p), match(fname, f"the tangent of {who}", ty.tree, t,
+                                                  "its primal"), ty.leaves
+            paths = ty.tree.paths()
+        else:
+            ps, ts, tys, paths = [p], [t], [ty], [""]
+        for pl, tl, tyl, path in zip(ps, ts, tys, paths):
+            what = f"the tangent of {who}{path}"
+            if not is_float(tyl):
+                if not _is_zero(tl):
+                    raise BadArguments(f"{fname}: {who}{path} is of type {tyl}, which is never "
+                                       f"differentiated, so its tangent must be 0 or None; got "
+                                       f"{tl!r}", hint="pass 0 (or None) for integer arguments")
+                continue
+            owner = (names[i] if names and i < len(names) else f"argument {i}") + path
+            dots.append(like(fname, what, tl, _shape(pl), _dtype_of(pl),
+                             isinstance(pl, np.ndarray), owner,
+                             hint="a tangent has the shape of its primal"))
     return dots
 
 
@@ -294,36 +404,25 @@ def check_primals(fname: str, primals) -> tuple:
     return tuple(primals)
 
 
-def _describe(tree) -> str:
-    if isinstance(tree, tuple):
-        return "(" + ", ".join(_describe(t) for t in tree) + ("," if len(tree) == 1 else "") + ")"
-    return "x"
-
-
-def cotangents_for(fname: str, out_tree, outputs: list, out_types: list[Type], ct) -> list:
+def cotangents_for(fname: str, out_tree: pytree.TreeDef, outputs: list, out_types: list,
+                   ct, skip: int | None = None) -> list:
     """The cotangent leaves for the float outputs, in order, from `ct` shaped like the
-    output (nested tuples as the output nests them). Shapes are checked, floats cast to
-    the output's dtype; the cotangent of an int or bool output must be zero or None."""
-    flat: list = []
-
-    def walk(tree, c, path: str) -> None:
-        if isinstance(tree, tuple):
-            if not isinstance(c, tuple | list) or len(c) != len(tree):
-                got = f"a {type(c).__name__} of {len(c)}" if isinstance(c, tuple | list) \
-                    else ("None" if c is None else f"a {type(c).__name__}")
-                raise BadArguments(
-                    f"{fname}: the cotangent{path} must be a tuple of {len(tree)} shaped like "
-                    f"the output {_describe(tree)}, got {got}",
-                    hint="pass one cotangent per output, nested as the output is")
-            for k, (t, ck) in enumerate(zip(tree, c)):
-                walk(t, ck, f"{path}[{k}]")
-            return
-        flat.append((c, path))
-
-    walk(out_tree, ct, "")
+    output (the output's pytree structure). Shapes are checked, floats cast to the
+    output's dtype; the cotangent of an int or bool output must be zero or None.
+    `skip`: outputs from this leaf on are has_aux's aux (cotangent zero, not passed)."""
+    leaves = match(fname, "the cotangent", out_tree, ct, "the output")
+    paths = out_tree.paths()
+    n = len(outputs) if skip is None else skip
     cts = []
-    for i, ((c, path), o, t) in enumerate(zip(flat, outputs, out_types)):
-        what = f"the cotangent{path or ''} of output {i}" if len(outputs) > 1 else "the cotangent"
+    for i, (c, o, t) in enumerate(zip(leaves + [None] * (len(outputs) - len(leaves)),
+                                      outputs, out_types)):
+        path = paths[i] if i < len(paths) else ""
+        if i >= n:
+            if is_float(t):
+                cts.append(np.zeros_like(o) if isinstance(t, ArrayT) else
+                           _dtype_scalar(o, 0.0))
+            continue
+        what = f"the cotangent{path} of output {i}" if len(outputs) > 1 else "the cotangent"
         if not is_float(t):
             if not _is_zero(c):
                 raise BadArguments(f"{fname}: output {i} is of type {t}, which is never "
@@ -334,6 +433,10 @@ def cotangents_for(fname: str, out_tree, outputs: list, out_types: list[Type], c
         cts.append(like(fname, what, c, _shape(o), _dtype_of(o), isinstance(t, ArrayT), owner,
                         hint="a cotangent has the shape of the output it belongs to"))
     return cts
+
+
+def _dtype_scalar(o, v):
+    return np.float32(v) if isinstance(o, np.float32) else float(v)
 
 
 def flat(value) -> list:

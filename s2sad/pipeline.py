@@ -16,13 +16,16 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from . import pytree
 from .analysis.views import check_views
 from .codegen.python import generate
+from .errors import NonDifferentiableOutput
 from .frontend.free import binding
 from .frontend.lower import lower
-from .ir.nodes import Function
+from .ir.nodes import Block, Function, Op, Var
+from .ir.rewrite import substitute
 from .ir.types import Type
 from .ir.verify import verify
 from .passes.dce import cse, dce, drop_invariant_carries, prune_records
@@ -52,6 +55,7 @@ class Request:
     checkpoint: object = None  # reverse modes: None, k (snapshot every k iterations), "sqrt"
     storage: bool = False  # also return the bytes the reverse sweep's stacks occupied
     single: bool = True  # grad/value_and_grad: argnums was an int (not a tuple)
+    aux: bool = False  # has_aux: the output is (out, aux); aux is returned, not differentiated
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,45 @@ class Stage:
     doc: str = ""
 
 
+def _cut_aux(fn: Function) -> Function:
+    """has_aux: fn returns (out, aux); the leaves of aux are stop_gradient-ed, so only out
+    is differentiated (a copy: the primal is cached)."""
+    tree = pytree.of_outputs(fn)
+    if tree.kind not in ("tuple", "list") or len(tree.children) != 2:
+        raise NonDifferentiableOutput(
+            f"has_aux=True needs a function that returns a pair (output, aux), but {fn.name} "
+            f"returns {tree}", fn.loc, "return (value, aux), aux being any value")
+    n = tree.children[0].num_leaves
+    body = Block(list(fn.body.stmts), list(fn.body.yields[:n]))
+    for v in fn.body.yields[n:]:
+        cut = Var(getattr(v, "name", "") or "aux", v.type)
+        body.stmts.append(Op("stop_gradient", [v], [cut], {"aux": True}, fn.loc))
+        body.yields.append(cut)
+    return replace(fn, body=body)
+
+
+def _uncut(d: Function) -> Function:
+    """The derivative returns aux itself: an outer derivative (nested AD) goes through it,
+    as JAX's does; only this one was cut."""
+    mapping = {}
+    keep = []
+    for s in d.body.stmts:
+        if isinstance(s, Op) and s.prim == "stop_gradient" and s.attrs.get("aux"):
+            mapping[s.results[0]] = mapping.get(s.args[0], s.args[0])
+        else:
+            keep.append(s)
+    d.body.stmts = keep
+    substitute(d.body, mapping)  # (the yields too)
+    return d
+
+
 def _differentiate(fn: Function, req: Request) -> Function:
+    if req.aux:
+        return _uncut(_derive(_cut_aux(fn), req))
+    return _derive(fn, req)
+
+
+def _derive(fn: Function, req: Request) -> Function:
     if req.mode == "forward":
         return _free_last(fn, tangent(fn, list(req.wrt)))
     d = adjoint(fn, list(req.wrt), "param" if req.mode == "reverse" else "one", req.checkpoint)
@@ -75,7 +117,9 @@ def _differentiate(fn: Function, req: Request) -> Function:
         d.name = fn.name + ("_grad" if req.mode == "grad" else "_value_and_grad")
         # return exactly what the API returns: g | (g1, g2) | (value, g) | (value, (g...))
         k = len(grads)
-        if req.mode == "value_and_grad":
+        if req.aux:  # (out, aux leaves, grads), flat: the API nests them
+            d.ret_shape = None
+        elif req.mode == "value_and_grad":
             d.ret_shape = (0, 1 if req.single else tuple(range(1, k + 1)))
         else:
             d.ret_shape = 0 if req.single else tuple(range(k))

@@ -123,13 +123,17 @@ def _sum_to(c, x):
 
 def _broadcast_to(v, x):
     """v broadcast to x's shape, as an array of its own (v itself if it has that shape)."""
-    if v.shape == x.shape:
+    if np.shape(v) == x.shape:
         return v
-    return v + np.zeros(x.shape, v.dtype)
+    return v + np.zeros(x.shape, np.result_type(v))
 
 
 @numba.extending.overload(_broadcast_to)
 def _broadcast_to_numba(v, x):
+    if isinstance(x, numba.types.Number):  # (Numba makes numbers of 0-d arrays' arithmetic)
+        return lambda v, x: v
+    if isinstance(v, numba.types.Number):
+        return lambda v, x: np.full(x.shape, v)
     if v.ndim != x.ndim:
         return lambda v, x: v + np.zeros(x.shape, v.dtype)
 

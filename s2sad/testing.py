@@ -8,6 +8,8 @@
 Forward mode (jvp) is compared with central finite differences; reverse mode (vjp) with
 forward mode by the dot-product test <u, J v> == <J^T u, v> for random u and v, which
 holds to rounding error when both are right. Integer arguments are never differentiated.
+Arguments and outputs may be pytrees (tuples, lists, dicts, NamedTuples of arrays and
+numbers): every float leaf is checked.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from . import pytree
 from .api import jvp, vjp
 from .errors import BadArguments
 
@@ -29,31 +32,39 @@ def _is_float_arg(a: Any) -> bool:
     return isinstance(a, float | np.floating)
 
 
+def _has_float(a: Any) -> bool:
+    return any(_is_float_arg(x) for x in pytree.leaves(a))
+
+
 def _copy(a: Any) -> Any:
-    return a.copy() if isinstance(a, np.ndarray) else a
+    return pytree.tree_map(lambda x: x.copy() if isinstance(x, np.ndarray) else x, a)
 
 
 def _leaves(out: Any) -> list:
-    if isinstance(out, tuple | list):
-        return [x for o in out for x in _leaves(o)]
-    return [out]
+    return pytree.leaves(out)
 
 
 def _float_vector(out: Any, like: Any = None) -> np.ndarray:
-    """The float leaves of a (nested tuple) output, raveled into one vector; with `like`,
-    the leaves where `like` (the primal output) has a float."""
+    """The float leaves of a (pytree) output, raveled into one vector; with `like`, the
+    leaves where `like` (the primal output) has a float."""
     leaves = _leaves(out)
     keep = [_is_float_arg(x) for x in _leaves(out if like is None else like)]
     parts = [np.ravel(np.asarray(x, dtype=np.float64)) for x, k in zip(leaves, keep) if k]
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def _moved(x, d, h: float):
+    if not _is_float_arg(x):
+        return x
+    y = x + h * d
+    return y if isinstance(x, np.ndarray) else type(x)(y) if isinstance(x, np.floating) \
+        else float(y)
+
+
 def _shifted(args: Sequence, nums: Sequence[int], dirs: Sequence, h: float) -> list:
     moved = [_copy(a) for a in args]
     for n, d in zip(nums, dirs):
-        moved[n] = moved[n] + h * d
-        if not isinstance(args[n], np.ndarray):
-            moved[n] = float(moved[n])
+        moved[n] = pytree.tree_map(lambda x, dx: _moved(x, dx, h), args[n], d)
     return moved
 
 
@@ -92,19 +103,31 @@ def central_difference(f: Callable, args: Sequence, argnum: int, eps: float = 1e
 
 
 def _random_like(a: Any, rng: np.random.Generator):
-    if isinstance(a, np.ndarray):
-        return rng.standard_normal(a.shape)
-    return float(rng.standard_normal())
+    def leaf(x):
+        if not _is_float_arg(x):
+            return _zero_like(x)
+        if isinstance(x, np.ndarray):
+            return rng.standard_normal(x.shape)
+        return float(rng.standard_normal())
+
+    return pytree.tree_map(leaf, a)
 
 
 def _zero_like(a: Any):
-    if isinstance(a, np.ndarray):
-        return np.zeros(a.shape) if a.dtype.kind == "f" else np.zeros_like(a)
-    return 0.0 if _is_float_arg(a) else 0
+    def leaf(x):
+        if isinstance(x, np.ndarray):
+            return np.zeros(x.shape) if x.dtype.kind == "f" else np.zeros_like(x)
+        return 0.0 if _is_float_arg(x) else 0
+
+    return pytree.tree_map(leaf, a)
 
 
-def _vdot(a, b) -> float:
-    return float(np.sum(np.asarray(a, dtype=np.float64) * np.asarray(b, dtype=np.float64)))
+def _vdot(a, b, like=None) -> float:
+    """<a, b> over the float leaves (of `like`, the primal, when given)."""
+    la, lb = pytree.leaves(a), pytree.leaves(b)
+    keep = [_is_float_arg(x) for x in pytree.leaves(like if like is not None else b)]
+    return float(sum(np.sum(np.asarray(x, dtype=np.float64) * np.asarray(y, dtype=np.float64))
+                     for x, y, k in zip(la, lb, keep) if k))
 
 
 def _close(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> bool:
@@ -132,7 +155,7 @@ def check_grads(f: Callable, args: Sequence, argnums: int | Sequence[int] | None
     target:  the backend that runs the derivative ("python" or "cpu").
     """
     args = tuple(args)
-    floats = [i for i, a in enumerate(args) if _is_float_arg(a)]
+    floats = [i for i, a in enumerate(args) if _has_float(a)]
     if argnums is None:
         nums = floats
     else:
@@ -175,17 +198,17 @@ def check_grads(f: Callable, args: Sequence, argnums: int | Sequence[int] | None
     if "rev" in modes:
         out, f_vjp = vjp(f, *args, target=target)
         check_primal(out, "vjp")
-        leaves = _leaves(out)
-        cts = [_random_like(x, rng) if _is_float_arg(x) else 0.0 for x in leaves]
-        u = _float_vector(tuple(c for c, x in zip(cts, leaves) if _is_float_arg(x)))
-        ct = cts[0] if not isinstance(out, tuple | list) else _rebuild(out, iter(cts))
+        ct = _random_like(out, rng)
+        u = _float_vector(ct, like=out)
         grads = f_vjp(ct)
         for n in nums:
             g = grads[n]
-            if g is None or np.shape(g) != np.shape(args[n]):
+            if pytree.structure(g) != pytree.structure(args[n]) or any(
+                    np.shape(a) != np.shape(b) for a, b in zip(pytree.leaves(g),
+                                                              pytree.leaves(args[n]))):
                 _fail(f, f"reverse mode (vjp) gave {g!r} for argument {n}", args,
-                      f"  expected a cotangent shaped like {np.shape(args[n])}")
-            lhs = _vdot(g, dirs[n])  # <J^T u, v>
+                      "  expected a cotangent shaped like the argument")
+            lhs = _vdot(g, dirs[n], like=args[n])  # <J^T u, v>
             if n in Jv:
                 terms = np.abs(u * Jv[n])
                 rhs = float(np.sum(u * Jv[n]))  # <u, J v>
@@ -201,8 +224,3 @@ def check_grads(f: Callable, args: Sequence, argnums: int | Sequence[int] | None
                       f"  <J^T u, v> = {lhs!r}\n  <u, J v>   = {rhs!r}\n  difference "
                       f"{abs(lhs - rhs):.3g} > tolerance {tol:.3g}")
 
-
-def _rebuild(tree, it):
-    if isinstance(tree, tuple | list):
-        return tuple(_rebuild(t, it) for t in tree)
-    return next(it)

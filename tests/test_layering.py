@@ -1,8 +1,9 @@
 """The layering is a test: every import in s2sad (at module level and inside functions)
 goes down the pipeline, never up; no import cycles; no import repeated inside a function.
 
-    errors <- ir <- rules <- {frontend, analysis} <- transforms <- passes
-           <- {codegen, runtime} <- backends <- pipeline <- {checks, compile, jacobians}
+    {errors, pytree} <- ir <- rules <- {frontend, analysis} <- transforms <- passes
+           <- {codegen, runtime} <- backends <- pipeline
+           <- {checks, compile, jacobians, results, linear, compose, interop, custom}
            <- api <- {testing, cli} <- {__init__, __main__}
 
 (docs/index.md draws the same arrows.) ir imports nothing of s2sad but errors, and
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1] / "s2sad"
 # layer of each part of the package: a module may import from its own layer's part and
 # from the parts of lower layers
 LAYERS = {
-    "errors": 0,
+    "errors": 0, "pytree": 0,
     "ir": 1,
     "rules": 2,
     "frontend": 3, "analysis": 3,
@@ -30,13 +31,18 @@ LAYERS = {
     "codegen": 6, "runtime": 6,
     "backends": 7,
     "pipeline": 8,
-    "checks": 9, "compile": 9, "jacobians": 9,
+    "checks": 9, "compile": 9, "jacobians": 9, "results": 9, "linear": 9, "compose": 9,
+    "interop": 9, "custom": 9,
     "api": 10,
     "testing": 11, "cli": 11,
     "__init__": 12, "__main__": 12,
 }
 # parts of one layer that may use each other, in this direction only
-SIDEWAYS = {("compile", "checks"), ("jacobians", "checks"), ("jacobians", "compile")}
+SIDEWAYS = {("compile", "checks"), ("jacobians", "checks"), ("jacobians", "compile"),
+            ("results", "checks"), ("linear", "checks"), ("linear", "compile"),
+            ("linear", "results"), ("compose", "checks"), ("compose", "compile"),
+            ("compose", "results"), ("compose", "jacobians"), ("interop", "checks"),
+            ("interop", "compile")}
 
 
 def _modules():

@@ -14,7 +14,7 @@ from ..ir.nodes import Const, Value, Var
 from ..ir.primitives import PRIMS
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, elem
 from .syntax import is_full_slice, is_newaxis
-from .values import PyObject
+from .values import PyObject, is_tree, tree_kind
 
 _METHODS = {"sum": "sum", "mean": "mean", "prod": "prod", "max": "amax", "min": "amin",
             "copy": "copy", "reshape": "reshape", "transpose": "transpose", "dot": "matmul",
@@ -54,6 +54,13 @@ class ArrayLowering:
                     "see docs/subset.md for the NumPy subset s2sad differentiates")
 
     def call_method(self, e, m: BoundMethod, pos, kw):
+        if isinstance(m.obj, dict):  # params.items(): compile-time tuples
+            if pos or kw:
+                self.refuse(e, f"dict.{m.name}() takes no arguments")
+            keys = list(m.obj)
+            return {"keys": tuple(PyObject(k) for k in keys),
+                    "values": tuple(m.obj[k] for k in keys),
+                    "items": tuple((PyObject(k), m.obj[k]) for k in keys)}[m.name]
         if m.name == "sort_in_place":
             self.refuse(e, "a.sort() sorts in place, which s2sad does not differentiate",
                         "write a = np.sort(a)")
@@ -160,7 +167,7 @@ class ArrayLowering:
             return self.apply("linspace", [*ends, self.int_value(num, e)], e)
         if prim in ("concatenate", "stack"):
             parts = pos[0]
-            if not isinstance(parts, tuple):
+            if not isinstance(parts, tuple | list):
                 self.refuse(e, f"np.{prim} takes a tuple of arrays", "write np.{prim}((a, b))")
             axis = kw.pop("axis", pos[1] if len(pos) > 1 else 0)
             self.no_more(e, prim, kw)
@@ -353,6 +360,12 @@ class ArrayLowering:
     def subscript(self, e: cst.Subscript, env: dict):
         if any(is_newaxis(el) for el in e.slice):
             return self.newaxis_load(e, env)
+        if len(e.slice) == 1 and isinstance(e.slice[0].slice, cst.Slice):
+            base = self.expr(e.value, env)
+            if is_tree(base):
+                return self.tree_slice(e, base, e.slice[0].slice, env)
+            sliced = self.index_spec(e, env)
+            return self.slice_load(e, base, *sliced)
         sliced = self.index_spec(e, env)
         if sliced is not None:
             return self.slice_load(e, self.expr(e.value, env), *sliced)
@@ -360,14 +373,43 @@ class ArrayLowering:
         if len(idx) == 1 and isinstance(idx[0], Var | Const) and isinstance(idx[0].type, ArrayT) \
                 and isinstance(arr, Var | Const) and isinstance(arr.type, ArrayT):
             return self.take(e, arr, idx[0])
-        if isinstance(arr, tuple):
-            if len(idx) != 1 or not isinstance(idx[0], Const) or idx[0].type != I64:
-                self.refuse(e, "tuples can only be indexed with a constant integer")
-            try:
-                return arr[idx[0].value]
-            except IndexError:
-                self.refuse(e, "tuple index out of range")
+        if is_tree(arr):
+            return self.tree_item(e, arr, idx)
         return self.load(e, arr, idx)
+
+    def tree_item(self, e, tree, idx):
+        """`params["W1"]`, `layers[0]`, `pair[-1]`: an element of a value tree, chosen at
+        compile time."""
+        what = tree_kind(tree)
+        if isinstance(tree, dict):
+            key = idx[0].obj if len(idx) == 1 and isinstance(idx[0], PyObject) else (
+                idx[0].value if len(idx) == 1 and isinstance(idx[0], Const) else None)
+            if key is None or key not in tree:
+                self.refuse(e, f"{what} with the keys {sorted(tree)!r} can only be indexed with "
+                            "one of them, written as a constant", cls=TypeMismatch)
+            return tree[key]
+        if len(idx) != 1 or not isinstance(idx[0], Const) or idx[0].type != I64:
+            self.refuse(e, f"{what} can only be indexed with a constant integer",
+                        "loop over it (for x in values: ...) or index it with a number",
+                        cls=TypeMismatch)
+        try:
+            return tree[idx[0].value]
+        except IndexError:
+            self.refuse(e, f"index {idx[0].value} out of range for {what} of {len(tree)}")
+
+    def tree_slice(self, e, tree, s: cst.Slice, env):
+        """`layers[:-1]`: constant bounds only."""
+        if isinstance(tree, dict):
+            self.refuse(e, "a dict cannot be sliced", cls=TypeMismatch)
+        bounds = []
+        for part in (s.lower, s.upper, s.step):
+            v = None if part is None else self.expr(part, env)
+            if v is not None and (not isinstance(v, Const) or v.type != I64):
+                self.refuse(e, f"{tree_kind(tree)} can only be sliced with constant integers",
+                            cls=TypeMismatch)
+            bounds.append(None if v is None else v.value)
+        out = list(tree)[slice(*bounds)]
+        return out if isinstance(tree, list) else tuple(out)
 
     def take(self, node, arr, idx):
         """x[idx] with an integer array: the elements (rows) idx names, repeats allowed."""
@@ -400,7 +442,8 @@ class ArrayLowering:
 
     def load(self, node, arr, idx):
         if not isinstance(arr, Var | Const) or not isinstance(arr.type, ArrayT):
-            self.refuse(node, "only arrays and tuples can be indexed", cls=TypeMismatch)
+            self.refuse(node, "only arrays and tuples can be indexed (and lists, dicts, "
+                        "NamedTuples)", cls=TypeMismatch)
         if 0 < len(idx) < arr.type.ndim:  # A[i] on a matrix: the row, as A[i, :]
             idx = [self.int_value(i, node) for i in idx]
             return self.slice_load(node, arr, tuple(("i",) for _ in idx), idx)

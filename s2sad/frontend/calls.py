@@ -9,7 +9,8 @@ import math
 import libcst as cst
 import numpy as np
 
-from ..errors import NoRuleError, TypeMismatch, UnsupportedSyntax
+from .. import pytree
+from ..errors import NoRuleError, S2SADError, TypeMismatch, UnsupportedSyntax
 from ..ir.builder import const
 from ..ir.nodes import Const, Var
 from ..ir.primitives import CALLABLES, PRIMS
@@ -18,7 +19,7 @@ from . import nested, resolve
 from .arrays import BoundMethod
 from .source import parse_function
 from .subset import BANNED_CALLS
-from .values import STOP_GRADIENT, PyObject, hashable
+from .values import STOP_GRADIENT, PyObject, flatten, hashable, is_tree
 
 MAX_INLINE_DEPTH = 20
 TUPLE_CALLS = {np.linalg.slogdet: "slogdet", np.linalg.eigh: "eigh"}
@@ -61,16 +62,41 @@ class CallLowering:
         if not isinstance(fv, PyObject):
             self.refuse(e.func, "this value is not callable", cls=TypeMismatch)
         obj = fv.obj
-        if nested.is_derivative(obj):  # nested AD: the derivative's IR, inlined
-            pos = [self.expr(a.value, env) for a in e.args]
-            types = tuple(v.type for v in pos if isinstance(v, Var | Const))
-            if len(types) != len(pos) or any(a.keyword or a.star for a in e.args):
-                self.refuse(e, "call a differentiated function with positional numbers")
-            ir, free = nested.derivative_ir(obj, types)
+        if nested.is_constructor(obj):  # s2sad.grad(f, argnums=0): made now, called next
+            return self.construct(e, obj, env)
+        handler = nested.handler_for(obj)
+        if handler is not None:  # grad(f)(x), jvp(f, ...), a Jacobian: the API lowers it
+            pos, kw = self.call_args(e, env)
+            site = nested.CallSite(self.b, self.free, lambda m, h, c: self.refuse(e, m, h, c),
+                                   self.loc(e))
             saved = self.b.loc
-            out = nested.inline(self.b, ir, free, pos, self.free)
+            out = handler(site, obj, pos, kw)
             self.b.loc = saved
             return out
+        if nested.is_derivative(obj):  # nested AD: the derivative's IR, inlined
+            pos = [self.expr(a.value, env) for a in e.args]
+            if any(a.keyword or a.star for a in e.args):
+                self.refuse(e, "call a differentiated function with positional arguments")
+            site = nested.CallSite(self.b, self.free, lambda m, h, c: self.refuse(e, m, h, c),
+                                   self.loc(e))
+            types = tuple(site.type_of(v) for v in pos)
+            ir, free = nested.derivative_ir(obj, types)
+            return site.inline(ir, free, flatten(pos))
+        if pytree.is_namedtuple_class(obj):  # Params(W=W, b=b): a value tree
+            pos, kw = self.call_args(e, env)
+            try:
+                return obj(*pos, **kw)
+            except TypeError as err:
+                self.refuse(e, f"{obj.__name__}(...): {err}", cls=TypeMismatch)
+        if obj in (zip, enumerate) and not any(a.keyword for a in e.args):
+            pos, _ = self.call_args(e, env)
+            if all(is_tree(p) for p in pos):  # zip(Ws, bs) over value trees: a tuple
+                seqs = [list(p) if not isinstance(p, dict) else [PyObject(k) for k in p]
+                        for p in pos]
+                if obj is zip:
+                    return tuple(zip(*seqs))
+                return tuple((const(i), x) for i, x in enumerate(seqs[0])) if len(seqs) == 1 \
+                    else self.refuse(e, "enumerate(xs, start) is not supported")
         known = hashable(obj) and (obj in CALLABLES or obj in TUPLE_CALLS)
         if not known:  # a Numba dispatcher or a decorated user function: lower the inside
             obj = resolve.unwrap(obj)
@@ -99,11 +125,20 @@ class CallLowering:
             return acc
         if obj is float and len(pos) == 1 and pos[0].type in (F64,):
             return pos[0]
-        if obj is len and isinstance(pos[0], tuple):
+        if obj is len and is_tree(pos[0]):
             return const(len(pos[0]))
+        if obj in (tuple, list) and len(pos) == 1 and is_tree(pos[0]) and not kw:
+            seq = pos[0] if not isinstance(pos[0], dict) else [PyObject(k) for k in pos[0]]
+            return obj(seq)
         if obj in (range, reversed):
             self.refuse(e, f"{name}() is only supported as the iterator of a for loop")
+        if obj in (np.array, np.asarray) and len(pos) == 1 and is_tree(pos[0]) and not kw:
+            return self.array_of(e, pos[0])  # np.array([x, y]): the array of the values
         prim = CALLABLES.get(obj) if hashable(obj) else None
+        if prim == "stack" and pos and isinstance(pos[0], tuple | list) and pos[0] and \
+                all(isinstance(v, Var | Const) and not isinstance(v.type, ArrayT)
+                    for v in pos[0]) and not kw and len(pos) == 1:
+            return self.array_of(e, pos[0])
         if prim in ("round", "iround") and (len(pos) > 1 or kw):
             return self.round_digits(e, prim, pos, kw)
         if prim in PRIMS and PRIMS[prim].typing == "alloc":  # np.zeros(shape, dtype)
@@ -148,6 +183,45 @@ class CallLowering:
                     "s2sad can lower it, give its derivative with @s2sad.defrule, or cut the "
                     "derivative with s2sad.stop_gradient",
                     cls=NoRuleError)
+
+    def array_of(self, e, items):
+        """np.array([x, y]) / np.array([[a, b], [c, d]]) / np.array([u, v]) of arrays: a new
+        float array holding the values (written element by element, or stacked)."""
+        if isinstance(items, dict) or not items:
+            self.refuse(e, "np.array takes a non-empty list or tuple of numbers or arrays",
+                        cls=TypeMismatch)
+        rows = [self.array_of(e, v) if is_tree(v) else v for v in items]
+        for v in rows:
+            if not isinstance(v, Var | Const):
+                self.refuse(e, "np.array takes numbers or arrays", cls=TypeMismatch)
+        if all(isinstance(v.type, ArrayT) for v in rows):
+            return self.apply("stack", rows, e, axis=0)
+        if any(isinstance(v.type, ArrayT) for v in rows):
+            self.refuse(e, "np.array of numbers and arrays mixed is not supported",
+                        cls=TypeMismatch)
+        t = elem(rows[0].type)
+        for v in rows[1:]:
+            t = F64 if t != elem(v.type) and F64 in (t, elem(v.type)) else t
+        dt = {F64: "f64", I64: "i64", BOOL: "bool"}.get(t, "f32" if t.name == "f32" else "f64")
+        arr = self.b.op("zeros", const(len(rows)), dtype=dt)
+        for i, v in enumerate(rows):
+            self.store(e, arr, [const(i)], v)
+        return arr
+
+    def construct(self, e: cst.Call, obj, env: dict):
+        """`s2sad.grad(f, argnums=(0, 1))` inside code: called now, with its compile-time
+        arguments; the transform it returns is a compile-time object."""
+        site = nested.CallSite(self.b, self.free, lambda m, h, c: self.refuse(e, m, h, c),
+                               self.loc(e))
+        pos, kw = self.call_args(e, env)
+        name = getattr(obj, "__name__", "transform")
+        args = [site.compile_time(v, f"the arguments of {name}") for v in pos]
+        kws = {k: site.compile_time(v, f"{name}'s {k}=") for k, v in kw.items()}
+        try:
+            made = obj(*args, **kws)
+        except S2SADError as err:
+            self.refuse(e, err.message, err.hint, cls=type(err))
+        return PyObject(made)
 
     def round_digits(self, e, prim, pos, kw):
         """round(x, n) / np.round(x, n) / np.around(x, decimals=n): x rounded to n decimal

@@ -9,7 +9,19 @@ from ..ir.builder import const
 from ..ir.nodes import Block, Const, For, If, Value, Var, While
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, Type, unify
 from .syntax import assigned_names, body_of, contains, names_outside
-from .values import LoopElse, NoneValue, Ret, flatten, hint_name, structure, unflatten, zero_value
+from .values import (
+    LoopElse,
+    NoneValue,
+    PyObject,
+    Ret,
+    flatten,
+    hint_name,
+    is_tree,
+    structure,
+    tree_kind,
+    unflatten,
+    zero_value,
+)
 
 
 class ControlLowering:
@@ -69,12 +81,13 @@ class ControlLowering:
         merged_names, leaves0, leaves1 = [], [], []
         for n in names:
             a, c = envs[0][n], envs[1][n]
-            if isinstance(a, tuple) or isinstance(c, tuple):
+            if is_tree(a) or is_tree(c):
                 if a is c:
                     env[n] = a
                     continue
                 if structure(a) != structure(c):
-                    self.refuse(node, f"{n} is a tuple of different lengths in the branches")
+                    self.refuse(node, f"{n} is {tree_kind(a) if is_tree(a) else 'a number'} of "
+                                "another structure in the other branch")
             merged_names.append(n)
             leaves0.append(a)
             leaves1.append(c)
@@ -130,7 +143,7 @@ class ControlLowering:
     def after_returning_loop(self, s, env, rest) -> Ret | None:
         """The loop may have returned: its value, else whatever the rest returns."""
         flag = env.pop("%ret")
-        n = len(flatten(unflatten(self.ret_shape, [None] * 64))) if self.has_ret else 0
+        n = self.ret_shape.num_leaves if self.has_ret else 0
         if n == 0 or "%retv0" not in env:  # its returns are in branches never taken
             return self.stmts(rest, env)
         leaves = [env.pop(f"%retv{k}") for k in range(n)]
@@ -158,7 +171,7 @@ class ControlLowering:
         return v
 
     def truth(self, v, node) -> Value:
-        if isinstance(v, tuple):
+        if is_tree(v):
             return const(bool(v))
         if v.type == BOOL:
             return v
@@ -173,24 +186,29 @@ class ControlLowering:
     def carried(self, stmts, env: dict, node) -> list[str]:
         names = sorted(assigned_names(stmts) & set(env))
         for n in names:
-            if isinstance(env[n], tuple):
-                self.refuse(node, f"the tuple {n!r} is reassigned inside a loop",
+            if is_tree(env[n]):
+                what = tree_kind(env[n])
+                self.refuse(node, f"{n!r} ({what}) is reassigned inside a loop",
                             "unpack it into separate names before the loop")
         return names
 
     def for_stmt(self, s: cst.For, env: dict) -> Value | None:
         """Lower a for loop; returns whether it broke off (a bool value), None if it has no
         `break`."""
-        if not isinstance(s.target, cst.Name):
-            self.refuse(s.target, "the loop variable must be a single name")
         it = s.iter
         reverse = False
         if isinstance(it, cst.Call) and self._callee(it.func) is reversed:
             reverse = True
             it = it.args[0].value
         if not (isinstance(it, cst.Call) and self._callee(it.func) is range):
-            self.refuse(s.iter, "only `for i in range(...)` loops are supported",
+            items = self.expr(it, env)
+            if is_tree(items):
+                return self.for_tree(s, items, env, reverse)
+            self.refuse(it, "only `for i in range(...)` loops (and loops over tuples, lists "
+                        "and dicts) are supported",
                         "loop over indices: for i in range(len(a)): ... a[i] ...")
+        if not isinstance(s.target, cst.Name):
+            self.refuse(s.target, "the loop variable must be a single name")
         rargs = [self.int_value(self.expr(a.value, env), a.value) for a in it.args]
         if not 1 <= len(rargs) <= 3:
             self.refuse(it, "range() takes 1 to 3 arguments")
@@ -255,6 +273,20 @@ class ControlLowering:
                 env[target] = const(start.value if reverse else start.value - step.value)
             elif not known:
                 env[target] = self._last_index(start, stop, step, reverse)
+        return None
+
+    def for_tree(self, s: cst.For, items, env: dict, reverse: bool) -> None:
+        """`for W, b in layers:` over a value tree: unrolled when the code is lowered (its
+        length is known), one copy of the body per element."""
+        body = body_of(s)
+        if contains(body, (cst.Break, cst.Continue, cst.Return), into_loops=False) or \
+                s.orelse is not None:
+            self.refuse(s, "break, continue, return and else: are not supported in a loop over "
+                        f"{tree_kind(items)}", "loop over range(len(...)) instead, or set a flag")
+        seq = [PyObject(k) for k in items] if isinstance(items, dict) else list(items)
+        for item in reversed(seq) if reverse else seq:
+            self.assign(s.target, item, env)
+            self.stmts(body, env)
         return None
 
     def _last_index(self, start, stop, step, reverse) -> Value:

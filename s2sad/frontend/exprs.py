@@ -6,16 +6,18 @@ from __future__ import annotations
 import libcst as cst
 import numpy as np
 
-from ..errors import S2SADError, TypeMismatch
+from .. import pytree
+from ..errors import BadArguments, S2SADError, TypeMismatch
 from ..ir.builder import const
 from ..ir.fold import fold_constants
 from ..ir.nodes import Block, Const, If, Value, Var
 from ..ir.primitives import NAMED_CONSTANTS
 from ..ir.types import BOOL, F32, F64, I64, ArrayT, unify
 from . import resolve
-from .free import FreeRef, is_bound_kind
+from .arrays import BoundMethod
+from .free import FreeRef, Key, Structure, is_bound_kind
 from .syntax import BINOPS, CMPOPS
-from .values import NoneValue, PyObject, hashable
+from .values import NoneValue, PyObject, hashable, is_tree, tree_kind
 
 
 class ExprLowering:
@@ -32,8 +34,15 @@ class ExprLowering:
                         "split the value into real and imaginary float parts")
         if isinstance(e, cst.Name):
             return self.name(e, env)
-        if isinstance(e, cst.Tuple):
-            return tuple(self.expr(el.value, env) for el in e.elements)
+        if isinstance(e, cst.Tuple | cst.List):
+            if any(isinstance(el, cst.StarredElement) for el in e.elements):
+                self.refuse(e, "starred elements (*xs) are not supported")
+            items = [self.expr(el.value, env) for el in e.elements]
+            return tuple(items) if isinstance(e, cst.Tuple) else items
+        if isinstance(e, cst.Dict):
+            return self.dict_display(e, env)
+        if isinstance(e, cst.SimpleString):  # a compile-time string: a dict key, a name
+            return PyObject(e.evaluated_value)
         if isinstance(e, cst.BinaryOperation):
             op = BINOPS.get(type(e.operator))
             if op is None:
@@ -62,6 +71,25 @@ class ExprLowering:
         if isinstance(e, cst.Subscript):
             return self.subscript(e, env)
         self._refuse_node(e)
+
+    def dict_display(self, e: cst.Dict, env: dict) -> dict:
+        """`{"W": W, "b": b}`: a value tree with constant string (or int) keys."""
+        out: dict = {}
+        for el in e.elements:
+            if isinstance(el, cst.StarredDictElement):  # {**d, "k": v}
+                d = self.expr(el.value, env)
+                if not isinstance(d, dict):
+                    self.refuse(el, "only a dict can be unpacked into a dict", cls=TypeMismatch)
+                out.update(d)
+                continue
+            k = self.expr(el.key, env)
+            key = k.obj if isinstance(k, PyObject) and isinstance(k.obj, str) else (
+                k.value if isinstance(k, Const) and k.type == I64 else None)
+            if key is None:
+                self.refuse(el.key, "dict keys must be constant strings or integers",
+                            cls=TypeMismatch)
+            out[key] = self.expr(el.value, env)
+        return out
 
     def name(self, e: cst.Name, env: dict):
         n = e.value
@@ -96,22 +124,35 @@ class ExprLowering:
             return const(float(obj), F32 if isinstance(obj, np.float32) else F64)
         if isinstance(obj, np.ndarray):
             self.refuse(node, "this array cannot be read here", cls=TypeMismatch)
-        if isinstance(obj, tuple):
+        if is_tree(obj):  # a module-level pytree: its leaves are read from where they live
             if ref is not None:
-                self.free.guard(ref, len(obj), "len")
-            return tuple(self.pyconst(o, node, ref.child(k) if ref is not None else None)
-                         for k, o in enumerate(obj))
-        if isinstance(obj, str):
-            self.refuse(node, "strings are not supported on the differentiated path",
-                        "remove string operations from the function you differentiate",
-                        cls=TypeMismatch)
+                self.free.guard(ref, Structure(pytree.structure(obj)), "tree")
+            if isinstance(obj, dict):
+                return {k: self.pyconst(v, node, ref.child(Key(k)) if ref is not None else None)
+                        for k, v in obj.items()}
+            items = [self.pyconst(o, node, ref.child(k) if ref is not None else None)
+                     for k, o in enumerate(obj)]
+            return items if isinstance(obj, list) else type(obj)(*items) \
+                if pytree.is_namedtuple(obj) else tuple(items)
         return PyObject(obj, ref)
 
     def attribute(self, e: cst.Attribute, env: dict):
         base = self.expr(e.value, env)
         attr = e.attr.value
+        if pytree.is_namedtuple(base):  # params.W1
+            if attr not in base._fields:
+                self.refuse(e, f"{type(base).__name__} has no field {attr!r}", cls=S2SADError)
+            return getattr(base, attr)
+        if isinstance(base, dict) and attr in ("keys", "values", "items"):
+            return BoundMethod(base, attr)
+        if is_tree(base):
+            self.refuse_tree(e, f".{attr}", base)
         if isinstance(base, PyObject):
             obj = base.obj
+            if isinstance(obj, str):
+                self.refuse(e, "strings are not supported on the differentiated path (string "
+                            "methods)", "strings may name dict keys (params['W']); remove "
+                            "string operations from the function you differentiate")
             if hashable(obj) and (obj, attr) in NAMED_CONSTANTS:
                 return const(NAMED_CONSTANTS[(obj, attr)])
             if not hasattr(obj, attr):
@@ -138,19 +179,37 @@ class ExprLowering:
     # ---------------------------------------------------------------- operators
     def apply(self, prim: str, args: list, node, **attrs) -> Value:
         for a in args:
-            if isinstance(a, tuple):
-                self.refuse(node, f"{prim} of a tuple is not supported", cls=TypeMismatch)
+            if is_tree(a):
+                self.refuse_tree(node, prim, a)
             if isinstance(a, NoneValue):
                 self.refuse(node, f"{a.origin}() returns None (it has no `return <value>`); "
                             "None cannot be used as a number",
                             f"call {a.origin}(...) as a statement, or return a value from it",
                             cls=TypeMismatch)
             if isinstance(a, PyObject):
+                if isinstance(a.obj, str):
+                    self.refuse(node, "strings are not supported on the differentiated path",
+                                "strings may name dict keys (params['W']); remove string "
+                                "operations from the function you differentiate",
+                                cls=TypeMismatch)
                 self.refuse(node, f"{a.obj!r} cannot be used as a number", cls=TypeMismatch)
         folded = fold_constants(prim, args)
         if folded is not None:
             return folded
         return self.b.op(prim, *args, **attrs)
+
+    def refuse_tree(self, node, prim: str, tree) -> None:
+        """A tuple, list or dict used as a number. One that is an argument the user passed
+        (a list where an array was meant): BadArguments, with the np.asarray hint."""
+        what = tree_kind(tree)
+        name = self.tree_params.get(id(tree))
+        if name is not None:
+            self.refuse(node, f"argument {name} is {what}, which s2sad takes as a pytree (as "
+                        f"JAX does: a container of arrays and numbers), but {prim} here needs "
+                        "a number or an array", "pass a NumPy array: np.asarray(x, dtype=float)",
+                        cls=BadArguments)
+        self.refuse(node, f"{prim} of {what} is not supported", "index the container, or "
+                    "use np.array / np.stack to make an array", cls=TypeMismatch)
 
     def binop(self, op: str, a, c, node) -> Value:
         if op == "matmul":
@@ -163,8 +222,9 @@ class ExprLowering:
             return self.apply("pow", [a, c], node, nonneg_int_exponent=True)
         if op in ("floordiv", "mod") and isinstance(a, Value) and isinstance(c, Value):
             pass
-        if isinstance(a, tuple) and isinstance(c, tuple) and op == "add":
-            return a + c
+        if op == "add" and ((isinstance(a, tuple) and isinstance(c, tuple)) or (
+                isinstance(a, list) and isinstance(c, list))):
+            return type(a)(a) + type(c)(c) if isinstance(a, list) else tuple(a) + tuple(c)
         return self.apply(op, [a, c], node)
 
     def comparison(self, e: cst.Comparison, env: dict):
@@ -223,9 +283,9 @@ class ExprLowering:
             return self.boolop_cond(e, env)
         is_and = isinstance(e.operator, cst.And)
         left = self.expr(e.left, env)
-        if isinstance(left, tuple) or isinstance(left, PyObject):
-            self.refuse(e.left, f"`{'and' if is_and else 'or'}` on a "
-                        f"{'tuple' if isinstance(left, tuple) else 'non-numeric value'} is not "
+        if is_tree(left) or isinstance(left, PyObject):
+            self.refuse(e.left, f"`{'and' if is_and else 'or'}` on "
+                        f"{tree_kind(left) if is_tree(left) else 'a non-numeric value'} is not "
                         "supported", "compare numbers instead", cls=TypeMismatch)
         t = self.truth(left, e.left)
         if isinstance(t, Const):  # decided at compile time
@@ -236,7 +296,7 @@ class ExprLowering:
         blk = Block()
         with self.b.into(blk):
             right = self.expr(e.right, env)
-        if isinstance(right, tuple) or isinstance(right, PyObject):
+        if is_tree(right) or isinstance(right, PyObject):
             self.refuse(e.right, "this operand of `and`/`or` is not a number", cls=TypeMismatch)
         if unify(left.type, right.type) is None:
             self.refuse(e, f"`{'and' if is_and else 'or'}` returns one of its operands, here a "
@@ -270,6 +330,6 @@ class ExprLowering:
             with self.b.into(blk):
                 vals.append(self.expr(sub, env))
             blocks.append(blk)
-        if isinstance(vals[0], tuple) or isinstance(vals[1], tuple):
+        if is_tree(vals[0]) or is_tree(vals[1]):
             self.refuse(e, "conditional expressions choosing between tuples are not supported")
         return self.merge(e, cond, blocks, [[vals[0]], [vals[1]]], [""])[0]

@@ -18,10 +18,35 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import pytree
 from ..ir.nodes import Var
 from ..ir.types import Type, typeof
 
 _CELL = types.CellType
+
+
+@dataclass(frozen=True)
+class Key:
+    """A dict key on a FreeRef's path (a str step is an attribute)."""
+
+    key: object
+
+
+@dataclass(frozen=True, eq=False)
+class Structure:
+    """The guarded value of a module-level pytree: equal to any pytree of this structure
+    (so the entry wrapper's `value == guard` test reads it as the folded value)."""
+
+    tree: pytree.TreeDef
+
+    def __eq__(self, other) -> bool:
+        try:
+            return pytree.structure(other) == self.tree
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self.tree)
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,15 +55,16 @@ class FreeRef:
 
     root: object  # a globals dict, a closure cell, or a compile-time object
     key: str | None = None  # the name in a globals dict
-    path: tuple = ()  # then attribute names (str) and tuple indices (int)
+    path: tuple = ()  # then attribute names (str), tuple indices (int), dict keys (Key)
     name: str = ""  # a readable name for the generated parameter
 
     @property
     def ident(self) -> tuple:
         return (id(self.root), self.key, self.path)
 
-    def child(self, step: str | int) -> FreeRef:
-        label = f"{self.name}_{step}" if self.name else str(step)
+    def child(self, step: str | int | Key) -> FreeRef:
+        text = step.key if isinstance(step, Key) else step
+        label = f"{self.name}_{text}" if self.name else str(text)
         return FreeRef(self.root, self.key, self.path + (step,), label)
 
     def parent(self) -> FreeRef:
@@ -54,7 +80,8 @@ class FreeRef:
         else:
             v = self.root
         for step in self.path:
-            v = v[step] if isinstance(step, int) else getattr(v, step)
+            v = v[step] if isinstance(step, int) else v[step.key] if isinstance(step, Key) \
+                else getattr(v, step)
         return v
 
     def __deepcopy__(self, memo):  # a module's globals are never copied with the IR
@@ -72,7 +99,8 @@ class FreeRef:
         else:
             text = root_name
         for step in self.path:
-            text += f"[{step}]" if isinstance(step, int) else f".{step}"
+            text += f"[{step}]" if isinstance(step, int) else f"[{step.key!r}]" if isinstance(
+                step, Key) else f".{step}"
         return text
 
 
@@ -97,7 +125,7 @@ def is_bound_kind(obj) -> bool:
 @dataclass(frozen=True)
 class Guard:
     """A value folded at compile time: the specialisation holds while ref reads `value`
-    (kind "len": a tuple of that length)."""
+    (kind "len": a tuple of that length; "tree": a pytree of that structure)."""
 
     ref: FreeRef
     value: object
@@ -113,6 +141,8 @@ class Guard:
             return False
         if self.kind == "len":
             return isinstance(v, tuple) and len(v) == self.value
+        if self.kind == "tree":
+            return self.value == v
         return type(v) is type(self.value) and v == self.value
 
 

@@ -12,10 +12,11 @@ import inspect
 
 import libcst as cst
 
+from .. import pytree
 from ..errors import BadArguments, TypeMismatch, UnsupportedSyntax
 from ..ir.builder import Builder, const
 from ..ir.nodes import Function, Var
-from ..ir.primitives import PRIMS
+from ..ir.primitives import CALLABLES, PRIMS
 from ..ir.types import ArrayT, Type, is_float
 from . import nested, resolve
 from .arrays import ArrayLowering
@@ -26,7 +27,20 @@ from .free import FreeValues, object_ref
 from .source import ParsedFunction, parse_function
 from .subset import REFUSED
 from .syntax import AUGOPS, body_of, contains, returns_none
-from .values import CONTROL, STOP, LoopElse, NoneValue, PyObject, Ret, flatten, structure
+from .values import (
+    CONTROL,
+    STOP,
+    LoopElse,
+    NoneValue,
+    PyObject,
+    Ret,
+    flatten,
+    hashable,
+    is_tree,
+    structure,
+    tree_kind,
+    unflatten,
+)
 
 
 class Lowerer(ControlLowering, ExprLowering, CallLowering, ArrayLowering):
@@ -47,6 +61,7 @@ class Lowerer(ControlLowering, ExprLowering, CallLowering, ArrayLowering):
         self.has_ret = False
         self.returns_none = False  # a helper that returns no value (its value is None)
         self._broke = None  # whether the loop just lowered broke off (for its `else:`)
+        self.tree_params: dict = {}  # id(value tree an argument was passed as) -> its name
 
     # ---------------------------------------------------------------- errors
     def loc(self, node):
@@ -274,7 +289,9 @@ class Lowerer(ControlLowering, ExprLowering, CallLowering, ArrayLowering):
             elts = [e.value for e in target.elements]
             if any(isinstance(e, cst.StarredElement) for e in target.elements):
                 self.refuse(target, "starred assignment is not supported")
-            if not isinstance(value, tuple):
+            if isinstance(value, dict):
+                value = tuple(PyObject(k) for k in value)  # (Python unpacks the keys)
+            if not isinstance(value, tuple | list):
                 if isinstance(value, Var) and isinstance(value.type, ArrayT):
                     value = tuple(self.load(target, value, [const(k)]) for k in range(len(elts)))
                 else:
@@ -284,6 +301,12 @@ class Lowerer(ControlLowering, ExprLowering, CallLowering, ArrayLowering):
             for t, v in zip(elts, value):
                 self.assign(t, v, env)
         elif isinstance(target, cst.Subscript):
+            base = self.expr(target.value, env) if isinstance(target.value, cst.Name) else None
+            if is_tree(base):
+                self.refuse(target, f"{tree_kind(base)} cannot be changed in differentiated "
+                            "code (lists, tuples and dicts are values here)",
+                            "build a new one ({**d, 'k': v}, xs[:i] + [v] + xs[i + 1:]), or "
+                            "use a NumPy array")
             sliced = self.index_spec(target, env)
             if sliced is not None:
                 self.slice_store(target, self.expr(target.value, env), *sliced, value)
@@ -299,9 +322,15 @@ class Lowerer(ControlLowering, ExprLowering, CallLowering, ArrayLowering):
 
 def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     """Lower `fn` specialised to `arg_types` into an IR Function."""
+    prim = CALLABLES.get(fn) if hashable(fn) else None
+    if prim is not None and PRIMS[prim].elementwise and len(arg_types) == PRIMS[prim].arity:
+        return _lower_primitive(fn, prim, list(arg_types))  # vjp(np.sin, x)
+    handler = nested.handler_for(fn)
+    if handler is not None:  # a transform s2sad made (grad(f), jacfwd(f), ...): its IR
+        return nested.lower_handled(fn, handler, list(arg_types), _tree_params)
     if nested.is_derivative(fn):  # differentiating a derivative: its IR
         ir, free = nested.derivative_ir(fn, tuple(arg_types))
-        return nested.as_function(ir, free, len(arg_types))
+        return nested.as_function(ir, free, len(pytree.leaf_types(arg_types)))
     if not inspect.isfunction(fn) and not hasattr(fn, "py_func") and \
             inspect.isfunction(getattr(type(fn), "__call__", None)):  # noqa: B004
         fn = fn.__call__  # a callable object: its __call__ method
@@ -323,14 +352,14 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
     if len(arg_types) > len(names) and isinstance(node, cst.FunctionDef):
         raise BadArguments(f"{pf.name}() takes {len(names)} arguments, got {len(arg_types)}",
                            pf.loc(node))
-    params = [Var(n, t) for n, t in zip(names, arg_types)]
     lw = Lowerer(pf, b)
+    params, args = _tree_params(names, arg_types, lw.tree_params)
     if isinstance(node, cst.FunctionDef):
         for bad, what in ((node.params.star_arg, "*args"), (node.params.star_kwarg, "**kwargs")):
             if isinstance(bad, cst.Param):
                 lw.refuse(bad, f"{what} parameters are not supported",
                           "list the parameters explicitly")
-    tree = lw.lower_function(bound + list(params))
+    tree = lw.lower_function(bound + args)
     outs = flatten(tree)
     for v in outs:
         if isinstance(v, PyObject):
@@ -343,6 +372,41 @@ def lower(fn, arg_types: list[Type], name: str | None = None) -> Function:
         fname = "lambda_"
     return Function(fname, params + lw.free.params, b.block, pf.loc(node), shape,
                     free=lw.free)
+
+
+def _lower_primitive(fn, prim: str, arg_types: list) -> Function:
+    """A NumPy or math function differentiated directly (jax.vjp(jnp.sin, x) style)."""
+    if any(isinstance(t, pytree.TreeType) for t in arg_types):
+        raise TypeMismatch(f"{prim} takes numbers or arrays, not tuples, lists or dicts")
+    b = Builder()
+    params = [Var(f"x{i}" if len(arg_types) > 1 else "x", t) for i, t in enumerate(arg_types)]
+    b.block.yields = [b.op(prim, *params)]
+    name = getattr(fn, "__name__", prim)
+    return Function(name if name.isidentifier() else prim, params, b.block, None,
+                    pytree.LEAF, free=FreeValues())
+
+
+def _tree_params(names: list[str], arg_types, trees: dict | None = None):
+    """(parameters, arguments): one parameter per leaf of a pytree argument (named after
+    its path: params_W1), the argument the value tree of those parameters."""
+    params: list[Var] = []
+    args: list = []
+    for k, (n, t) in enumerate(zip(names, arg_types)):
+        if not isinstance(t, pytree.TreeType):
+            params.append(Var(n, t))
+            args.append(params[-1])
+            continue
+        leaves = [Var(_leaf_name(n, p), lt) for p, lt in zip(t.tree.paths(), t.leaves)]
+        params += leaves
+        args.append(unflatten(t.tree, leaves))
+        if trees is not None:
+            trees[id(args[-1])] = f"{k} ({n})"
+    return params, args
+
+
+def _leaf_name(name: str, path: str) -> str:
+    tail = "".join(c if c.isalnum() else "_" for c in path)
+    return "_".join([name] + [p for p in tail.split("_") if p])
 
 
 def is_differentiable_type(t: Type) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import pytree
 from ..ir.builder import const
 from ..ir.nodes import Const, Value
 from ..ir.types import BOOL, I64, Type
@@ -45,28 +46,33 @@ def hint_name(name: str) -> str:
     return name.lstrip("%") or "i"
 
 
+def is_tree(v) -> bool:
+    """A value tree: a tuple, list, dict or NamedTuple of values (a pytree, as JAX's)."""
+    return isinstance(v, tuple | list | dict)
+
+
 def flatten(tree) -> list[Value]:
-    if isinstance(tree, tuple):
-        return [v for t in tree for v in flatten(t)]
-    return [tree]
+    return pytree.leaves(tree, _leaf)
 
 
-def structure(tree):
-    """The nesting of a value tree, with leaves replaced by None."""
-    if isinstance(tree, tuple):
-        return tuple(structure(t) for t in tree)
-    return None
+def structure(tree) -> pytree.TreeDef:
+    """The nesting of a value tree (pytree.LEAF for one value)."""
+    return pytree.structure(tree, _leaf)
 
 
-def unflatten(shape, leaves: list):
-    it = iter(leaves)
+def unflatten(shape: pytree.TreeDef, leaves: list):
+    return pytree.unflatten(shape, list(leaves))
 
-    def build(s):
-        if isinstance(s, tuple):
-            return tuple(build(x) for x in s)
-        return next(it)
 
-    return build(shape)
+def _leaf(v) -> bool:
+    return not is_tree(v)
+
+
+def tree_kind(v) -> str:
+    """`a tuple`, `a list`, `a dict`, `a NamedTuple Params`: for messages."""
+    if pytree.is_namedtuple(v):
+        return f"a NamedTuple {type(v).__name__}"
+    return "a list" if isinstance(v, list) else "a dict" if isinstance(v, dict) else "a tuple"
 
 
 def zero_value(t: Type) -> Const:

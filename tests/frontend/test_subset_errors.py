@@ -44,8 +44,8 @@ CASES = {
     "nested_def":           (UnsupportedSyntax, "nested function",      "def inner"),
     "uses_print":           (UnsupportedSyntax, "print",                "print(y)"),
     "fstring":              (UnsupportedSyntax, "f-string",             'f"'),
-    "dict_literal":         (UnsupportedSyntax, "dict",                 "{"),
-    "list_literal":         (UnsupportedSyntax, "list",                 "[x, x]"),
+    "dict_literal":         (TypeMismatch,      "dict keys",            "x: 1.0"),
+    "list_literal":         (UnsupportedSyntax, "a list cannot be changed", "ys[0]"),
     "set_literal":          (UnsupportedSyntax, "set",                  "{x}"),
     "recursive":            (UnsupportedSyntax, "recursion",            "recursive("),
     "raises":               (UnsupportedSyntax, "raise",                "raise"),
@@ -55,7 +55,7 @@ CASES = {
     "walrus":               (UnsupportedSyntax, ":=",                   "y :="),
     "match_statement":      (UnsupportedSyntax, "match",                "match"),
     "complex_literal":      (UnsupportedSyntax, "complex",              "1j"),
-    "for_over_tuple":       (UnsupportedSyntax, "range",                "x, x"),
+    "for_over_tuple":       (UnsupportedSyntax, "range",                "x * 2.0"),
     "star_args":            (UnsupportedSyntax, "*args",                "*xs"),
     "bitwise_not":          (UnsupportedSyntax, "bitwise",              "~n"),
     "undefined_name":       (S2SADError,        "undefined_thing",      "undefined_thing"),
@@ -184,9 +184,13 @@ def test_function_without_source():
 
 
 def test_builtin_without_source():
-    with pytest.raises(S2SADError) as info:
-        s2sad.grad(abs, target="python")(1.0)
+    import math
+
+    with pytest.raises(S2SADError) as info:  # no source and no primitive
+        s2sad.grad(math.gamma, target="python")(1.5)
     assert info.value.hint
+    # a function with a primitive is differentiated directly, as jax.grad(jnp.abs) is
+    assert s2sad.grad(abs, target="python")(-2.0) == -1.0
 
 
 def test_bad_arguments_is_an_s2sad_error():

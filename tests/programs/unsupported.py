@@ -102,13 +102,14 @@ def fstring(x):
 
 
 def dict_literal(x):
-    d = {"a": x}  # ERR
-    return d
+    d = {x: 1.0}  # ERR
+    return d[x]
 
 
 def list_literal(x):
-    ys = [x, x]  # ERR
-    return ys
+    ys = [x, x]
+    ys[0] = 2.0 * x  # ERR
+    return ys[0]
 
 
 def recursive(x):
@@ -158,7 +159,7 @@ def complex_literal(x):
 
 def for_over_tuple(x):
     s = 0.0
-    for v in (x, x):  # ERR
+    for v in x * 2.0:  # ERR
         s = s + v
     return s
 
