@@ -24,6 +24,7 @@ from .api import (
                   stop_gradient,
                   value_and_grad,
                   vjp,
+                  vmap,
 )
 from .errors import (
                   BadArguments,
@@ -41,7 +42,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "stop_gradient",
-    "hvp", "linearize", "float0", "custom_jvp", "custom_vjp", "defrule",
+    "hvp", "linearize", "vmap", "float0", "custom_jvp", "custom_vjp", "defrule",
     "derivative_source", "S2SADError", "UnsupportedSyntax", "NoRuleError", "TypeMismatch",
     "NonDifferentiableOutput", "BadArguments", "SourceUnavailable", "S2SADCacheWarning",
 ]

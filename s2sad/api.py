@@ -22,6 +22,7 @@ from .frontend.source import parse_function
 from .frontend.values import stop_gradient_marker
 from .ir.types import Type
 from .jacobians import Jacobian
+from .batch import Vmap, vmap  # noqa: F401 (the API)
 from .linear import jvp, linearize, vjp
 from .pytree import float0
 
@@ -359,7 +360,7 @@ def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple
                                                  tuple(types), single=single and not trees))
 
 
-compose.register(grad=grad, value_and_grad=value_and_grad, jacfwd=jacfwd, jacrev=jacrev,
+compose.register(vmap=vmap, grad=grad, value_and_grad=value_and_grad, jacfwd=jacfwd, jacrev=jacrev,
                  hessian=hessian, jvp=jvp, vjp=vjp, hvp=hvp, linearize=linearize,
                  transform=Transform)
 

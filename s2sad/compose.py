@@ -35,7 +35,7 @@ def register(**api) -> None:
     """Called by api.py with its transforms (this module may not import the API)."""
     _API.update(api)
     nested.register_constructor(api["grad"], api["value_and_grad"], api["jacfwd"],
-                                api["jacrev"], api["hessian"])
+                                api["jacrev"], api["hessian"], api["vmap"])
     nested.register_handler(_is_transform, _call_transform)
     nested.register_handler(lambda o: isinstance(o, Jacobian), _call_jacobian)
     nested.register_handler(lambda o: isinstance(o, _Closure), lambda s, o, a, k: o.call(s, a, k))

@@ -32,7 +32,7 @@ LAYERS = {
     "backends": 7,
     "pipeline": 8,
     "checks": 9, "compile": 9, "jacobians": 9, "results": 9, "linear": 9, "compose": 9,
-    "interop": 9, "custom": 9,
+    "interop": 9, "custom": 9, "batch": 9,
     "api": 10,
     "testing": 11, "cli": 11,
     "__init__": 12, "__main__": 12,
@@ -42,7 +42,7 @@ SIDEWAYS = {("compile", "checks"), ("jacobians", "checks"), ("jacobians", "compi
             ("results", "checks"), ("linear", "checks"), ("linear", "compile"),
             ("linear", "results"), ("compose", "checks"), ("compose", "compile"),
             ("compose", "results"), ("compose", "jacobians"), ("interop", "checks"),
-            ("interop", "compile")}
+            ("interop", "compile"), ("batch", "checks"), ("batch", "compile")}
 
 
 def _modules():

@@ -24,14 +24,21 @@ _MAGIC = b"s2sad-nbc-1\n"
 _DIGEST = 32
 
 
-def compile_source(name: str, source: str, boundscheck: bool = False):
+def compile_source(name: str, source: str, boundscheck: bool = False,
+                   parallel: bool = False, globals_: dict | None = None):
+    """numba.njit of function `name` in `source`; `globals_` are names the source uses
+    that are not in it (compiled functions it calls: the source must name what they are,
+    so that Numba's disk cache cannot return code built for others)."""
     # Numba's cache index does not key on boundscheck: the checked build gets its own file
     mod, on_disk = load(name, source, "boundscheck" if boundscheck else "")
+    if globals_:
+        vars(mod).update(globals_)
     fn = getattr(mod, name)
     user = "# user rules (s2sad.defrule)" in source
     if user:
         bind_user_functions(mod, jit=numba.njit)
-    disp = numba.njit(error_model="numpy", boundscheck=boundscheck or None)(fn)
+    disp = numba.njit(error_model="numpy", boundscheck=boundscheck or None,
+                      parallel=parallel)(fn)
     # a user function is a global the on-disk cache cannot see: compile those afresh
     if on_disk and not user:
         try:

@@ -1,0 +1,367 @@
+"""vmap: a function mapped over an axis of its arguments, compiled as one loop.
+
+`vmap(f, in_axes, out_axes)` writes a small Python function, the *batch loop*, and lowers
+it like any user function:
+
+    def f_vmap(a0, a1):
+        n = a0.shape[0]
+        o0 = np.empty(n)
+        for b in range(n):
+            o0[b] = _s2sad_elem(a0[b], a1)
+        return o0
+
+`_s2sad_elem` is the mapped callable (a user function, grad(f), a Jacobian, another vmap):
+the frontend inlines its IR, so the generated code is one loop around the derivative's
+body, and a vmap called inside a differentiated function (or differentiated itself) is
+IR like any other. Outputs that are arrays take their shape from the first element, which
+is computed before the loop (the loop then starts at 1).
+
+target="parallel" runs the elements on every core: a `numba.prange` loop over the
+element's own compiled function (each call has its own tapes); target="cuda" is
+backends/cuda.py.
+"""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+
+import numpy as np
+
+from . import checks, pipeline, pytree
+from .backends import cpu as cpu_backend
+from .backends.cache import source_key as cache_key
+from .compile import compiled, maker
+from .errors import BadArguments
+from .ir.types import ArrayT, Scalar, Type
+
+TARGETS = ("cpu", "numba", "python", "parallel")
+_DTYPES = {"f64": "np.float64", "f32": "np.float32", "i64": "np.int64", "bool": "np.bool_"}
+_serial = itertools.count()
+
+
+def _norm_in_axes(in_axes, nargs: int) -> tuple:
+    if in_axes is None or isinstance(in_axes, int) and not isinstance(in_axes, bool):
+        return (in_axes,) * nargs
+    if isinstance(in_axes, tuple | list):
+        if len(in_axes) != nargs:
+            raise BadArguments(f"vmap: in_axes has {len(in_axes)} entries for {nargs} "
+                               "argument(s)", hint="give one axis (an int or None) per argument")
+        for a in in_axes:
+            if not (a is None or isinstance(a, int) and not isinstance(a, bool)):
+                raise BadArguments(f"vmap: in_axes entries are ints or None, got {a!r}",
+                                   hint="mapping over tuples or dicts of arrays is not "
+                                   "supported: pass their arrays as separate arguments")
+        return tuple(in_axes)
+    raise BadArguments(f"vmap: in_axes must be an int, None or a tuple of them, got "
+                       f"{in_axes!r}")
+
+
+def _check_out_axes(out_axes) -> None:
+    ok = isinstance(out_axes, int) and not isinstance(out_axes, bool) or (
+        isinstance(out_axes, tuple | list) and all(
+            isinstance(a, int) and not isinstance(a, bool) for a in out_axes))
+    if not ok:
+        raise BadArguments(f"vmap: out_axes must be an int or a tuple of ints, got "
+                           f"{out_axes!r}", hint="None (an unmapped output) is not supported")
+
+
+class Vmap:
+    """`fun` mapped over the batch axis; calling it compiles once per argument types."""
+
+    def __init__(self, fun, in_axes=0, out_axes=0, target: str = "cpu"):
+        if not callable(fun):
+            raise BadArguments(f"vmap: expected a function, got {type(fun).__name__} {fun!r}")
+        if target not in TARGETS + ("cuda",):
+            raise BadArguments(f"vmap: unknown target {target!r}; choose one of "
+                               f"{TARGETS + ('cuda',)}")
+        if in_axes is not None and not isinstance(in_axes, int | tuple | list) or \
+                isinstance(in_axes, bool):
+            raise BadArguments(f"vmap: in_axes must be an int, None or a tuple of them, got "
+                               f"{in_axes!r}")
+        _check_out_axes(out_axes)
+        self.fun = fun
+        self.in_axes = in_axes
+        self.out_axes = out_axes
+        self.target = target
+        self._loops: dict = {}
+        self._drivers: dict = {}
+        self.__name__ = f"{getattr(fun, '__name__', 'f')}_vmap"
+        self.__doc__ = getattr(fun, "__doc__", None)
+
+    def __repr__(self) -> str:
+        opts = f", in_axes={self.in_axes!r}" if self.in_axes != 0 else ""
+        opts += f", out_axes={self.out_axes!r}" if self.out_axes != 0 else ""
+        opts += f", target={self.target!r}" if self.target != "cpu" else ""
+        return f"<s2sad.vmap of {_name(self.fun)}{opts}>"
+
+    def __reduce__(self):
+        return (Vmap, (self.fun, self.in_axes, self.out_axes, self.target))
+
+    # ------------------------------------------------------------ types
+    def axes(self, types: tuple) -> tuple:
+        """in_axes per argument, non-negative, checked against the argument types."""
+        axes = _norm_in_axes(self.in_axes, len(types))
+        out = []
+        for i, (a, t) in enumerate(zip(axes, types)):
+            if a is None:
+                out.append(None)
+                continue
+            if not isinstance(t, ArrayT) or t.ndim == 0:
+                raise BadArguments(f"vmap: in_axes[{i}] = {a} but argument {i} is {_what(t)}, "
+                                   "which has no axis to map over",
+                                   hint="give None for arguments shared by every element")
+            if not -t.ndim <= a < t.ndim:
+                raise BadArguments(f"vmap: in_axes[{i}] = {a} is out of range for argument "
+                                   f"{i}, an array of {t.ndim} dimension(s)")
+            out.append(a % t.ndim)
+        if all(a is None for a in out):
+            raise BadArguments("vmap: in_axes maps no argument (all are None)",
+                               hint="give the axis of at least one argument")
+        return tuple(out)
+
+    def element_types(self, types: tuple) -> tuple:
+        axes = self.axes(types)
+        return tuple(t if a is None else _drop_axis(t) for t, a in zip(types, axes))
+
+    # ------------------------------------------------------------ the batch loop
+    def batch_loop(self, types: tuple):
+        """The Python function of the batch loop for these argument types."""
+        loop = self._loops.get(types)
+        if loop is None:
+            loop = self._loops[types] = self._write_loop(types)
+        return loop
+
+    def element_ir(self, types: tuple):
+        elem = maker(self.fun) or self.fun
+        return pipeline.primal_ir(elem, self.element_types(types))
+
+    def _write_loop(self, types: tuple):
+        axes = self.axes(types)
+        ir = self.element_ir(types)
+        tree = pytree.of_outputs(ir)
+        leaves = [v.type for v in ir.outputs]
+        if tree.kind not in ("leaf", "tuple", "list"):
+            raise BadArguments(f"vmap: {_name(self.fun)} returns a {tree.kind}; vmap maps "
+                               "functions that return arrays, numbers or tuples of them")
+        outs = self._leaf_out_axes(tree, leaves)
+        name = self.__name__ if self.__name__.isidentifier() else "f_vmap"
+        src = write_loop(name, axes, tree, leaves, outs)
+        filename = f"<s2sad vmap {next(_serial)}>"
+        linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+        ns = {"np": np, "_s2sad_elem": self.fun, "__name__": "s2sad_vmap"}
+        exec(compile(src, filename, "exec"), ns)
+        fn = ns[name]
+        fn._s2sad_vmap = self  # what the loop belongs to (messages, show)
+        return fn
+
+    def _leaf_out_axes(self, tree, leaves: list) -> list[int]:
+        oa = self.out_axes
+        if isinstance(oa, int):
+            per = [oa] * len(leaves)
+        else:
+            if tree.is_leaf or len(oa) != len(tree.children):
+                raise BadArguments(f"vmap: out_axes {oa!r} does not match the outputs of "
+                                   f"{_name(self.fun)} ({tree})")
+            per = []
+            for a, child in zip(oa, tree.children):
+                per += [a] * child.num_leaves
+        out = []
+        for a, t in zip(per, leaves):
+            nd = t.ndim if isinstance(t, ArrayT) else 0
+            if not -(nd + 1) <= a <= nd:
+                raise BadArguments(f"vmap: out_axes {a} is out of range for an output of "
+                                   f"{nd} dimension(s)")
+            out.append(a % (nd + 1))
+        return out
+
+    def _s2sad_request(self, types: tuple[Type, ...]):
+        """What a call with these argument types computes (nested AD inlines its IR)."""
+        return self.batch_loop(tuple(types)), pipeline.Request("primal", (), tuple(types))
+
+    # ------------------------------------------------------------ calls from Python
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = checks.bind("vmap", self.fun, args, kwargs)
+        types = checks.arg_types("vmap", args)
+        axes = self.axes(types)
+        n = _batch_size(args, axes)
+        if n == 0:
+            return self._empty(args, types, axes)
+        if self.target == "parallel":
+            run, elem_free = self.driver(types)
+            out = run(*checks.flat_args(args, types), *elem_free.values())
+            return pytree.unflatten(pytree.of_outputs(self.element_ir(types)),
+                                    checks.flat(out))
+        fn, req = self._s2sad_request(types)
+        c = compiled(fn, req, self.target)
+        flat = checks.flat_args(args, types)
+        c.check_indices("vmap", flat, None)
+        out = c.run(flat)
+        return pytree.unflatten(pytree.of_outputs(c.primal), checks.flat(out))
+
+    def driver(self, types: tuple):
+        """target="parallel": (a prange loop over the element's own compiled function, the
+        element's free values)."""
+        got = self._drivers.get(types)
+        if got is not None and got[1].holds():
+            return got
+        elem = maker(self.fun) or self.fun
+        etypes = self.element_types(types)
+        c = compiled(elem, pipeline.Request("primal", (), etypes), "numba")
+        tree = pytree.of_outputs(c.primal)
+        leaves = [v.type for v in c.primal.outputs]
+        outs = self._leaf_out_axes(tree, leaves)
+        n_args = len(checks.flat_args(tuple(range(len(types))), types)) if not any(
+            isinstance(t, pytree.TreeType) for t in types) else None
+        if n_args is None:
+            raise BadArguments("vmap(target='parallel'): tuples or dicts of arrays as "
+                               "arguments are not supported", hint="pass their arrays as "
+                               "separate arguments, or use target='cpu'")
+        name = "batch_" + c.ir.name
+        src = write_driver(name, self.axes(types), leaves, outs, len(c.binding.refs),
+                           cache_key(c.source))
+        run = cpu_backend.compile_source(name, src, parallel=True,
+                                         globals_={"_s2sad_elem": c.call})
+        self._drivers[types] = (run, c.binding)
+        return run, c.binding
+
+    def _empty(self, args, types, axes):
+        """A batch of none: the outputs' shapes from one element of ones, none kept."""
+        one = tuple(a if ax is None else np.ones_like(np.take(a, [0], axis=ax)) if
+                    np.size(a) else np.ones(_one_shape(a, ax), dtype=a.dtype)
+                    for a, ax in zip(args, axes))
+        out = self(*one)
+        leaves, tree = pytree.flatten(out)
+        ir = self.element_ir(types)
+        axs = self._leaf_out_axes(pytree.of_outputs(ir), [v.type for v in ir.outputs])
+        return pytree.unflatten(tree, [np.take(x, [], axis=a) for x, a in zip(leaves, axs)])
+
+
+def _one_shape(a, ax):
+    s = list(np.shape(a))
+    s[ax] = 1
+    return tuple(s)
+
+
+def _batch_size(args, axes) -> int:
+    sizes = {i: np.shape(a)[ax] for i, (a, ax) in enumerate(zip(args, axes)) if ax is not None}
+    if len(set(sizes.values())) > 1:
+        what = ", ".join(f"argument {i} has {s} along axis {axes[i]}" for i, s in sizes.items())
+        raise BadArguments(f"vmap: the mapped axes have different sizes: {what}",
+                           hint="every mapped argument needs the same batch size")
+    return next(iter(sizes.values()))
+
+
+def _drop_axis(t: ArrayT) -> Type:
+    return ArrayT(t.dtype, t.ndim - 1) if t.ndim > 1 else t.dtype
+
+
+def _what(t) -> str:
+    if isinstance(t, Scalar):
+        return f"a {t} scalar"
+    if isinstance(t, pytree.TreeType):
+        return f"a {t.tree}"
+    return str(t)
+
+
+def _name(fun) -> str:
+    return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
+
+
+# ---------------------------------------------------------------- the loop's source
+def _index(arg: str, axis: int, i: str) -> str:
+    return f"{arg}[{', '.join([':'] * axis + [i])}]"
+
+
+def _unpack(tree, names) -> str:
+    if tree.is_leaf:
+        return next(names)
+    inner = ", ".join(_unpack(c, names) for c in tree.children)
+    return f"({inner},)" if len(tree.children) == 1 else f"({inner})"
+
+
+def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list) -> str:
+    """The source of the batch loop (see the module docstring)."""
+    params = [f"a{i}" for i in range(len(axes))]
+    first = next(i for i, a in enumerate(axes) if a is not None)
+    k = len(leaves)
+    ls, os_ = [f"l{j}" for j in range(k)], [f"o{j}" for j in range(k)]
+    peel = any(isinstance(t, ArrayT) and t.ndim for t in leaves)
+
+    def call(i: str) -> str:
+        got = ", ".join(p if a is None else _index(p, a, i) for p, a in zip(params, axes))
+        return f"{_unpack(tree, iter(ls))} = _s2sad_elem({got})"
+
+    def alloc(j: int) -> str:
+        t = leaves[j]
+        nd = t.ndim if isinstance(t, ArrayT) else 0
+        dims = [f"{ls[j]}.shape[{d}]" for d in range(nd)]
+        dims.insert(out_axes[j], "n")
+        dt = _DTYPES[(t.dtype if isinstance(t, ArrayT) else t).name]
+        return f"{os_[j]} = np.empty(({', '.join(dims)},), dtype={dt})"
+
+    def store(j: int, i: str) -> str:
+        return f"{_index(os_[j], out_axes[j], i)} = {ls[j]}"
+
+    body = [f"def {name}({', '.join(params)}):",
+            f"    n = a{first}.shape[{axes[first]}]"]
+    if peel:
+        body.append("    " + call("0"))
+        body += ["    " + alloc(j) for j in range(k)]
+        body += ["    " + store(j, "0") for j in range(k)]
+        body.append("    for b in range(1, n):")
+    else:
+        body += ["    " + alloc(j) for j in range(k)]
+        body.append("    for b in range(n):")
+    body.append("        " + call("b"))
+    body += ["        " + store(j, "b") for j in range(k)]
+    body.append(f"    return {_unpack(tree, iter(os_))}")
+    return "\n".join(body) + "\n"
+
+
+def write_driver(name: str, axes: tuple, leaves: list, out_axes: list, n_free: int,
+                 key: str) -> str:
+    """target="parallel": the source of a numba.prange loop over `_s2sad_elem`, the
+    element's compiled function (the element of generated source `key`)."""
+    params = [f"a{i}" for i in range(len(axes))]
+    free = [f"f{i}" for i in range(n_free)]
+    first = next(i for i, a in enumerate(axes) if a is not None)
+    k = len(leaves)
+    pick = (lambda j: "r") if k == 1 else (lambda j: f"r[{j}]")
+
+    def call(i: str) -> str:
+        got = [p if a is None else _index(p, a, i) for p, a in zip(params, axes)]
+        return f"r = _s2sad_elem({', '.join(got + free)})"
+
+    def alloc(j: int) -> str:
+        t = leaves[j]
+        nd = t.ndim if isinstance(t, ArrayT) else 0
+        dims = [f"{pick(j)}.shape[{d}]" for d in range(nd)]
+        dims.insert(out_axes[j], "n")
+        dt = _DTYPES[(t.dtype if isinstance(t, ArrayT) else t).name]
+        return f"o{j} = np.empty(({', '.join(dims)},), dtype={dt})"
+
+    lines = [f"# s2sad: the batch loop over the element of source {key}, on every core.",
+             "import numba", "import numpy as np", "", "",
+             f"def {name}({', '.join(params + free)}):",
+             f"    n = a{first}.shape[{axes[first]}]"]
+    if any(isinstance(t, ArrayT) and t.ndim for t in leaves):
+        lines.append("    " + call("0"))
+    lines += ["    " + alloc(j) for j in range(k)]
+    lines.append("    for b in numba.prange(n):")
+    lines.append("        " + call("b"))
+    lines += [f"        {_index(f'o{j}', out_axes[j], 'b')} = {pick(j)}" for j in range(k)]
+    lines.append(f"    return {', '.join(f'o{j}' for j in range(k))}" + ("," if k == 1 else ""))
+    return "\n".join(lines) + "\n"
+
+
+def vmap(fun=None, in_axes=0, out_axes=0, *, target: str = "cpu"):
+    """JAX's vmap: `fun` mapped over axis `in_axes` of its arguments (an int, None for an
+    argument every element shares, or a tuple of them), the results stacked along
+    `out_axes`. Compiled as one loop over the batch around `fun`'s body (a derivative's,
+    for vmap(grad(f))); target "parallel" runs the batch on every core, "cuda" on the GPU.
+    """
+    if fun is None:
+        return lambda f: Vmap(f, in_axes, out_axes, target)
+    return Vmap(fun, in_axes, out_axes, target)
