@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import checks, compose, interop, pipeline, pytree, results
+from .batch import Vmap, vmap  # noqa: F401 (the API)
 from .compile import TARGETS, Compiled, compiled
 from .custom import custom_jvp, custom_vjp
 from .errors import BadArguments
@@ -22,7 +23,6 @@ from .frontend.source import parse_function
 from .frontend.values import stop_gradient_marker
 from .ir.types import Type
 from .jacobians import Jacobian
-from .batch import Vmap, vmap  # noqa: F401 (the API)
 from .linear import jvp, linearize, vjp
 from .pytree import float0
 
