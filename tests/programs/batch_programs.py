@@ -1,0 +1,67 @@
+"""Programs mapped with s2sad.vmap (tests/test_vmap.py, tests/test_cuda.py)."""
+
+import math
+
+import numpy as np
+
+import s2sad
+
+
+def seed(x1, x2):
+    return math.log(x1) + x1 * x2 - math.sin(x2)
+
+
+def verlet(gamma, F):
+    x = 1.0
+    v = 0.0
+    dt = 0.01
+    for i in range(200):
+        a = -x - gamma * v + F
+        x = x + dt * v + 0.5 * dt * dt * a
+        a2 = -x - gamma * v + F
+        v = v + 0.5 * dt * (a + a2)
+    return x
+
+
+def harmonic_until(k, tol):
+    """A while loop whose trip count depends on the element (tapes of unknown length)."""
+    x = 1.0
+    t = 0.0
+    while x > tol:
+        x = x * (1.0 - 0.1 * k)
+        t = t + x * k
+    return t
+
+
+def rosen(x):
+    s = 0.0
+    for i in range(x.shape[0] - 1):
+        s += 100.0 * (x[i + 1] - x[i] ** 2) ** 2 + (1.0 - x[i]) ** 2
+    return s
+
+
+def sq(x, F):
+    return np.sum(x ** 2) * F
+
+
+def two_outputs(x, y):
+    return x * y, (np.sin(x), x + y)
+
+
+def scaled(x, s):
+    return x * s
+
+
+def inline_loss(X, F):
+    g = s2sad.vmap(s2sad.grad(sq), in_axes=(0, None))(X, F)
+    return np.sum(g ** 2)
+
+
+def net(t, W, b):
+    return np.sum(np.tanh(W * t + b))
+
+
+def residual_loss(T, W, b):
+    """du/dt at every collocation point, inside the loss (the PINN's pattern)."""
+    du = s2sad.vmap(s2sad.grad(net, argnums=0), in_axes=(0, None, None))(T, W, b)
+    return np.sum((du - 1.0) ** 2)
