@@ -14,10 +14,10 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 
-from . import gmm, heat, mlp, rosenbrock, seed_scalar, verlet
+from . import batch, gmm, heat, mlp, rosenbrock, seed_scalar, verlet
 from .harness import Report, Settings, machine, run_case, versions
 
-WORKLOADS = {m.NAME: m for m in (seed_scalar, verlet, rosenbrock, heat, mlp, gmm)}
+WORKLOADS = {m.NAME: m for m in (seed_scalar, verlet, rosenbrock, heat, mlp, gmm, batch)}
 
 
 @contextlib.contextmanager

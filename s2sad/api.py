@@ -16,7 +16,8 @@ import numpy as np
 
 from . import checks, compose, interop, pipeline, pytree, results
 from .batch import Vmap, vmap  # noqa: F401 (the API)
-from .compile import TARGETS, Compiled, compiled
+from .batch import register as batch_register
+from .compile import Compiled, check_target, compiled
 from .custom import custom_jvp, custom_vjp
 from .errors import BadArguments
 from .frontend.source import parse_function
@@ -87,8 +88,7 @@ class Transform:
 
     def __init__(self, fun: Callable, mode: str, argnums, target: str, name: str,
                  checkpoint=None, boundscheck: bool = False, has_aux: bool = False):
-        if target not in TARGETS:
-            raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
+        check_target(target)
         if not callable(fun):
             raise BadArguments(f"{name}: expected a function to differentiate, got "
                                f"{type(fun).__name__} {fun!r}")
@@ -360,6 +360,7 @@ def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple
                                                  tuple(types), single=single and not trees))
 
 
+batch_register(jvp=jvp, vjp=vjp)
 compose.register(vmap=vmap, grad=grad, value_and_grad=value_and_grad, jacfwd=jacfwd, jacrev=jacrev,
                  hessian=hessian, jvp=jvp, vjp=vjp, hvp=hvp, linearize=linearize,
                  transform=Transform)

@@ -31,11 +31,12 @@ import numpy as np
 from . import checks, pipeline, pytree
 from .backends import cpu as cpu_backend
 from .backends.cache import source_key as cache_key
-from .compile import compiled, maker
-from .errors import BadArguments
+from .codegen.cuda import kernel_source
+from .compile import check_target, compiled, maker
+from .errors import BadArguments, DeviceUnsupported
 from .ir.types import ArrayT, Scalar, Type
 
-TARGETS = ("cpu", "numba", "python", "parallel")
+TARGETS = ("cpu", "numba", "python", "parallel", "cuda")
 _DTYPES = {"f64": "np.float64", "f32": "np.float32", "i64": "np.int64", "bool": "np.bool_"}
 _serial = itertools.count()
 
@@ -72,9 +73,7 @@ class Vmap:
     def __init__(self, fun, in_axes=0, out_axes=0, target: str = "cpu"):
         if not callable(fun):
             raise BadArguments(f"vmap: expected a function, got {type(fun).__name__} {fun!r}")
-        if target not in TARGETS + ("cuda",):
-            raise BadArguments(f"vmap: unknown target {target!r}; choose one of "
-                               f"{TARGETS + ('cuda',)}")
+        check_target(target, "vmap", TARGETS)
         if in_axes is not None and not isinstance(in_axes, int | tuple | list) or \
                 isinstance(in_axes, bool):
             raise BadArguments(f"vmap: in_axes must be an int, None or a tuple of them, got "
@@ -183,11 +182,15 @@ class Vmap:
     def __call__(self, *args, **kwargs):
         if kwargs:
             args = checks.bind("vmap", self.fun, args, kwargs)
-        types = checks.arg_types("vmap", args)
+        types = checks.arg_types("vmap", args, gpu=self.target == "cuda")
         axes = self.axes(types)
         n = _batch_size(args, axes)
         if n == 0:
             return self._empty(args, types, axes)
+        if self.target == "cuda":
+            launch, free = self.device(types)
+            out = launch(checks.flat_args(args, types) + tuple(free.values()), n)
+            return pytree.unflatten(pytree.of_outputs(self.element_ir(types)), list(out))
         if self.target == "parallel":
             run, elem_free = self.driver(types)
             out = run(*checks.flat_args(args, types), *elem_free.values())
@@ -225,6 +228,34 @@ class Vmap:
                                          globals_={"_s2sad_elem": c.call})
         self._drivers[types] = (run, c.binding)
         return run, c.binding
+
+    def device(self, types: tuple):
+        """target="cuda": (the launcher of the fused kernel, the loop's free values)."""
+        got = self._drivers.get(("cuda", types))
+        if got is not None and got[1].holds():
+            return got
+        for i, (t, a) in enumerate(zip(types, self.axes(types))):
+            if a is not None and t.ndim != 1 or isinstance(t, pytree.TreeType):
+                raise DeviceUnsupported(
+                    f"vmap(target='cuda'): argument {i} ({_what(t)}) maps elements that "
+                    "are not numbers", hint="map 1-D arrays of numbers on the GPU (other "
+                    "arrays may be shared, in_axes None), or use target='parallel'")
+        fn, req = self._s2sad_request(types)
+        c = compiled(fn, req, "python")  # the source; numba-cuda compiles the kernel
+        from .backends.cuda import Launcher  # noqa: PLC0415 (numba-cuda: this target only)
+        got = self._drivers[("cuda", types)] = (Launcher(kernel_source(c.source, c.ir.name)),
+                                                c.binding)
+        return got
+
+    def ptx(self, *args, cc=(9, 0)) -> str:
+        """target="cuda": the kernel for these arguments compiled to PTX (no GPU needed;
+        numba-cuda's toolkit wheels are)."""
+        import numba  # noqa: PLC0415
+
+        types = checks.arg_types("vmap", args)
+        launch, free = self.device(types)
+        vals = checks.flat_args(args, types) + tuple(free.values())
+        return launch.ptx([numba.typeof(v) for v in vals], cc)
 
     def _empty(self, args, types, axes):
         """A batch of none: the outputs' shapes from one element of ones, none kept."""
@@ -365,3 +396,86 @@ def vmap(fun=None, in_axes=0, out_axes=0, *, target: str = "cpu"):
     if fun is None:
         return lambda f: Vmap(f, in_axes, out_axes, target)
     return Vmap(fun, in_axes, out_axes, target)
+
+
+# ---------------------------------------------------------------- Jacobians as one loop
+_API: dict = {}
+
+
+def register(**api) -> None:
+    """api.py's jvp and vjp, which the Jacobian loops call (this module is below the API)."""
+    _API.update(api)
+
+
+_ZERO = {"f64": "0.0", "f32": "np.float32(0.0)", "i64": "0", "bool": "False"}
+
+
+def jacobian_loop(jac, types: tuple):
+    """jacfwd/jacrev (and hessian: jacfwd of grad) of one float vector argument whose
+    output is one float vector or scalar, as one compiled loop over the basis vectors: a
+    jvp per column, or one vjp and a pull-back per row. None where another case applies
+    (jacobians.py assembles those from pieces)."""
+    key = ("jac", types)
+    got = jac.__dict__.setdefault("_loops", {}).get(key, False)
+    if got is not False:
+        return got
+    loop = jac._loops[key] = _write_jacobian_loop(jac, types)
+    return loop
+
+
+def _write_jacobian_loop(jac, types: tuple):
+    if jac.mode not in ("fwd", "rev") or jac.has_aux or not isinstance(jac.argnums, int):
+        return None
+    if getattr(jac.fun, "_s2sad_jacobian", False) or any(
+            not isinstance(t, Scalar | ArrayT) for t in types):
+        return None
+    k = jac.argnums % len(types) if -len(types) <= jac.argnums < len(types) else None
+    if k is None or types[k] != ArrayT(Scalar("f64"), 1):
+        return None
+    try:
+        ir = pipeline.primal_ir(maker(jac.fun) or jac.fun, types)
+    except Exception:  # noqa: BLE001 (the assembled path reports it as it always has)
+        return None
+    outs = ir.outputs
+    if len(outs) != 1 or outs[0].type not in (Scalar("f64"), ArrayT(Scalar("f64"), 1)):
+        return None
+    vector_out = isinstance(outs[0].type, ArrayT)
+    if jac.mode == "rev" and not vector_out:
+        return None
+    params = [f"a{i}" for i in range(len(types))]
+    name = f"{_fun_name(jac.fun)}_{jac._name}"
+    if jac.mode == "fwd":
+        zeros = [p if i == k else None for i, p in enumerate(params)]
+        tans = ["e" if i == k else f"np.zeros_like({p})" if isinstance(t, ArrayT) else
+                _ZERO[t.name] for i, (p, t) in enumerate(zip(params, types))]
+        del zeros
+        jvp = (f"y, t = _s2sad_jvp(_s2sad_f, ({', '.join(params)},), "
+               f"({', '.join(tans)},))")
+        col = (lambda i: f"J[:, {i}] = t") if vector_out else (lambda i: f"J[{i}] = t")
+        alloc = "J = np.empty((t.shape[0], m))" if vector_out else "J = np.empty(m)"
+        body = [f"def {name}({', '.join(params)}):",
+                f"    m = a{k}.shape[0]", "    e = np.zeros(m)", "    e[0] = 1.0",
+                "    " + jvp, "    " + alloc, "    " + col("0"),
+                "    for k in range(1, m):", "        e[k - 1] = 0.0", "        e[k] = 1.0",
+                "        " + jvp, "        " + col("k"), "    return J"]
+    else:
+        body = [f"def {name}({', '.join(params)}):",
+                f"    y, pull = _s2sad_vjp(_s2sad_f, {', '.join(params)})",
+                "    p = y.shape[0]", "    e = np.zeros(p)", "    e[0] = 1.0",
+                f"    g = pull(e)[{k}]", "    J = np.empty((p, g.shape[0]))", "    J[0] = g",
+                "    for k in range(1, p):", "        e[k - 1] = 0.0", "        e[k] = 1.0",
+                f"        J[k] = pull(e)[{k}]", "    return J"]
+    src = "\n".join(body) + "\n"
+    filename = f"<s2sad {jac._name} {next(_serial)}>"
+    linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
+    ns = {"np": np, "_s2sad_f": jac.fun, "_s2sad_jvp": _API["jvp"],
+          "_s2sad_vjp": _API["vjp"], "__name__": "s2sad_jacobian"}
+    exec(compile(src, filename, "exec"), ns)
+    return ns[name]
+
+
+def _fun_name(fun) -> str:
+    inner = getattr(fun, "transform", None)
+    fun = inner.fun if inner is not None else fun
+    name = getattr(fun, "__name__", "f")
+    return name if name.isidentifier() else "f"

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import pytree
 from .analysis.indices import min_sizes
+from .backends.cuda import is_device_array
 from .errors import BadArguments
 from .ir.types import ArrayT, Type, is_float, typeof
 
@@ -188,7 +189,9 @@ def _why_not(a) -> tuple[str, str]:
     return f"a {type(a).__name__}", "pass floats, ints or NumPy arrays"
 
 
-def _leaf_type(fname: str, a, who: str) -> Type:
+def _leaf_type(fname: str, a, who: str, gpu: bool = False) -> Type:
+    if gpu and is_device_array(a):  # a device array (target="cuda")
+        return typeof(np.empty((0,) * len(a.shape), dtype=np.dtype(a.dtype)))
     ok = not (isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.dtype.itemsize not in
               (4, 8)) and not (isinstance(a, np.floating) and not isinstance(
                   a, np.float32 | np.float64))
@@ -206,9 +209,11 @@ def _leaf_type(fname: str, a, who: str) -> Type:
     return t
 
 
-def arg_types(fname: str, args: tuple, names: list[str] | None = None) -> tuple:
+def arg_types(fname: str, args: tuple, names: list[str] | None = None,
+              gpu: bool = False) -> tuple:
     """The IR type of each argument (a pytree.TreeType for a tuple, list, dict or
-    NamedTuple of them); BadArguments for anything s2sad cannot take."""
+    NamedTuple of them); BadArguments for anything s2sad cannot take (device arrays
+    are taken where `gpu`)."""
     out: list = []
     for i, a in enumerate(args):
         if a is not None and pytree.is_node(a):
@@ -217,7 +222,7 @@ def arg_types(fname: str, args: tuple, names: list[str] | None = None) -> tuple:
             out.append(pytree.TreeType(tree, tuple(
                 _leaf_type(fname, x, who + p) for x, p in zip(leaves, tree.paths()))))
         else:
-            out.append(_leaf_type(fname, a, arg_name(names, i)))
+            out.append(_leaf_type(fname, a, arg_name(names, i), gpu))
     return tuple(out)
 
 

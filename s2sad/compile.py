@@ -21,6 +21,18 @@ from .ir.nodes import For, Function, Op, While, walk
 from .ir.types import ArrayT
 
 TARGETS = ("cpu", "numba", "python")  # cpu: Numba or NumPy, whichever suits the code
+BATCH_TARGETS = ("parallel", "cuda")  # the batch's targets (s2sad.vmap)
+
+
+def check_target(target, who: str = "", targets: tuple = TARGETS) -> None:
+    if target in targets:
+        return
+    pre = f"{who}: " if who else ""
+    if target in BATCH_TARGETS:
+        raise BadArguments(f"{pre}target={target!r} is a target of s2sad.vmap (many "
+                           "derivatives at once), not of one derivative",
+                           hint=f"s2sad.vmap(s2sad.grad(f), target={target!r})(xs)")
+    raise BadArguments(f"{pre}unknown target {target!r}; choose one of {targets}")
 
 
 class Compiled:
@@ -32,8 +44,7 @@ class Compiled:
         self.ir, self.primal, self.source = d.ir, d.primal, d.source
         self.binding = binding(self.primal)  # the free values, read at every call
         name = self.ir.name
-        if target not in TARGETS:
-            raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
+        check_target(target)
         self.backend = choose_backend(self.ir) if target == "cpu" else target
         if self.backend == "numba":
             self.call = cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)

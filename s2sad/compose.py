@@ -19,6 +19,7 @@ that works (jvp, vjp, hvp, or the Jacobian outside).
 from __future__ import annotations
 
 from . import checks, pipeline, pytree, results
+from .batch import jacobian_loop
 from .compile import compiled
 from .errors import BadArguments, NonDifferentiableOutput, S2SADError
 from .frontend import nested
@@ -149,15 +150,16 @@ def _vectors(site, name: str, what: str, tree_of, vals, like: list, like_types: 
     return out
 
 
-def _known_zero(v) -> bool:
-    """A value the code writes as zero: a 0 constant, zeros_like/zeros, 0 * x."""
+def _known_zero(site, v) -> bool:
+    """A value the code writes as zero: a 0 constant, 0 * x, zeros_like/zeros made in
+    this block and not written since (`e = np.zeros(n); e[k] = 1.0` is no zero)."""
     if isinstance(v, Const):
         return not isinstance(v.type, ArrayT) and v.value == 0
     op = getattr(v, "defn", None)
     if op is None:
         return False
     if op.prim in ("zeros_like", "zeros"):
-        return True
+        return v not in site.b.written and any(s is op for s in site.b.block.stmts)
     if op.prim == "mul":
         return any(isinstance(a, Const) and not isinstance(a.type, ArrayT) and a.value == 0
                    for a in op.args)
@@ -186,7 +188,7 @@ def _jvp(site, obj, args, kw):
                     leaf_ts, list(wrt))
     # a tangent that is zero (0 * W, np.zeros_like(W)) differentiates nothing: that primal
     # is left out (the derivative in a zero direction is zero, whatever W holds)
-    keep = [k for k, d in enumerate(dots) if not _known_zero(d)]
+    keep = [k for k, d in enumerate(dots) if not _known_zero(site, d)]
     wrt, dots = tuple(wrt[k] for k in keep), [dots[k] for k in keep]
     c = _derivative(site, fun, pipeline.Request("forward", wrt, types, aux=has_aux))
     out_t, aux_t = _guarded(site, _split, c, has_aux)
@@ -254,7 +256,7 @@ class _Closure:
         leaf_ts = pytree.leaf_types(self.types)
         dots = _vectors(site, "f_jvp", "tangent", structure(list(_args_like(self.types))),
                         list(args), self.leaves, leaf_ts, list(self.wrt))
-        keep = [k for k, d in enumerate(dots) if not _known_zero(d)]
+        keep = [k for k, d in enumerate(dots) if not _known_zero(site, d)]
         wrt, dots = tuple(self.wrt[k] for k in keep), [dots[k] for k in keep]
         c = _derivative(site, self.fun, pipeline.Request("forward", wrt, self.types))
         flat = site.inline(c.ir, c.binding, self.leaves + dots, tree=nested.FLAT)
@@ -320,6 +322,10 @@ def _call_jacobian(site, jac: Jacobian, args, kw):
         c = _derivative(site, jac.fun, spec.request)
         _guarded(site, results.check_output, jac._name, c.primal, False, site.loc)
         return spec.assemble(site.inline(c.ir, c.binding, leaves, tree=nested.FLAT))
+    loop = _guarded(site, jacobian_loop, jac, types)
+    if loop is not None:  # one loop over the basis vectors (batch.py)
+        c = _derivative(site, loop, pipeline.Request("primal", (), types))
+        return site.inline(c.ir, c.binding, leaves)
     works = ("jvp(f, primals, tangents) or hvp for a product with a vector, or the "
              "Jacobian outside the function you differentiate")
     if jac.mode == "fwd":

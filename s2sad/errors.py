@@ -88,6 +88,14 @@ class BadArguments(S2SADError, TypeError):
     """A transform or compiled derivative was called with arguments it cannot take."""
 
 
+class DeviceUnsupported(S2SADError):
+    """Code that the CUDA target cannot run (array operations inside the element)."""
+
+
+class DeviceMemory(S2SADError):
+    """The tapes of a batch do not fit in the GPU's memory."""
+
+
 class S2SADCacheWarning(UserWarning):
     """A fault of the on-disk cache (unusable folder, damaged entry): s2sad compiled in
     memory instead, and carries on."""

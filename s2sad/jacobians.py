@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from . import checks, pipeline, pytree
-from .compile import TARGETS, compiled
+from .batch import jacobian_loop
+from .compile import check_target, compiled
 from .errors import BadArguments, NonDifferentiableOutput
 from .ir.types import ArrayT, Type, elem, is_float, typeof
 
@@ -122,8 +123,7 @@ class Jacobian:
 
     def __init__(self, fun, mode: str, argnums, target: str, name: str | None = None,
                  boundscheck: bool = False, has_aux: bool = False):
-        if target not in TARGETS:
-            raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
+        check_target(target)
         if not callable(fun):
             raise BadArguments(f"{name or _NAMES[mode]}: expected a function to "
                                f"differentiate, got {type(fun).__name__} {fun!r}")
@@ -171,6 +171,10 @@ class Jacobian:
         names = checks.positional_names(self.fun)
         types = checks.arg_types(self._name, args, names)
         flat = checks.flat_args(args, types)
+        loop = jacobian_loop(self, types) if self.target in ("cpu", "numba") else None
+        if loop is not None:  # one compiled loop over the basis vectors
+            c = compiled(loop, pipeline.Request("primal", (), types), self.target)
+            return c.run(flat)
         pieces, index = self.expand(args, types, names, flat)
         values = _evaluate(pieces, flat, types, self.target, self.boundscheck)
         v = np.append(np.concatenate([np.ravel(np.asarray(x, dtype=np.float64))

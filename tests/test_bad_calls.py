@@ -274,8 +274,11 @@ def test_nested_jacobians_refuse_cleanly():
 
     with pytest.raises(BadArguments, match="partial"):
         s2sad.grad(functools.partial(P.two_in, 1.0), target="python")(2.0)
-    with pytest.raises(S2SADError) as e:  # a Jacobian called inside a function
-        s2sad.grad(P.sums_a_jacobian, target="python")(X3)
+    # a Jacobian of a vector called inside a function: one loop of jvps (sum of diag(2x))
+    np.testing.assert_allclose(s2sad.grad(P.sums_a_jacobian, target="python")(X3),
+                               2 * np.ones(3), rtol=1e-12)
+    with pytest.raises(S2SADError) as e:  # of a matrix: refused, pointing at the call
+        s2sad.grad(P.sums_a_jacobian, target="python")(np.ones((2, 2)))
     assert e.value.loc.file.endswith("bad_call_programs.py")
     _not_from_s2sad(e)
 

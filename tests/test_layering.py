@@ -42,7 +42,8 @@ SIDEWAYS = {("compile", "checks"), ("jacobians", "checks"), ("jacobians", "compi
             ("results", "checks"), ("linear", "checks"), ("linear", "compile"),
             ("linear", "results"), ("compose", "checks"), ("compose", "compile"),
             ("compose", "results"), ("compose", "jacobians"), ("interop", "checks"),
-            ("interop", "compile"), ("batch", "checks"), ("batch", "compile")}
+            ("interop", "compile"), ("batch", "checks"), ("batch", "compile"), ("jacobians", "batch"),
+            ("compose", "batch")}
 
 
 def _modules():

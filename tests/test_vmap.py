@@ -140,3 +140,28 @@ def test_vmap_object_behaves():
 def test_vmap_refusals(call, message):
     with pytest.raises(BadArguments, match=message):
         call()
+
+
+def test_jacobians_are_one_loop_over_basis_vectors():
+    x = np.linspace(-1.0, 1.0, 30)
+    ref = (1 - np.tanh(P.A @ x) ** 2)[:, None] * P.A
+    for jac in (s2sad.jacfwd, s2sad.jacrev):
+        np.testing.assert_allclose(jac(P.tanh_layer)(x), ref, **EXACT)
+    H = s2sad.hessian(P.tanh_sum)(x)
+    col = central_difference(s2sad.grad(P.tanh_sum), (x,), 0)  # d(grad)/dx as a matrix
+    np.testing.assert_allclose(H, np.asarray(col), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(H, H.T, **EXACT)
+    src = s2sad.derivative_source(
+        s2sad.batch.jacobian_loop(s2sad.jacfwd(P.tanh_layer), (s2sad.checks.arg_types(
+            "t", (x,)))), "primal", args=(x,))
+    assert src.count("def ") == 1 and "for k in range(1, m)" in src
+
+
+def test_a_written_zeros_array_is_a_tangent():
+    x = np.linspace(-1.0, 1.0, 30)
+    g = s2sad.grad(P.tanh_sum)(x)
+    assert s2sad.jvp(P.tanh_sum, (x,), (np.eye(30)[1],))[1] == pytest.approx(g[1], rel=1e-12)
+    assert P.unit_tangent_jvp(x) == pytest.approx(g[1], rel=1e-12)
+    got = s2sad.grad(P.unit_tangent_jvp)(x)
+    ref = central_difference(P.unit_tangent_jvp, (x,), 0)
+    np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-8)

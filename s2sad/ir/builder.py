@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from ..errors import SourceLoc
 from .nodes import Block, Const, Op, Stmt, Value, Var
-from .primitives import result_type
+from .primitives import PRIMS, result_type
 from .types import BOOL, F64, I64, Type
 
 
@@ -22,10 +22,15 @@ class Builder:
     def __init__(self, block: Block | None = None):
         self.block = block if block is not None else Block()
         self.loc: SourceLoc | None = None
+        self.written: set[Var] = set()  # arrays whose elements an op built so far writes
 
     def append(self, stmt: Stmt) -> None:
         if getattr(stmt, "loc", None) is None and self.loc is not None:
             stmt.loc = self.loc
+        if isinstance(stmt, Op) and stmt.args:
+            w = PRIMS[stmt.prim].writes if stmt.prim in PRIMS else None
+            if w is not None and isinstance(stmt.args[w], Var):
+                self.written.add(stmt.args[w])
         self.block.stmts.append(stmt)
 
     def op(self, prim: str, *args: Value, name: str = "", type: Type | None = None,

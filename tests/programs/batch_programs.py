@@ -15,7 +15,7 @@ def verlet(gamma, F):
     x = 1.0
     v = 0.0
     dt = 0.01
-    for i in range(200):
+    for _ in range(200):
         a = -x - gamma * v + F
         x = x + dt * v + 0.5 * dt * dt * a
         a2 = -x - gamma * v + F
@@ -65,3 +65,30 @@ def residual_loss(T, W, b):
     """du/dt at every collocation point, inside the loss (the PINN's pattern)."""
     du = s2sad.vmap(s2sad.grad(net, argnums=0), in_axes=(0, None, None))(T, W, b)
     return np.sum((du - 1.0) ** 2)
+
+
+A = np.random.default_rng(0).normal(size=(30, 30)) / 6
+
+
+def tanh_layer(x):
+    return np.tanh(A @ x)
+
+
+def tanh_sum(x):
+    return np.sum(np.tanh(A @ x))
+
+
+def unit_tangent_jvp(x):
+    """A tangent made by np.zeros and then written: no zero (was silently dropped)."""
+    e = np.zeros(x.shape[0])
+    e[1] = 1.0
+    _, t = s2sad.jvp(tanh_sum, (x,), (e,))
+    return t
+
+
+def weighted_loop(w, x):
+    """A shared array read element by element (device code: no NumPy calls)."""
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += math.exp(-w * x[i]) * x[i]
+    return s

@@ -129,6 +129,10 @@ def inline_jacobian_of_array(x):
     return np.sum(s2sad.jacfwd(np.sin)(x))
 
 
+def inline_jacobian_of_matrix(x):
+    return np.sum(s2sad.jacfwd(np.sin)(x))
+
+
 def inline_runtime_argnums(x, k):
     return s2sad.grad(u, argnums=k)(x, x)
 

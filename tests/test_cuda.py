@@ -1,0 +1,65 @@
+"""target="cuda" without a GPU: the kernels run in numba-cuda's simulator (a subprocess:
+NUMBA_ENABLE_CUDASIM must be set before numba.cuda is imported), and compile to PTX for
+sm_90 where the CUDA toolkit wheels are installed (numba-cuda[cu13], the `cuda` extra).
+The simulator accepts code a GPU rejects; PTX is the check that it would compile."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import s2sad
+from tests.programs import batch_programs as P
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytest.importorskip("numba.cuda")
+
+
+def _toolkit() -> bool:
+    """NVVM from the toolkit wheels (numba-cuda[cu13] or [cu12])."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    for dist in ("nvidia-nvvm", "nvidia-cuda-nvcc-cu12"):
+        try:
+            version(dist)
+            return True
+        except PackageNotFoundError:
+            continue
+    return False
+
+
+def test_cuda_paths_in_the_simulator():
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1", PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "tests.programs.cuda_checks"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count("ok ") == 9, r.stdout
+
+
+needs_toolkit = pytest.mark.skipif(not _toolkit(), reason="the CUDA toolkit wheels "
+                                   "(pip install 'numba-cuda[cu13]') compile PTX")
+
+
+@needs_toolkit
+@pytest.mark.slow
+def test_kernels_compile_to_ptx_for_sm90():
+    gam = np.linspace(0.1, 1.0, 8)
+    f = s2sad.vmap(s2sad.grad(P.verlet, argnums=(0, 1)), in_axes=(0, None), target="cuda")
+    ptx = f.ptx(gam, 0.5, cc=(9, 0))
+    assert ".target sm_90" in ptx and "st.global.f64" in ptx
+    w = s2sad.vmap(s2sad.grad(P.harmonic_until), in_axes=(0, None), target="cuda")
+    ptx = w.ptx(gam, 1e-3)
+    assert ".target sm_90" in ptx and "ld.global.f64" in ptx
+
+
+def test_kernel_source_reads_as_device_code():
+    f = s2sad.vmap(s2sad.grad(P.harmonic_until), in_axes=(0, None), target="cuda")
+    launch, _ = f.device(s2sad.checks.arg_types("t", (np.ones(3), 1e-3)))
+    src = launch.plan.source
+    assert "np." not in src.split("from numba import cuda")[1]  # nothing allocated
+    assert "T_tape_f[sp_f, tid] = " in src and "overflow[0] = 1" in src
+    assert "range(tid, n, cuda.gridsize(1))" in src
