@@ -47,13 +47,28 @@ needs_toolkit = pytest.mark.skipif(not _toolkit(), reason="the CUDA toolkit whee
 @needs_toolkit
 @pytest.mark.slow
 def test_kernels_compile_to_ptx_for_sm90():
-    gam = np.linspace(0.1, 1.0, 8)
-    f = s2sad.vmap(s2sad.grad(P.verlet, argnums=(0, 1)), in_axes=(0, None), target="cuda")
-    ptx = f.ptx(gam, 0.5, cc=(9, 0))
-    assert ".target sm_90" in ptx and "st.global.f64" in ptx
+    """Every kernel the GPU check launches, and one whose tapes have no known length."""
+    from benchmarks import gpu
+
+    for name, f, axes, nums, args in gpu.cases(8):
+        v = s2sad.vmap(s2sad.grad(f, argnums=nums), in_axes=axes, target="cuda")
+        ptx = v.ptx(*args, cc=(9, 0))
+        assert ".target sm_90" in ptx and "st.global.f64" in ptx, name
     w = s2sad.vmap(s2sad.grad(P.harmonic_until), in_axes=(0, None), target="cuda")
-    ptx = w.ptx(gam, 1e-3)
+    ptx = w.ptx(np.linspace(0.1, 0.9, 8), 1e-3)
     assert ".target sm_90" in ptx and "ld.global.f64" in ptx
+
+
+@pytest.mark.slow
+def test_gpu_check_runs_in_the_simulator(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-m", "benchmarks.gpu", "--smoke", "--n", "40",
+                        "--json", str(tmp_path / "g.json"), "--markdown",
+                        str(tmp_path / "g.md")], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    md = (tmp_path / "g.md").read_text()
+    assert md.count("| passed") == 4 and "FAILED" not in md
 
 
 def test_kernel_source_reads_as_device_code():
