@@ -114,8 +114,9 @@ def _host(o):
 
 
 def run(n: int, smoke: bool) -> dict:
-    import s2sad
     from numba import cuda
+
+    import s2sad
 
     info = {"n": n, "smoke": smoke, "python": platform.python_version(),
             "numba": __import__("numba").__version__}
@@ -151,9 +152,9 @@ def run(n: int, smoke: bool) -> dict:
             np.abs(want), 1e-300)))
         row["check"] = bool(np.allclose(got, want, rtol=1e-12, atol=1e-300))
         dev = tuple(cuda.to_device(a) if ax is not None else a for a, ax in zip(args, axes))
-        row["s2sad cuda grad (s)"] = _median(lambda: g_gpu(*dev), cuda.synchronize)
+        row["s2sad cuda grad (s)"] = _median(lambda g=g_gpu, d=dev: g(*d), cuda.synchronize)
         p_gpu = s2sad.vmap(f, in_axes=axes, target="cuda")
-        row["s2sad cuda primal (s)"] = _median(lambda: p_gpu(*dev), cuda.synchronize)
+        row["s2sad cuda primal (s)"] = _median(lambda p=p_gpu, d=dev: p(*d), cuda.synchronize)
         if name in jfns:
             jf, jaxes, jnums = jfns[name]
             jg = jax.jit(jax.vmap(jax.grad(jf, argnums=jnums), in_axes=jaxes))
@@ -165,7 +166,7 @@ def run(n: int, smoke: bool) -> dict:
             row["jax vs cpu (4096)"] = float(np.max(np.abs(jflat - want) / np.maximum(
                 np.abs(want), 1e-300)))
             row["jax jit(vmap(grad)) (s)"] = _median(
-                lambda: jax.block_until_ready(jg(*jargs)), lambda: None)
+                lambda g=jg, a=jargs: jax.block_until_ready(g(*a)), lambda: None)
             row["jax / s2sad"] = row["jax jit(vmap(grad)) (s)"] / row["s2sad cuda grad (s)"]
         row["grad / primal"] = row["s2sad cuda grad (s)"] / row["s2sad cuda primal (s)"]
         print(json.dumps(row), flush=True)
@@ -180,7 +181,7 @@ def markdown(rep: dict) -> str:
              "| case | check (4096 vs cpu, 1e-12) | s2sad grad | primal kernel | grad / primal "
              "| JAX jit(vmap(grad)) | JAX / s2sad |", "|---|---|---:|---:|---:|---:|---:|"]
     for r in rep["rows"]:
-        def t(key):
+        def t(key, r=r):
             v = r.get(key)
             return "—" if v is None else f"{v * 1e3:.3g} ms"
         jr = r.get("jax / s2sad")

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import checks, pipeline, pytree
-from .batch import jacobian_loop
+from .batch import jacobian_loop, kinds
 from .compile import check_target, compiled
 from .errors import BadArguments, NonDifferentiableOutput
 from .ir.types import ArrayT, Type, elem, is_float, typeof
@@ -147,6 +147,7 @@ class Jacobian:
         self.boundscheck = boundscheck
         self.has_aux = bool(has_aux)
         self._name = name or _NAMES[mode]
+        self._fast: dict = {}
         self.__name__ = f"{self._name}_of_{getattr(fun, '__name__', 'f')}"
         self.__doc__ = getattr(fun, "__doc__", None)
 
@@ -167,6 +168,10 @@ class Jacobian:
 
     # ------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
+        if not kwargs:  # a loop compiled for arguments of these kinds: call it
+            c = self._fast.get(kinds(args))
+            if c is not None and c.binding.holds():
+                return c.run(args)
         args = checks.bind(self._name, self.fun, args, kwargs)
         names = checks.positional_names(self.fun)
         types = checks.arg_types(self._name, args, names)
@@ -174,6 +179,11 @@ class Jacobian:
         loop = jacobian_loop(self, types) if self.target in ("cpu", "numba") else None
         if loop is not None:  # one compiled loop over the basis vectors
             c = compiled(loop, pipeline.Request("primal", (), types), self.target)
+            c.check_indices(self._name, flat, checks.flat_names(names, types))
+            k = kinds(args)
+            if k is not None and not checks.index_conditions(
+                    c.primal, [f"a{i}" for i in range(len(flat))]):
+                self._fast[k] = c
             return c.run(flat)
         pieces, index = self.expand(args, types, names, flat)
         values = _evaluate(pieces, flat, types, self.target, self.boundscheck)

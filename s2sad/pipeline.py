@@ -37,6 +37,7 @@ from .passes.inputs import copy_written_inputs
 from .passes.order import forward_order
 from .passes.overwrite import overwrite
 from .passes.simplify import fold_boolean_ifs, simplify
+from .passes.units import unit_columns
 from .transforms.adjoint import adjoint
 from .transforms.storage import report_storage, thread_tapes
 from .transforms.tangent import tangent
@@ -153,7 +154,8 @@ PRIMAL_STAGES = [
           doc="copies of the array arguments the function writes into"),
     Stage("views", lambda fn, req: (check_views(fn), fn)[1], ALL,
           doc="refuse slices read after their array is written"),
-    Stage("clean", lambda fn, req: dce(cse(fn)), ALL, doc="CSE and dead code"),
+    Stage("clean", lambda fn, req: dce(cse(unit_columns(fn))), ALL,
+          doc="CSE and dead code; products with unit vectors as columns"),
     Stage("fuse", lambda fn, req: dce(cse(fuse(fn))), ALL, optional=True,
           doc="1-D elementwise NumPy chains as element loops"),
 ]

@@ -79,6 +79,14 @@ def _trip_count(start, stop, step):
     return max(0, (start - stop - step - 1) // (-step))
 
 
+def _basis(n, k):
+    """The unit vector e_k of length n (the seeds of Jacobian loops; zeros for k >= n)."""
+    out = np.zeros(n)
+    if k < n:
+        out[k] = 1.0
+    return out
+
+
 def _erf(x):
     out = np.empty_like(x)
     for i in range(x.size):
@@ -435,6 +443,7 @@ trip_count = numba.njit(cache=True, inline="always")(_trip_count)
 reserve = numba.njit(cache=True)(_reserve)
 
 eig_gaps = numba.njit(cache=True)(_eig_gaps)
+basis = numba.njit(cache=True)(_basis)
 scatter_add = numba.njit(cache=True)(_scatter_add)
 erf = numba.njit(cache=True)(_erf)
 erfc = numba.njit(cache=True)(_erfc)
@@ -444,7 +453,7 @@ _sum_to_any_jit = numba.njit(cache=True)(_sum_to_any)
 sum_to = numba.njit(cache=True)(lambda c, x: _sum_to(c, x))
 broadcast_to = numba.njit(cache=True)(lambda v, x: _broadcast_to(v, x))
 
-PY = types.SimpleNamespace(push=_push, trip_count=_trip_count, reserve=_reserve,
+PY = types.SimpleNamespace(basis=_basis, push=_push, trip_count=_trip_count, reserve=_reserve,
                            eig_gaps=_eig_gaps, scatter_add=_scatter_add_py, erf=_erf, erfc=_erfc, expand_to=_expand_to,
                            sum_to=_sum_to, push_array=_push_array,
                            pop_array1=_pop_array1, pop_array2=_pop_array2,
@@ -467,6 +476,7 @@ def _lower_to_primitives() -> None:
         for obj in (globals().get(name), globals()["_" + name], getattr(PY, name)):
             if obj is not None:
                 register(obj, prim_name)
+    register(_basis, "basis")  # (the frontend unwraps the Numba one to this)
     # along an axis: the plain functions serve Python and (through overloads) Numba
     for name, prim_name in (("amax_along", "amax"), ("amin_along", "amin"),
                             ("prod_along", "prod"), ("prod_others", "prod_others"),

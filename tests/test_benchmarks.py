@@ -21,7 +21,7 @@ from benchmarks import gmm, heat, mlp, rosenbrock  # noqa: E402
 from benchmarks.__main__ import main  # noqa: E402
 from benchmarks.harness import RTOL, numpy_peak, rel_err, summary  # noqa: E402
 
-ALL = ("seed_scalar", "verlet", "rosenbrock", "heat", "mlp", "gmm")
+ALL = ("seed_scalar", "verlet", "rosenbrock", "heat", "mlp", "gmm", "batch")
 
 
 @pytest.fixture(scope="module")

@@ -155,6 +155,15 @@ def test_jacobians_are_one_loop_over_basis_vectors():
         s2sad.batch.jacobian_loop(s2sad.jacfwd(P.tanh_layer), (s2sad.checks.arg_types(
             "t", (x,)))), "primal", args=(x,))
     assert src.count("def ") == 1 and "for k in range(1, m)" in src
+    # the unit vectors' products are column reads: one matrix-vector product, the primal's
+    assert src.count("np.dot") == 1 and "A[:, k]" in src, src
+    A0 = P.A.copy()
+    Jw = s2sad.jacfwd(P.writes_its_product)(x)
+    want = 2 * P.A.copy()
+    want[0] = 0.0
+    np.testing.assert_allclose(Jw, want, **EXACT)
+    np.testing.assert_allclose(s2sad.jacrev(P.writes_its_product)(x), want, **EXACT)
+    assert np.array_equal(P.A, A0)  # a write into the product did not reach A
 
 
 def test_a_written_zeros_array_is_a_tangent():

@@ -36,7 +36,7 @@ RUNTIME = {
     name: f"_rt.{name}" for name in (
         "trip_count", "push", "reserve", "push_array", "sum_to", "broadcast_to", "eig_gaps",
         "scatter_add", "take_along", "put_along", "prod_others", "cumprod_jvp",
-        "cumprod_vjp")
+        "cumprod_vjp", "basis")
 }
 # CUDA device code: math.* and builtins only (numba-cuda lacks np.exp and others, see
 # ../shared CUDA notes in docs/targets.md); None where there is no such spelling yet

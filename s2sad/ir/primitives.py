@@ -375,6 +375,7 @@ prim("triu",      1, "same",     np.triu)
 prim("arange",    -1, lambda ts, a: ArrayT(elem(promote(*ts)) if any(elem(t) == F64 for t in ts)
                                           else I64, 1), np.arange, fresh=True)
 prim("eye",       1, lambda ts, a: ArrayT(F64, 2), np.eye,   fresh=True)
+prim("basis",     2, lambda ts, a: ArrayT(F64, 1),           fresh=True)  # e_k (n, k)
 prim("linspace",  3, lambda ts, a: ArrayT(F64, 1), np.linspace, fresh=True)
 prim("eig_gaps",  1, lambda ts, a: ArrayT(elem(ts[0]), 2))  # 1/(w_j - w_i) off the diagonal
 prim("phi",       1, "same")                        # lower triangle, half the diagonal

@@ -321,7 +321,7 @@ linear("tril",      adjoint=lambda args, ans, g, at: (emit("tril", g),))
 linear("triu",      adjoint=lambda args, ans, g, at: (emit("triu", g),))
 rule("linspace",    tangent=_linspace_tangent, adjoint=_linspace_adjoint)
 rule("arange",      tangent=_arange_tangent, adjoint=_arange_adjoint)
-nondiff("eye",                                                             why=SIZES)
+nondiff("eye", "basis",                                                    why=SIZES)
 nondiff("argsort", "argmax", "argmin",                                     why=DISCRETE)
 # the recording stacks of generated adjoints are linear in what they store (forward over
 # reverse differentiates them: push(tape_dot, sp, v_dot))

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from s2sad.runtime import PY
+
 # ---------------------------------------------------------------- elementwise, broadcasting
 
 
@@ -898,3 +900,9 @@ W0 = np.array([0.5, -1.0, 2.0, -0.1, 0.3])
 def where_module_array(x):
     # a module-level array compared with a constant (was folded: a raw ValueError)
     return np.sum(np.where(W0 > 0.0, x * x, np.sin(x)) * W0)
+
+
+def unit_columns(A, x):
+    """A @ e_k (s2sad's Jacobian seeds) read as a column, then differentiated through."""
+    n = A.shape[1]
+    return np.sum(np.sin(A @ PY.basis(n, 1)) * (A @ x)) + np.sum(np.cos(A @ x) * PY.basis(n, 2))

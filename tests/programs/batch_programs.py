@@ -92,3 +92,10 @@ def weighted_loop(w, x):
     for i in range(x.shape[0]):
         s += math.exp(-w * x[i]) * x[i]
     return s
+
+
+def writes_its_product(x):
+    """The product is written after: a column of A must not stand for it (a view of A)."""
+    y = A @ x
+    y[0] = 0.0
+    return y * 2.0

@@ -261,6 +261,7 @@ CASES = [
     Case(P.triu1, (M33,), ("triu",)),
     Case(P.arange_weights, (V5,), ("arange",)),
     Case(P.eye_plus, (M33,), ("eye",)),
+    Case(P.unit_columns, (M33, V3), ("basis",)),
     Case(P.linspace_weights, (V5,), ("linspace",)),
     Case(P.linspace_ends, (S, S), ("linspace",)),
     Case(P.linspace_num_kw, (S,), ("linspace",)),
