@@ -107,6 +107,17 @@ class Vmap:
             if a is None:
                 out.append(None)
                 continue
+            if isinstance(t, pytree.TreeType):  # every leaf mapped along the axis
+                bad = [p for p, lt in zip(t.tree.paths(), t.leaves)
+                       if not isinstance(lt, ArrayT) or not 0 <= a < lt.ndim]
+                if bad:
+                    raise BadArguments(
+                        f"vmap: in_axes[{i}] = {a} maps every leaf of argument {i} ({t.tree}), "
+                        f"but {i}{bad[0]} has no axis {a}", hint="every leaf of a mapped "
+                        "tuple or dict needs that axis (a non-negative one); give None for "
+                        "arguments shared by every element")
+                out.append(a)
+                continue
             if not isinstance(t, ArrayT) or t.ndim == 0:
                 raise BadArguments(f"vmap: in_axes[{i}] = {a} but argument {i} is {_what(t)}, "
                                    "which has no axis to map over",
@@ -122,7 +133,9 @@ class Vmap:
 
     def element_types(self, types: tuple) -> tuple:
         axes = self.axes(types)
-        return tuple(t if a is None else _drop_axis(t) for t, a in zip(types, axes))
+        return tuple(t if a is None else pytree.TreeType(t.tree, tuple(
+            _drop_axis(x) for x in t.leaves)) if isinstance(t, pytree.TreeType) else
+            _drop_axis(t) for t, a in zip(types, axes))
 
     # ------------------------------------------------------------ the batch loop
     def batch_loop(self, types: tuple):
@@ -141,15 +154,15 @@ class Vmap:
         ir = self.element_ir(types)
         tree = pytree.of_outputs(ir)
         leaves = [v.type for v in ir.outputs]
-        if tree.kind not in ("leaf", "tuple", "list"):
-            raise BadArguments(f"vmap: {_name(self.fun)} returns a {tree.kind}; vmap maps "
-                               "functions that return arrays, numbers or tuples of them")
         outs = self._leaf_out_axes(tree, leaves)
         name = self.__name__ if self.__name__.isidentifier() else "f_vmap"
-        src = write_loop(name, axes, tree, leaves, outs)
+        classes: dict = {}
+        src = write_loop(name, axes, tree, leaves, outs,
+                         [t.tree if isinstance(t, pytree.TreeType) else None for t in types],
+                         classes)
         filename = f"<s2sad vmap {next(_serial)}>"
         linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-        ns = {"np": np, "_s2sad_elem": self.fun, "__name__": "s2sad_vmap"}
+        ns = {"np": np, "_s2sad_elem": self.fun, "__name__": "s2sad_vmap", **classes}
         exec(compile(src, filename, "exec"), ns)
         fn = ns[name]
         fn._s2sad_vmap = self  # what the loop belongs to (messages, show)
@@ -246,7 +259,7 @@ class Vmap:
         if got is not None and got[1].holds():
             return got
         for i, (t, a) in enumerate(zip(types, self.axes(types))):
-            if a is not None and t.ndim != 1 or isinstance(t, pytree.TreeType):
+            if a is not None and (isinstance(t, pytree.TreeType) or t.ndim != 1):
                 raise DeviceUnsupported(
                     f"vmap(target='cuda'): argument {i} ({_what(t)}) maps elements that "
                     "are not numbers", hint="map 1-D arrays of numbers on the GPU (other "
@@ -306,7 +319,14 @@ def _one_shape(a, ax):
 
 
 def _batch_size(args, axes) -> int:
-    sizes = {i: np.shape(a)[ax] for i, (a, ax) in enumerate(zip(args, axes)) if ax is not None}
+    sizes = {i: np.shape(pytree.leaves(a)[0] if pytree.is_node(a) else a)[ax]
+             for i, (a, ax) in enumerate(zip(args, axes)) if ax is not None}
+    for i, (a, ax) in enumerate(zip(args, axes)):
+        if ax is not None and pytree.is_node(a):
+            got = {np.shape(x)[ax] for x in pytree.leaves(a)}
+            if len(got) > 1:
+                raise BadArguments(f"vmap: the leaves of argument {i} have different sizes "
+                                   f"along axis {ax}: {sorted(got)}")
     if len(set(sizes.values())) > 1:
         what = ", ".join(f"argument {i} has {s} along axis {axes[i]}" for i, s in sizes.items())
         raise BadArguments(f"vmap: the mapped axes have different sizes: {what}",
@@ -335,15 +355,46 @@ def _index(arg: str, axis: int, i: str) -> str:
     return f"{arg}[{', '.join([':'] * axis + [i])}]"
 
 
-def _unpack(tree, names) -> str:
+def _element(arg: str, axis: int, i: str, tree, classes: dict) -> str:
+    """The expression of element i of argument `arg` (a value tree: each leaf indexed)."""
+    if tree is None or tree.is_leaf:
+        return _index(arg, axis, i)
+    parts = [_element(f"{arg}{step}", axis, i, c, classes)
+             for step, c in zip(tree.steps(), tree.children)]
+    if tree.kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {p}" for k, p in zip(tree.meta, parts)) + "}"
+    if tree.kind == "namedtuple":
+        name = f"_s2sad_T{len(classes)}"
+        classes[name] = tree.meta
+        return f"{name}({', '.join(parts)})"
+    inner = ", ".join(parts) + ("," if len(parts) == 1 else "")
+    return f"[{inner}]" if tree.kind == "list" else f"({inner})"
+
+
+def _build(tree, names, classes: dict) -> str:
+    """The expression of a value tree whose leaves are `names`, in order."""
     if tree.is_leaf:
         return next(names)
-    inner = ", ".join(_unpack(c, names) for c in tree.children)
-    return f"({inner},)" if len(tree.children) == 1 else f"({inner})"
+    parts = [_build(c, names, classes) for c in tree.children]
+    if tree.kind == "dict":
+        return "{" + ", ".join(f"{k!r}: {p}" for k, p in zip(tree.meta, parts)) + "}"
+    if tree.kind == "namedtuple":
+        name = f"_s2sad_T{len(classes)}"
+        classes[name] = tree.meta
+        return f"{name}({', '.join(parts)})"
+    if tree.kind == "none":
+        return "None"
+    inner = ", ".join(parts) + ("," if len(parts) == 1 else "")
+    return f"[{inner}]" if tree.kind == "list" else f"({inner})"
 
 
-def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list) -> str:
-    """The source of the batch loop (see the module docstring)."""
+def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list,
+               arg_trees: list | None = None, classes: dict | None = None) -> str:
+    """The source of the batch loop (see the module docstring); `arg_trees` the structure
+    of pytree arguments (None for the others), `classes` gets the NamedTuple classes the
+    source names."""
+    arg_trees = arg_trees or [None] * len(axes)
+    classes = {} if classes is None else classes
     params = [f"a{i}" for i in range(len(axes))]
     first = next(i for i, a in enumerate(axes) if a is not None)
     k = len(leaves)
@@ -351,8 +402,14 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list) -> st
     peel = any(isinstance(t, ArrayT) and t.ndim for t in leaves)
 
     def call(i: str) -> str:
-        got = ", ".join(p if a is None else _index(p, a, i) for p, a in zip(params, axes))
-        return f"{_unpack(tree, iter(ls))} = _s2sad_elem({got})"
+        got = ", ".join(p if a is None else _element(p, a, i, t, classes)
+                        for p, a, t in zip(params, axes, arg_trees))
+        if tree.is_leaf:
+            return f"{ls[0]} = _s2sad_elem({got})"
+        # element 0 is computed before the loop (its own name: no tuple is carried)
+        pad, r = ("\n    ", "r0") if i == "0" else ("\n        ", "r")
+        return f"{r} = _s2sad_elem({got})" + "".join(
+            f"{pad}{lj} = {r}{path}" for lj, path in zip(ls, tree.paths()))
 
     def alloc(j: int) -> str:
         t = leaves[j]
@@ -365,8 +422,9 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list) -> st
     def store(j: int, i: str) -> str:
         return f"{_index(os_[j], out_axes[j], i)} = {ls[j]}"
 
+    lead = f"a{first}" + (arg_trees[first].paths()[0] if arg_trees[first] else "")
     body = [f"def {name}({', '.join(params)}):",
-            f"    n = a{first}.shape[{axes[first]}]"]
+            f"    n = {lead}.shape[{axes[first]}]"]
     if peel:
         body.append("    " + call("0"))
         body += ["    " + alloc(j) for j in range(k)]
@@ -377,7 +435,7 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list) -> st
         body.append("    for b in range(n):")
     body.append("        " + call("b"))
     body += ["        " + store(j, "b") for j in range(k)]
-    body.append(f"    return {_unpack(tree, iter(os_))}")
+    body.append(f"    return {_build(tree, iter(os_), classes)}")
     return "\n".join(body) + "\n"
 
 

@@ -174,3 +174,27 @@ def test_a_written_zeros_array_is_a_tangent():
     got = s2sad.grad(P.unit_tangent_jvp)(x)
     ref = central_difference(P.unit_tangent_jvp, (x,), 0)
     np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-8)
+
+
+def test_vmap_over_pytrees():
+    rng = np.random.default_rng(8)
+    params = {"W": rng.normal(size=(4, 3)), "b": rng.normal(size=4), "v": rng.normal(size=4)}
+    X, y = rng.normal(size=(6, 3)), rng.normal(size=6)
+    # per-example gradients: the parameters shared, the data mapped (JAX's classic example)
+    per = s2sad.vmap(s2sad.grad(P.mlp_loss), in_axes=(None, 0, 0))(params, X, y)
+    assert sorted(per) == ["W", "b", "v"] and per["W"].shape == (6, 4, 3)
+    for k in range(6):
+        one = s2sad.grad(P.mlp_loss)(params, X[k], y[k])
+        for name in params:
+            np.testing.assert_allclose(per[name][k], one[name], **EXACT)
+    # an ensemble: every leaf of the parameters mapped along axis 0
+    stacked = {k: np.stack([v, 2 * v]) for k, v in params.items()}
+    ens = s2sad.vmap(P.mlp_loss, in_axes=(0, None, None))(stacked, X[0], y[0])
+    np.testing.assert_allclose(ens, [P.mlp_loss(params, X[0], y[0]),
+                                     P.mlp_loss({k: 2 * v for k, v in params.items()},
+                                                X[0], y[0])], **EXACT)
+    with pytest.raises(BadArguments, match="has no axis 2"):
+        s2sad.vmap(P.mlp_loss, in_axes=(2, None, None))(stacked, X[0], y[0])
+    with pytest.raises(BadArguments, match="different sizes"):
+        s2sad.vmap(P.mlp_loss, in_axes=(1, None, None))({**stacked, "b": stacked["b"][:, :3]},
+                                                         X[0], y[0])

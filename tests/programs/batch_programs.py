@@ -99,3 +99,8 @@ def writes_its_product(x):
     y = A @ x
     y[0] = 0.0
     return y * 2.0
+
+
+def mlp_loss(params, x, y):
+    h = np.tanh(params["W"] @ x + params["b"])
+    return (np.sum(params["v"] * h) - y) ** 2
