@@ -127,6 +127,13 @@ def load_function(spec: str):
                              f"{', '.join(defined) or 'none'})")
         obj = getattr(obj, part)
     fn = unwrap(obj)
+    for _ in range(8):  # @s2sad.grad, s2sad.vmap(...), jacfwd(...): the function inside
+        if inspect.isfunction(fn):
+            break
+        inner = getattr(getattr(fn, "transform", None), "fun", None) or getattr(fn, "fun", None)
+        if inner is None:
+            break
+        fn = unwrap(inner)
     if not inspect.isfunction(fn):
         raise UsageError(f"{file}:{func} is a {type(obj).__name__}, not a function")
     return fn

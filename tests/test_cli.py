@@ -395,3 +395,13 @@ def load_module_function(path, name):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return getattr(mod, name)
+
+
+@pytest.mark.parametrize("name", ["decorated", "SWEEP"])
+def test_show_a_transform_object_shows_the_function_inside(capsys, name):
+    """`@s2sad.grad def f` and `g = s2sad.vmap(s2sad.grad(f))` at module level: show reads
+    the user's function inside them."""
+    path = Path(__file__).parent / "programs" / "batch_programs.py"
+    rc, out, err = run(capsys, "show", f"{path}:{name}", "--mode", "grad")
+    assert rc == 0, err
+    assert "def decorated_grad(" in out or "def verlet_grad(" in out

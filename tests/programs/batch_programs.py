@@ -104,3 +104,11 @@ def writes_its_product(x):
 def mlp_loss(params, x, y):
     h = np.tanh(params["W"] @ x + params["b"])
     return (np.sum(params["v"] * h) - y) ** 2
+
+
+@s2sad.grad
+def decorated(x):
+    return x * math.sin(x)
+
+
+SWEEP = s2sad.vmap(s2sad.grad(verlet), in_axes=(0, None))
