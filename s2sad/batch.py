@@ -396,7 +396,6 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list,
     arg_trees = arg_trees or [None] * len(axes)
     classes = {} if classes is None else classes
     params = [f"a{i}" for i in range(len(axes))]
-    first = next(i for i, a in enumerate(axes) if a is not None)
     k = len(leaves)
     ls, os_ = [f"l{j}" for j in range(k)], [f"o{j}" for j in range(k)]
     peel = any(isinstance(t, ArrayT) and t.ndim for t in leaves)
@@ -422,9 +421,10 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list,
     def store(j: int, i: str) -> str:
         return f"{_index(os_[j], out_axes[j], i)} = {ls[j]}"
 
-    lead = f"a{first}" + (arg_trees[first].paths()[0] if arg_trees[first] else "")
-    body = [f"def {name}({', '.join(params)}):",
-            f"    n = {lead}.shape[{axes[first]}]"]
+    sizes = [f"a{i}" + (arg_trees[i].paths()[0] if arg_trees[i] else "") + f".shape[{a}]"
+             for i, a in enumerate(axes) if a is not None]
+    n = sizes[0] if len(sizes) == 1 else "min(" + ", ".join(sizes) + ")"
+    body = [f"def {name}({', '.join(params)}):", f"    n = {n}"]
     if peel:
         body.append("    " + call("0"))
         body += ["    " + alloc(j) for j in range(k)]
@@ -435,6 +435,12 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list,
         body.append("    for b in range(n):")
     body.append("        " + call("b"))
     body += ["        " + store(j, "b") for j in range(k)]
+    floats = [j for j, t in enumerate(leaves) if (t.dtype if isinstance(t, ArrayT) else t)
+              in (Scalar("f64"), Scalar("f32"))]
+    if len(sizes) > 1 and floats:  # (calls from Python refuse this with BadArguments)
+        body.append(f"    if {' or '.join(f'n != {z}' for z in sizes)}:  # mapped axes of "
+                    "different sizes: no number is right")
+        body += [f"        {os_[j]} = {os_[j]} * np.nan" for j in floats]  # (derivatives too)
     body.append(f"    return {_build(tree, iter(os_), classes)}")
     return "\n".join(body) + "\n"
 

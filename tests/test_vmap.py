@@ -198,3 +198,13 @@ def test_vmap_over_pytrees():
     with pytest.raises(BadArguments, match="different sizes"):
         s2sad.vmap(P.mlp_loss, in_axes=(1, None, None))({**stacked, "b": stacked["b"][:, :3]},
                                                          X[0], y[0])
+
+
+def test_mismatched_axes_inside_code_give_nan_never_a_number():
+    x = np.linspace(1.0, 2.0, 4)
+    gx, gy = s2sad.grad(P.mismatched_inside, argnums=(0, 1))(x, x)
+    np.testing.assert_allclose(gx, 1 / x + x, **EXACT)
+    v, t = s2sad.jvp(P.mismatched_inside, (x, x[:3]), (x, x[:3]))
+    assert np.isnan(v) and np.isnan(t)
+    gx, gy = s2sad.grad(P.mismatched_inside, argnums=(0, 1))(x, x[:3])
+    assert np.isnan(gy).all() and np.isnan(gx[:3]).all()

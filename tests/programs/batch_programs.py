@@ -112,3 +112,8 @@ def decorated(x):
 
 
 SWEEP = s2sad.vmap(s2sad.grad(verlet), in_axes=(0, None))
+
+
+def mismatched_inside(x, y):
+    """vmap inside code over axes of different sizes (a call from Python raises)."""
+    return np.sum(s2sad.vmap(seed)(x, y))
