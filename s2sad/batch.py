@@ -29,6 +29,7 @@ import linecache
 import numpy as np
 
 from . import checks, pipeline, pytree, runtime
+from .analysis.shapes import output_dims
 from .backends import cpu as cpu_backend
 from .backends.cache import source_key as cache_key
 from .codegen.cuda import kernel_source
@@ -157,9 +158,10 @@ class Vmap:
         outs = self._leaf_out_axes(tree, leaves)
         name = self.__name__ if self.__name__.isidentifier() else "f_vmap"
         classes: dict = {}
+        shapes = _shapes_in_args(output_dims(ir), types, axes)
         src = write_loop(name, axes, tree, leaves, outs,
                          [t.tree if isinstance(t, pytree.TreeType) else None for t in types],
-                         classes)
+                         classes, shapes)
         filename = f"<s2sad vmap {next(_serial)}>"
         linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
         ns = {"np": np, "_s2sad_elem": self.fun, "__name__": "s2sad_vmap", **classes}
@@ -347,6 +349,8 @@ def _what(t) -> str:
 
 
 def _name(fun) -> str:
+    if hasattr(fun, "transform") or maker(fun) is not None or hasattr(fun, "_s2sad_jacobian"):
+        return repr(fun)  # <s2sad.grad of f>: not f (the transform copies f's names)
     return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
 
 
@@ -388,17 +392,50 @@ def _build(tree, names, classes: dict) -> str:
     return f"[{inner}]" if tree.kind == "list" else f"({inner})"
 
 
+def _shapes_in_args(dims: list, types: tuple, axes: tuple) -> list:
+    """Each output leaf's element shape as expressions of the batch loop's arguments
+    (analysis/shapes.py), or None where the element's ops do not say it."""
+    where = []  # per element parameter: (argument's expression, its mapped axis)
+    for i, (t, a) in enumerate(zip(types, axes)):
+        if isinstance(t, pytree.TreeType):
+            where += [(f"a{i}{p}", a) for p in t.tree.paths()]
+        else:
+            where.append((f"a{i}", a))
+    out = []
+    for d in dims:
+        if d is None:
+            out.append(None)
+            continue
+        exprs = []
+        for kind, *rest in d:
+            if kind == "const":
+                exprs.append(str(rest[0]))
+            elif rest[0] < len(where):
+                arg, a = where[rest[0]]
+                j = rest[1] if a is None or rest[1] < a else rest[1] + 1
+                exprs.append(f"{arg}.shape[{j}]")
+            else:  # a free value's shape: not an argument of the loop
+                exprs = None
+                break
+        out.append(exprs)
+    return out
+
+
 def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list,
-               arg_trees: list | None = None, classes: dict | None = None) -> str:
+               arg_trees: list | None = None, classes: dict | None = None,
+               shapes: list | None = None) -> str:
     """The source of the batch loop (see the module docstring); `arg_trees` the structure
     of pytree arguments (None for the others), `classes` gets the NamedTuple classes the
-    source names."""
+    source names, `shapes` the element shape of each output leaf as expressions of the
+    arguments where known (else element 0 is computed before the loop)."""
     arg_trees = arg_trees or [None] * len(axes)
     classes = {} if classes is None else classes
+    shapes = shapes or [None] * len(leaves)
     params = [f"a{i}" for i in range(len(axes))]
     k = len(leaves)
     ls, os_ = [f"l{j}" for j in range(k)], [f"o{j}" for j in range(k)]
-    peel = any(isinstance(t, ArrayT) and t.ndim for t in leaves)
+    peel = any(isinstance(t, ArrayT) and t.ndim and sh is None
+               for t, sh in zip(leaves, shapes))
 
     def call(i: str) -> str:
         got = ", ".join(p if a is None else _element(p, a, i, t, classes)
@@ -413,7 +450,8 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list,
     def alloc(j: int) -> str:
         t = leaves[j]
         nd = t.ndim if isinstance(t, ArrayT) else 0
-        dims = [f"{ls[j]}.shape[{d}]" for d in range(nd)]
+        dims = list(shapes[j]) if shapes[j] is not None and not peel else \
+            [f"{ls[j]}.shape[{d}]" for d in range(nd)]
         dims.insert(out_axes[j], "n")
         dt = _DTYPES[(t.dtype if isinstance(t, ArrayT) else t).name]
         return f"{os_[j]} = np.empty(({', '.join(dims)},), dtype={dt})"

@@ -174,7 +174,11 @@ class _Kernel(cst.CSTTransformer):
         ps = node.params.with_changes(params=[
             *node.params.params, *[cst.Param(cst.Name(x)) for x in extra]])
         first = cst.parse_statement("tid = cuda.grid(1)\n")
-        body = node.body.with_changes(body=[first, *node.body.body])
+        stmts = list(node.body.body)
+        loops = [i for i, st in enumerate(stmts) if isinstance(st, cst.For)]
+        if loops:  # after the batch loop: the checks of calls from inside code (launches
+            stmts = stmts[:loops[-1] + 1]  # come from Python, which checked the sizes)
+        body = node.body.with_changes(body=[first, *stmts])
         return node.with_changes(params=ps, body=body, name=cst.Name(self.name))
 
 
