@@ -131,6 +131,7 @@ PLOTS = {
     "linear_regression.py": ["linear_regression.png"],
     "higher_order.py": ["higher_order.png"],
     "ground_state.py": ["ground_state.png"],
+    "pinn_sir.py": ["pinn_sir.png"],
 }
 
 
