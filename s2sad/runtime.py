@@ -20,7 +20,8 @@ def _push(tape, sp, v):
     """tape[sp] = v, growing the stack by doubling when it is full."""
     if sp >= tape.shape[0]:
         new = np.empty(max(2 * tape.shape[0], 16), tape.dtype)
-        new[:sp] = tape[:sp]
+        for k in range(sp):  # a loop, not new[:sp] = tape[:sp] (see _reserve)
+            new[k] = tape[k]
         new[sp] = v
         return new
     tape[sp] = v
@@ -32,7 +33,8 @@ def _push_array(tape, sp, v):
     n = v.size
     if sp + n > tape.shape[0]:
         new = np.empty(max(2 * tape.shape[0], sp + n), tape.dtype)
-        new[:sp] = tape[:sp]
+        for k in range(sp):  # a loop, not new[:sp] = tape[:sp] (see _reserve)
+            new[k] = tape[k]
         tape = new
     k = 0
     for x in v.flat:
@@ -68,7 +70,10 @@ def _reserve(tape, n):
     if n <= tape.shape[0]:
         return tape
     new = np.empty(max(n, 2 * tape.shape[0]), tape.dtype)
-    new[: tape.shape[0]] = tape
+    # a plain loop: Numba compiles a slice assignment's shape check and its error message
+    # in about 1.7 s per array type, this in milliseconds (the cold first call)
+    for k in range(tape.shape[0]):
+        new[k] = tape[k]
     return new
 
 
@@ -431,7 +436,7 @@ push = numba.njit(cache=True, inline="always")(_push)
 push_array = numba.njit(cache=True)(_push_array)
 pop_array1 = numba.njit(cache=True)(_pop_array1)
 pop_array2 = numba.njit(cache=True)(_pop_array2)
-trip_count = numba.njit(cache=True, inline="always")(_trip_count)
+trip_count = numba.njit(cache=True)(_trip_count)
 reserve = numba.njit(cache=True)(_reserve)
 
 eig_gaps = numba.njit(cache=True)(_eig_gaps)
