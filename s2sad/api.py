@@ -18,7 +18,6 @@ from . import checks, compose, interop, pipeline, pytree, results
 from .compile import TARGETS, Compiled, compiled
 from .custom import custom_jvp, custom_vjp
 from .errors import BadArguments
-from .frontend.source import parse_function
 from .frontend.values import stop_gradient_marker
 from .ir.types import Type
 from .jacobians import Jacobian
@@ -345,6 +344,8 @@ def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple
         if args is None:
             names = checks.positional_names(fun)  # (a bound method's without self)
             if names is None:
+                from .frontend.source import parse_function  # noqa: PLC0415  (libcst, lazily)
+
                 node = parse_function(fun).node
                 names = list(node.params.posonly_params) + list(node.params.params)
             args = (1.0,) * len(names)

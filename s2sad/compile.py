@@ -9,11 +9,10 @@ A callable s2sad made (a transform, a Jacobian's piece) says what it derives wit
 from __future__ import annotations
 
 import functools
+import time
 
-from . import checks, pipeline
+from . import checks, log, pipeline
 from .analysis.indices import min_sizes
-from .backends import cpu as cpu_backend
-from .backends import python as python_backend
 from .errors import BadArguments
 from .frontend import nested
 from .frontend.free import Binding, binding
@@ -26,27 +25,53 @@ TARGETS = ("cpu", "numba", "python")  # cpu: Numba or NumPy, whichever suits the
 class Compiled:
     """One specialisation: the derivation (IR and source) and the callable built from it."""
 
-    def __init__(self, fn, req: pipeline.Request, target: str, boundscheck: bool = False):
+    def __init__(self, fn, req: pipeline.Request, target: str, boundscheck: bool = False,
+                 times: dict | None = None):
         self.request = req
-        d = pipeline.build(fn, req)
+        self.what = f"{getattr(fn, '__qualname__', fn)!r} ({req.mode}, target {target})"
+        with pipeline.stage_times() as t:
+            d = pipeline.build(fn, req)
+        self.times = {k: v + (times or {}).get(k, 0.0) for k, v in t.items()}
         self.ir, self.primal, self.source = d.ir, d.primal, d.source
         self.binding = binding(self.primal)  # the free values, read at every call
         name = self.ir.name
         if target not in TARGETS:
             raise BadArguments(f"unknown target {target!r}; choose one of {TARGETS}")
         self.backend = choose_backend(self.ir) if target == "cpu" else target
+        t0 = time.perf_counter()
         if self.backend == "numba":
+            from .backends import cpu as cpu_backend  # noqa: PLC0415  (numba, lazily)
+
             self.call = cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)
             self.py_func = self.call.py_func
+            self._first = True  # Numba compiles on the first call: logged after it
         else:  # "python" or "numpy": the same source run by CPython
+            from .backends import python as python_backend  # noqa: PLC0415
+
             self.call = python_backend.compile_source(name, self.source)
             self.py_func = self.call
+            self._first = False
+        self.times["codegen"] += time.perf_counter() - t0  # (writing and loading the module)
+        if not self._first:
+            log.compiled(self.what, self.times)
 
     def run(self, args, extra=()):
         """The generated function on the arguments, the tangents or cotangents (`extra`)
         and the free values as they are now (the generated function takes those last:
         pipeline._free_last)."""
+        if self._first:
+            return self._first_run(args, extra)
         return self.call(*args, *extra, *self.binding.values())
+
+    def _first_run(self, args, extra):
+        """The first call: Numba compiles (or loads its disk cache) for the argument types;
+        its seconds (with the call's own, small beside them) go to the log."""
+        t0 = time.perf_counter()
+        out = self.call(*args, *extra, *self.binding.values())
+        self._first = False
+        self.times["numba"] = time.perf_counter() - t0
+        log.compiled(self.what, self.times)
+        return out
 
     def check_indices(self, fname: str, args: tuple, names) -> None:
         """Constant indices in bounds for the arguments and the free values as they are."""
@@ -94,8 +119,9 @@ def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) 
         if c.binding.holds():  # the ints it folded are unchanged (frontend/free.py)
             return c
     # constant indices past arrays of known shape: refused before differentiating
-    min_sizes(pipeline.primal_ir(fn, req.types))
-    c = Compiled(fn, req, target, boundscheck)
+    with pipeline.stage_times() as times:
+        min_sizes(pipeline.primal_ir(fn, req.types))
+    c = Compiled(fn, req, target, boundscheck, times)
     seen.append(c)
     return c
 

@@ -50,6 +50,15 @@ def test_disk_cache_across_processes(tmp_path):
     assert hits == [0, 1]  # the second process loads the compiled code
 
 
+def test_import_loads_neither_numba_nor_libcst():
+    """`import s2sad` is cheap: Numba comes with the first CPU compile, libcst with the
+    first function read (a disk-cache hit reads none)."""
+    code = "import sys, s2sad; print(sorted(m for m in ('numba', 'libcst') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_generated_source_is_written_where_the_cache_dir_says(tmp_path, monkeypatch):
     monkeypatch.setenv("S2SAD_CACHE_DIR", str(tmp_path))
     src = s2sad.derivative_source(seeds.qz, "grad", (0, 1, 2))
