@@ -9,15 +9,20 @@ A callable s2sad made (a transform, a Jacobian's piece) says what it derives wit
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 import time
 
 from . import checks, log, pipeline
 from .analysis.indices import min_sizes
+from .backends import cache as disk
 from .errors import BadArguments
 from .frontend import nested
 from .frontend.free import Binding, binding
 from .ir.nodes import For, Function, Op, While, walk
 from .ir.types import ArrayT
+from .rules import RULES
+from .rules.user import USER
 
 TARGETS = ("cpu", "numba", "python")  # cpu: Numba or NumPy, whichever suits the code
 
@@ -26,12 +31,18 @@ class Compiled:
     """One specialisation: the derivation (IR and source) and the callable built from it."""
 
     def __init__(self, fn, req: pipeline.Request, target: str, boundscheck: bool = False,
-                 times: dict | None = None):
+                 times: dict | None = None, derived: pipeline.Derivation | None = None):
+        """`derived`: a derivation from the disk cache (the pipeline does not run)."""
         self.request = req
         self.what = f"{getattr(fn, '__qualname__', fn)!r} ({req.mode}, target {target})"
-        with pipeline.stage_times() as t:
-            d = pipeline.build(fn, req)
-        self.times = {k: v + (times or {}).get(k, 0.0) for k, v in t.items()}
+        self.origin = "compiled" if derived is None else "disk cache"
+        if derived is None:
+            with pipeline.stage_times() as t:
+                derived = pipeline.build(fn, req)
+            self.times = {k: v + (times or {}).get(k, 0.0) for k, v in t.items()}
+        else:
+            self.times = dict(times or {})
+        d = derived
         self.ir, self.primal, self.source = d.ir, d.primal, d.source
         self.binding = binding(self.primal)  # the free values, read at every call
         name = self.ir.name
@@ -51,9 +62,10 @@ class Compiled:
             self.call = python_backend.compile_source(name, self.source)
             self.py_func = self.call
             self._first = False
-        self.times["codegen"] += time.perf_counter() - t0  # (writing and loading the module)
+        # (writing and loading the module)
+        self.times["codegen"] = self.times.get("codegen", 0.0) + time.perf_counter() - t0
         if not self._first:
-            log.compiled(self.what, self.times)
+            log.compiled(self.what, self.times, self.origin)
 
     def run(self, args, extra=()):
         """The generated function on the arguments, the tangents or cotangents (`extra`)
@@ -70,7 +82,7 @@ class Compiled:
         out = self.call(*args, *extra, *self.binding.values())
         self._first = False
         self.times["numba"] = time.perf_counter() - t0
-        log.compiled(self.what, self.times)
+        log.compiled(self.what, self.times, self.origin)
         return out
 
     def check_indices(self, fname: str, args: tuple, names) -> None:
@@ -118,12 +130,54 @@ def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) 
     for c in seen:
         if c.binding.holds():  # the ints it folded are unchanged (frontend/free.py)
             return c
-    # constant indices past arrays of known shape: refused before differentiating
-    with pipeline.stage_times() as times:
-        min_sizes(pipeline.primal_ir(fn, req.types))
-    c = Compiled(fn, req, target, boundscheck, times)
+    c = _from_disk(fn, req, target, boundscheck)
+    if c is None:
+        # constant indices past arrays of known shape: refused before differentiating
+        with pipeline.stage_times() as times:
+            min_sizes(pipeline.primal_ir(fn, req.types))
+        c = Compiled(fn, req, target, boundscheck, times)
+        _to_disk(fn, req, target, boundscheck, c)
     seen.append(c)
     return c
+
+
+def _disk_key(fn, req, target: str, boundscheck: bool) -> str | None:
+    """The disk cache's key for this compile (backends/cache.py: fingerprint), or None
+    where the function cannot be cached: it names objects, or user rules are defined."""
+    if USER or os.environ.get("S2SAD_DISK_CACHE", "1") == "0":
+        return None
+    options = repr((req, target, boundscheck, sorted(pipeline.disabled()), _rules_stamp()))
+    return disk.entry_key(fn, options)
+
+
+def _rules_stamp() -> str:
+    """Where the rules in force are defined (a rule replaced at run time, as tests do,
+    derives differently: it must not meet the entries of the usual one)."""
+    out = []
+    for name, r in RULES.items():
+        for f in (r.partials, r.tangent, r.adjoint):
+            code = getattr(f, "__code__", None)
+            if code is not None:
+                out.append(f"{name}:{code.co_filename}:{code.co_firstlineno}")
+    return hashlib.sha256("\n".join(out).encode()).hexdigest()[:16]
+
+
+def _from_disk(fn, req, target: str, boundscheck: bool) -> Compiled | None:
+    """A disk-cache hit: the derivation saved by an earlier process, while the values it
+    folded still hold, without lowering or deriving (and without libcst)."""
+    t0 = time.perf_counter()
+    key = _disk_key(fn, req, target, boundscheck)
+    got = disk.load_entry(fn.__name__, key) if key else None
+    if not isinstance(got, pipeline.Derivation) or not binding(got.primal).holds():
+        return None
+    pipeline.remember_primal(fn, req.types, got.primal)  # (other requests on fn lower no more)
+    return Compiled(fn, req, target, boundscheck, {"load": time.perf_counter() - t0}, got)
+
+
+def _to_disk(fn, req, target: str, boundscheck: bool, c: Compiled) -> None:
+    key = _disk_key(fn, req, target, boundscheck)
+    if key:
+        disk.save_entry(fn.__name__, key, pipeline.Derivation(c.primal, c.ir, c.source))
 
 
 def _refuse_partial(fun) -> None:

@@ -41,5 +41,7 @@ def compiled(what: str, times: dict[str, float], source: str = "compiled") -> No
     level = logging.INFO if total > SLOW_S else logging.DEBUG
     if not logger.isEnabledFor(level):
         return
+    # (the record carries the figures too: record.s2sad_times, record.s2sad_origin)
     parts = ", ".join(f"{k} {v:.3f} s" for k, v in times.items())
-    logger.log(level, "%s %s in %.3f s (%s)", source, what, total, parts)
+    logger.log(level, "%s %s in %.3f s (%s)", source, what, total, parts,
+               extra={"s2sad_times": dict(times), "s2sad_origin": source})

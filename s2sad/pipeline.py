@@ -264,6 +264,11 @@ def _primal_key(fn, types, fused: bool | None = None) -> tuple:
     return (fn, getattr(fn, "__code__", None), tuple(types), fused)
 
 
+def remember_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
+    """A primal from the disk cache: later requests on fn for these types use it."""
+    _primal_cache.setdefault(_primal_key(fn, types), []).append(ir)
+
+
 def use_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
     """Make `ir` the primal of `fn` for these types (tests give rules IR directly)."""
     for fused in (True, False):
