@@ -186,7 +186,11 @@ def fingerprint(fn) -> str | None:
             src = inspect.getsource(f)
         except (OSError, TypeError):
             return False
-        parts.append(f"def {f.__module__}.{f.__qualname__}\n{src}")
+        code = f.__code__
+        # the bytecode too: two lambdas on one line share their source text; the place,
+        # for the line numbers the derivation quotes
+        parts.append(f"def {f.__module__}.{f.__qualname__} {code.co_filename}:"
+                     f"{code.co_firstlineno}\n{src}\n{_code_text(code)}")
         for i, d in enumerate(f.__defaults__ or ()):
             if not value(f"default {i}", d):
                 return False
@@ -211,6 +215,11 @@ def fingerprint(fn) -> str | None:
     if not isinstance(fn, types.FunctionType) or not function(fn):
         return None
     return "\n".join(parts)
+
+
+def _code_text(code: types.CodeType) -> str:
+    consts = [_code_text(k) if isinstance(k, types.CodeType) else repr(k) for k in code.co_consts]
+    return f"{code.co_code.hex()} {consts} {code.co_names} {code.co_varnames}"
 
 
 def entry_key(fn, options: str) -> str | None:
