@@ -145,6 +145,12 @@ class Transform:
         """Point the generated entry function at this specialisation."""
         ns = self._entry.__globals__
         ns["_s2sad_call"] = c.call
+        first = c.call
+
+        def swap():  # tiered (compile.py): Numba's code replaces CPython's when ready
+            if ns.get("_s2sad_call") is first:
+                ns["_s2sad_call"] = c.call
+        c.on_ready(swap)
         names = _param_names(self.fun, len(args))
         conds = []
         for i, (n, a) in enumerate(zip(names, args)):
