@@ -19,8 +19,7 @@ def _push(tape, sp, v):
     """tape[sp] = v, growing the stack by doubling when it is full."""
     if sp >= tape.shape[0]:
         new = np.empty(max(2 * tape.shape[0], 16), tape.dtype)
-        for k in range(sp):  # a loop, not new[:sp] = tape[:sp] (see _reserve)
-            new[k] = tape[k]
+        new[:sp] = tape[:sp]
         new[sp] = v
         return new
     tape[sp] = v
@@ -32,8 +31,7 @@ def _push_array(tape, sp, v):
     n = v.size
     if sp + n > tape.shape[0]:
         new = np.empty(max(2 * tape.shape[0], sp + n), tape.dtype)
-        for k in range(sp):  # a loop, not new[:sp] = tape[:sp] (see _reserve)
-            new[k] = tape[k]
+        new[:sp] = tape[:sp]
         tape = new
     k = 0
     for x in v.flat:
@@ -69,10 +67,7 @@ def _reserve(tape, n):
     if n <= tape.shape[0]:
         return tape
     new = np.empty(max(n, 2 * tape.shape[0]), tape.dtype)
-    # a plain loop: Numba compiles a slice assignment's shape check and its error message
-    # in about 1.7 s per array type, this in milliseconds (the cold first call)
-    for k in range(tape.shape[0]):
-        new[k] = tape[k]
+    new[: tape.shape[0]] = tape
     return new
 
 

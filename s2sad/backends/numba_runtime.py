@@ -181,12 +181,55 @@ put_along, cumprod_jvp, cumprod_vjp = rt.put_along, rt.cumprod_jvp, rt.cumprod_v
 amax_along, amin_along, prod_along = rt.amax_along, rt.amin_along, rt.prod_along
 prod_others = rt.prod_others
 
-push = numba.njit(cache=True, inline="always")(rt._push)
-push_array = numba.njit(cache=True)(rt._push_array)
+# The stacks grow by copying in a loop, not with `new[:sp] = tape[:sp]` as runtime.py
+# does: Numba compiles a slice assignment's shape check and its error message in about
+# 1.7 s per array type, a loop in milliseconds (the Verlet gradient's cold first call:
+# 4.0 s -> 1.2 s). push is inlined (it runs in loops: a call per push is 5x slower).
+
+
+def _push(tape, sp, v):
+    """tape[sp] = v, growing the stack by doubling when it is full."""
+    if sp >= tape.shape[0]:
+        new = np.empty(max(2 * tape.shape[0], 16), tape.dtype)
+        for k in range(sp):
+            new[k] = tape[k]
+        new[sp] = v
+        return new
+    tape[sp] = v
+    return tape
+
+
+def _push_array(tape, sp, v):
+    """v's elements at tape[sp:sp + v.size], growing the stack when it is full."""
+    n = v.size
+    if sp + n > tape.shape[0]:
+        new = np.empty(max(2 * tape.shape[0], sp + n), tape.dtype)
+        for k in range(sp):
+            new[k] = tape[k]
+        tape = new
+    k = 0
+    for x in v.flat:
+        tape[sp + k] = x
+        k += 1
+    return tape
+
+
+def _reserve(tape, n):
+    """A stack with room for n values (the same one if it has room already)."""
+    if n <= tape.shape[0]:
+        return tape
+    new = np.empty(max(n, 2 * tape.shape[0]), tape.dtype)
+    for k in range(tape.shape[0]):
+        new[k] = tape[k]
+    return new
+
+
+push = numba.njit(cache=True, inline="always")(_push)
+push_array = numba.njit(cache=True)(_push_array)
 pop_array1 = numba.njit(cache=True)(rt._pop_array1)
 pop_array2 = numba.njit(cache=True)(rt._pop_array2)
 trip_count = numba.njit(cache=True)(rt._trip_count)
-reserve = numba.njit(cache=True)(rt._reserve)
+reserve = numba.njit(cache=True)(_reserve)
 
 eig_gaps = numba.njit(cache=True)(rt._eig_gaps)
 scatter_add = numba.njit(cache=True)(rt._scatter_add)
