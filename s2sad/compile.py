@@ -17,7 +17,7 @@ import time
 
 from . import checks, log, pipeline
 from .analysis.indices import min_sizes
-from .backends import cache as disk
+from .backends.cache import entry_key, load_entry, save_entry
 from .errors import BadArguments
 from .frontend import nested
 from .frontend.free import Binding, binding
@@ -231,7 +231,7 @@ def _disk_key(fn, req, target: str, boundscheck: bool) -> str | None:
     if USER or os.environ.get("S2SAD_DISK_CACHE", "1") == "0":
         return None
     options = repr((req, target, boundscheck, sorted(pipeline.disabled()), _rules_stamp()))
-    return disk.entry_key(fn, options)
+    return entry_key(fn, options)
 
 
 def _rules_stamp() -> str:
@@ -251,7 +251,7 @@ def _from_disk(fn, req, target: str, boundscheck: bool) -> Compiled | None:
     folded still hold, without lowering or deriving (and without libcst)."""
     t0 = time.perf_counter()
     key = _disk_key(fn, req, target, boundscheck)
-    got = disk.load_entry(fn.__name__, key) if key else None
+    got = load_entry(fn.__name__, key) if key else None
     if not isinstance(got, pipeline.Derivation) or not binding(got.primal).holds():
         return None
     pipeline.remember_primal(fn, req.types, got.primal)  # (other requests on fn lower no more)
@@ -261,7 +261,7 @@ def _from_disk(fn, req, target: str, boundscheck: bool) -> Compiled | None:
 def _to_disk(fn, req, target: str, boundscheck: bool, c: Compiled) -> None:
     key = _disk_key(fn, req, target, boundscheck)
     if key:
-        disk.save_entry(fn.__name__, key, pipeline.Derivation(c.primal, c.ir, c.source))
+        save_entry(fn.__name__, key, pipeline.Derivation(c.primal, c.ir, c.source))
 
 
 def _refuse_partial(fun) -> None:
