@@ -20,7 +20,6 @@ from .batch import register as batch_register
 from .compile import Compiled, check_target, compiled
 from .custom import custom_jvp, custom_vjp
 from .errors import BadArguments
-from .frontend.source import parse_function
 from .frontend.values import stop_gradient_marker
 from .ir.types import Type
 from .jacobians import Jacobian
@@ -147,6 +146,12 @@ class Transform:
         """Point the generated entry function at this specialisation."""
         ns = self._entry.__globals__
         ns["_s2sad_call"] = c.call
+        first = c.call
+
+        def swap():  # tiered (compile.py): Numba's code replaces CPython's when ready
+            if ns.get("_s2sad_call") is first:
+                ns["_s2sad_call"] = c.call
+        c.on_ready(swap)
         names = _param_names(self.fun, len(args))
         conds = []
         for i, (n, a) in enumerate(zip(names, args)):
@@ -346,6 +351,8 @@ def derivative_source(fun: Callable, mode: str = "reverse", argnums: int | tuple
         if args is None:
             names = checks.positional_names(fun)  # (a bound method's without self)
             if names is None:
+                from .frontend.source import parse_function  # noqa: PLC0415  (libcst, lazily)
+
                 node = parse_function(fun).node
                 names = list(node.params.posonly_params) + list(node.params.params)
             args = (1.0,) * len(names)

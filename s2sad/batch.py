@@ -30,9 +30,7 @@ import numpy as np
 
 from . import checks, pipeline, pytree, runtime
 from .analysis.shapes import output_dims
-from .backends import cpu as cpu_backend
 from .backends.cache import source_key as cache_key
-from .codegen.cuda import kernel_source
 from .compile import check_target, compiled, maker
 from .errors import BadArguments, DeviceUnsupported
 from .ir.types import ArrayT, Scalar, Type
@@ -247,6 +245,8 @@ class Vmap:
             raise BadArguments("vmap(target='parallel'): tuples or dicts of arrays as "
                                "arguments are not supported", hint="pass their arrays as "
                                "separate arguments, or use target='cpu'")
+        from .backends import cpu as cpu_backend  # noqa: PLC0415 (Numba: when first needed)
+
         name = "batch_" + c.ir.name
         src = write_driver(name, self.axes(types), leaves, outs, len(c.binding.refs),
                            cache_key(c.source))
@@ -269,6 +269,7 @@ class Vmap:
         fn, req = self._s2sad_request(types)
         c = compiled(fn, req, "python")  # the source; numba-cuda compiles the kernel
         from .backends.cuda import Launcher  # noqa: PLC0415 (numba-cuda: this target only)
+        from .codegen.cuda import kernel_source  # noqa: PLC0415 (libcst: this target only)
         got = self._drivers[("cuda", types)] = (Launcher(kernel_source(c.source, c.ir.name)),
                                                 c.binding)
         return got

@@ -8,17 +8,23 @@ A callable s2sad made (a transform, a Jacobian's piece) says what it derives wit
 
 from __future__ import annotations
 
+import atexit
 import functools
+import hashlib
+import os
+import threading
+import time
 
-from . import checks, pipeline
+from . import checks, log, pipeline
 from .analysis.indices import min_sizes
-from .backends import cpu as cpu_backend
-from .backends import python as python_backend
+from .backends.cache import entry_key, load_entry, save_entry
 from .errors import BadArguments
 from .frontend import nested
 from .frontend.free import Binding, binding
 from .ir.nodes import For, Function, Op, While, walk
 from .ir.types import ArrayT
+from .rules import RULES
+from .rules.user import USER
 
 TARGETS = ("cpu", "numba", "python")  # cpu: Numba or NumPy, whichever suits the code
 BATCH_TARGETS = ("parallel", "cuda")  # the batch's targets (s2sad.vmap)
@@ -38,26 +44,123 @@ def check_target(target, who: str = "", targets: tuple = TARGETS) -> None:
 class Compiled:
     """One specialisation: the derivation (IR and source) and the callable built from it."""
 
-    def __init__(self, fn, req: pipeline.Request, target: str, boundscheck: bool = False):
+    def __init__(self, fn, req: pipeline.Request, target: str, boundscheck: bool = False,
+                 times: dict | None = None, derived: pipeline.Derivation | None = None):
+        """`derived`: a derivation from the disk cache (the pipeline does not run)."""
         self.request = req
-        d = pipeline.build(fn, req)
+        self.what = f"{getattr(fn, '__qualname__', fn)!r} ({req.mode}, target {target})"
+        self.origin = "compiled" if derived is None else "disk cache"
+        if derived is None:
+            with pipeline.stage_times() as t:
+                derived = pipeline.build(fn, req)
+            self.times = {k: v + (times or {}).get(k, 0.0) for k, v in t.items()}
+        else:
+            self.times = dict(times or {})
+        d = derived
         self.ir, self.primal, self.source = d.ir, d.primal, d.source
         self.binding = binding(self.primal)  # the free values, read at every call
         name = self.ir.name
         check_target(target)
         self.backend = choose_backend(self.ir) if target == "cpu" else target
-        if self.backend == "numba":
-            self.call = cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)
-            self.py_func = self.call.py_func
-        else:  # "python" or "numpy": the same source run by CPython
+        t0 = time.perf_counter()
+        self._waiting: list = []  # tiered: what to tell when Numba's code is ready
+        self._tier = None
+        if self.backend == "numba" and target == "cpu" and tiered():
+            # tiered: CPython runs the generated source until Numba has compiled it
+            from .backends import python as python_backend  # noqa: PLC0415
+
             self.call = python_backend.compile_source(name, self.source)
             self.py_func = self.call
+            self._tier = (name, boundscheck)
+            self._first = True
+        elif self.backend == "numba":
+            from .backends import cpu as cpu_backend  # noqa: PLC0415  (numba, lazily)
+
+            self.call = cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)
+            self.py_func = self.call.py_func
+            self._first = True  # Numba compiles on the first call: logged after it
+        else:  # "python" or "numpy": the same source run by CPython
+            from .backends import python as python_backend  # noqa: PLC0415
+
+            self.call = python_backend.compile_source(name, self.source)
+            self.py_func = self.call
+            self._first = False
+        # (writing and loading the module)
+        self.times["codegen"] = self.times.get("codegen", 0.0) + time.perf_counter() - t0
+        if not self._first:
+            log.compiled(self.what, self.times, self.origin)
 
     def run(self, args, extra=()):
         """The generated function on the arguments, the tangents or cotangents (`extra`)
         and the free values as they are now (the generated function takes those last:
         pipeline._free_last)."""
+        if self._first:
+            return self._first_run(args, extra)
         return self.call(*args, *extra, *self.binding.values())
+
+    def on_ready(self, tell) -> None:
+        """tell() when Numba's code replaces the CPython tier (at once if it has)."""
+        with _TIER_LOCK:
+            if self._tier is not None:
+                self._waiting.append(tell)
+                return
+        tell()
+
+    def _compile_in_background(self, all_args) -> threading.Thread:
+        name, boundscheck = self._tier
+
+        def work():  # (Numba's import too: the first result need not wait for it)
+            t0 = time.perf_counter()
+            try:
+                from numba import typeof  # noqa: PLC0415  (numba, lazily)
+
+                from .backends import cpu as cpu_backend  # noqa: PLC0415
+
+                sig = tuple(typeof(a) for a in all_args)
+                disp = cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)
+                disp.compile(sig)
+            except Exception as e:  # the CPython tier goes on; the log says why
+                log.logger.warning("s2sad: Numba could not compile %s (%s: %s); it runs in "
+                                   "CPython", self.what, type(e).__name__, e)
+                self._tier = None
+                return
+            with _TIER_LOCK:
+                self.call = disp
+                self._tier = None
+                waiting, self._waiting = self._waiting, []
+            self.times["numba"] = time.perf_counter() - t0
+            log.compiled(self.what, self.times, self.origin + ", tiered")
+            for tell in waiting:
+                tell()
+
+        th = threading.Thread(target=work, name=f"s2sad numba {name}", daemon=True)
+        _TIERS.append(th)
+        th.start()
+        return th
+
+    def _first_run(self, args, extra):
+        """The first call: Numba compiles (or loads its disk cache) for the argument types;
+        its seconds (with the call's own, small beside them) go to the log. Tiered: Numba
+        compiles in a thread while CPython computes this call (and the next ones until
+        Numba is done); a CPython error where Numba gives inf or nan (1.0 / 0.0,
+        math.log(0.0)) waits for Numba's result instead."""
+        if self._tier is not None:
+            self._first = False
+            all_args = (*args, *extra, *self.binding.values())
+            th = self._compile_in_background(all_args)
+            try:
+                return self.call(*all_args)
+            except (ArithmeticError, ValueError):
+                th.join()
+                if self._tier is not None or self.call is self.py_func:
+                    raise
+                return self.call(*all_args)
+        t0 = time.perf_counter()
+        out = self.call(*args, *extra, *self.binding.values())
+        self._first = False
+        self.times["numba"] = time.perf_counter() - t0
+        log.compiled(self.what, self.times, self.origin)
+        return out
 
     def check_indices(self, fname: str, args: tuple, names) -> None:
         """Constant indices in bounds for the arguments and the free values as they are."""
@@ -65,6 +168,24 @@ class Compiled:
         names = list(names or [f"argument {i}" for i in range(len(args))])[:len(args)]
         checks.check_indices(fname, self.primal, tuple(args) + tuple(free.values()),
                              names + [r.name for r in free.refs], len(args))
+
+
+_TIERS: list[threading.Thread] = []
+_TIER_LOCK = threading.Lock()
+
+
+def tiered() -> bool:
+    """S2SAD_TIERED=1: target="cpu" runs a new derivative's first calls in CPython while
+    Numba compiles it in a thread (docs/benchmarks.md: where that pays)."""
+    return os.environ.get("S2SAD_TIERED", "0") not in ("", "0")
+
+
+@atexit.register
+def _finish_tiers() -> None:
+    """Let background compiles finish (and fill Numba's disk cache for the next process)
+    rather than stop them half-way at interpreter exit."""
+    for th in _TIERS:
+        th.join()
 
 
 def choose_backend(fn: Function) -> str:
@@ -104,11 +225,54 @@ def compiled(fn, req: pipeline.Request, target: str, boundscheck: bool = False) 
     for c in seen:
         if c.binding.holds():  # the ints it folded are unchanged (frontend/free.py)
             return c
-    # constant indices past arrays of known shape: refused before differentiating
-    min_sizes(pipeline.primal_ir(fn, req.types))
-    c = Compiled(fn, req, target, boundscheck)
+    c = _from_disk(fn, req, target, boundscheck)
+    if c is None:
+        # constant indices past arrays of known shape: refused before differentiating
+        with pipeline.stage_times() as times:
+            min_sizes(pipeline.primal_ir(fn, req.types))
+        c = Compiled(fn, req, target, boundscheck, times)
+        _to_disk(fn, req, target, boundscheck, c)
     seen.append(c)
     return c
+
+
+def _disk_key(fn, req, target: str, boundscheck: bool) -> str | None:
+    """The disk cache's key for this compile (backends/cache.py: fingerprint), or None
+    where the function cannot be cached: it names objects, or user rules are defined."""
+    if USER or os.environ.get("S2SAD_DISK_CACHE", "1") == "0":
+        return None
+    options = repr((req, target, boundscheck, sorted(pipeline.disabled()), _rules_stamp()))
+    return entry_key(fn, options)
+
+
+def _rules_stamp() -> str:
+    """Where the rules in force are defined (a rule replaced at run time, as tests do,
+    derives differently: it must not meet the entries of the usual one)."""
+    out = []
+    for name, r in RULES.items():
+        for f in (r.partials, r.tangent, r.adjoint):
+            code = getattr(f, "__code__", None)
+            if code is not None:
+                out.append(f"{name}:{code.co_filename}:{code.co_firstlineno}")
+    return hashlib.sha256("\n".join(out).encode()).hexdigest()[:16]
+
+
+def _from_disk(fn, req, target: str, boundscheck: bool) -> Compiled | None:
+    """A disk-cache hit: the derivation saved by an earlier process, while the values it
+    folded still hold, without lowering or deriving (and without libcst)."""
+    t0 = time.perf_counter()
+    key = _disk_key(fn, req, target, boundscheck)
+    got = load_entry(fn.__name__, key) if key else None
+    if not isinstance(got, pipeline.Derivation) or not binding(got.primal).holds():
+        return None
+    pipeline.remember_primal(fn, req.types, got.primal)  # (other requests on fn lower no more)
+    return Compiled(fn, req, target, boundscheck, {"load": time.perf_counter() - t0}, got)
+
+
+def _to_disk(fn, req, target: str, boundscheck: bool, c: Compiled) -> None:
+    key = _disk_key(fn, req, target, boundscheck)
+    if key:
+        save_entry(fn.__name__, key, pipeline.Derivation(c.primal, c.ir, c.source))
 
 
 def _refuse_partial(fun) -> None:

@@ -35,7 +35,6 @@ from . import pytree
 from .errors import BadArguments, NoRuleError
 from .frontend import nested
 from .frontend.free import Binding, FreeValues
-from .frontend.lower import lower
 from .ir.builder import const
 from .ir.nodes import Const, Var
 from .ir.primitives import PRIMS, prim
@@ -133,6 +132,8 @@ class _Custom:
 
 def _rule_ir(fun, types: list, what: str):
     """The IR of a rule function for these argument types: no values from outside it."""
+    from .frontend.lower import lower  # noqa: PLC0415  (libcst, lazily)
+
     ir = lower(fun, types)
     if ir.free is not None and (ir.free.refs or ir.free.guards):
         names = ", ".join(r.name for r in ir.free.refs) or ", ".join(

@@ -13,17 +13,17 @@ skips an optional stage. `build` derives once and returns the IR and the source 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from . import pytree
 from .analysis.views import check_views
-from .codegen.python import generate
 from .errors import NonDifferentiableOutput
 from .frontend.free import binding
-from .frontend.lower import lower
 from .ir.nodes import Block, Function, Op, Var
 from .ir.rewrite import substitute
 from .ir.types import Type
@@ -147,8 +147,14 @@ def _when_storage(stage_run):
     return lambda fn, req: stage_run(fn, req) if req.storage else fn
 
 
+def _lower(fn, req: Request) -> Function:
+    from .frontend.lower import lower  # noqa: PLC0415  (libcst: a disk-cache hit needs none)
+
+    return lower(fn, list(req.types))
+
+
 PRIMAL_STAGES = [
-    Stage("lower", lambda fn, req: lower(fn, list(req.types)), ALL,
+    Stage("lower", _lower, ALL,
           doc="the function's source as IR (frontend)"),
     Stage("inputs", lambda fn, req: copy_written_inputs(fn), ALL,
           doc="copies of the array arguments the function writes into"),
@@ -181,6 +187,7 @@ DERIVATIVE_STAGES = [
 ]
 STAGES = PRIMAL_STAGES + DERIVATIVE_STAGES
 STAGE_NAMES = tuple(s.name for s in STAGES)
+_PRIMAL_NAMES = frozenset(s.name for s in PRIMAL_STAGES)
 _ALIASES = {"passes": STAGES[-1].name}  # older spelling: after every pass
 
 
@@ -195,18 +202,44 @@ def _dump(stage: str, fn: Function) -> None:
         print(f"---- IR after {stage} ----\n{fn}\n", file=sys.stderr)
 
 
+_timing: list[dict[str, float]] = []  # the stage times of the builds under way (log.py)
+
+
 def _run(stages, fn, req: Request, stop_after: str | None):
     off = disabled()
     check = os.environ.get("S2SAD_VERIFY", "") not in ("", "0")
     for st in stages:
         if req.mode in st.modes and not (st.optional and st.name in off):
+            t0 = time.perf_counter()
             fn = st.run(fn, req)
+            if _timing:
+                _tally(_timing[-1], st.name, time.perf_counter() - t0)
             if check:
                 verify(fn)
             _dump(st.name, fn)
         if st.name == stop_after:
             break
     return fn
+
+
+@contextlib.contextmanager
+def stage_times():
+    """The seconds of the stages run inside, by group (lower, differentiate, passes,
+    codegen), in the dict this yields; a build inside adds to it."""
+    times = {k: 0.0 for k in ("lower", "differentiate", "passes", "codegen")}
+    _timing.append(times)
+    try:
+        yield times
+    finally:
+        _timing.pop()
+
+
+def _tally(times: dict[str, float], stage: str, seconds: float) -> None:
+    """A stage's seconds under the log's names: the primal stages are "lower", the
+    derivative's after "differentiate" are "passes"."""
+    group = "lower" if stage in _PRIMAL_NAMES else stage if stage in ("differentiate",
+                                                                        "codegen") else "passes"
+    times[group] = times.get(group, 0.0) + seconds
 
 
 _primal_cache: dict = {}
@@ -231,6 +264,11 @@ def primal_ir(fn, types: tuple[Type, ...], stop_after: str | None = None) -> Fun
 def _primal_key(fn, types, fused: bool | None = None) -> tuple:
     fused = ("fuse" not in disabled()) if fused is None else fused  # the only optional one
     return (fn, getattr(fn, "__code__", None), tuple(types), fused)
+
+
+def remember_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
+    """A primal from the disk cache: later requests on fn for these types use it."""
+    _primal_cache.setdefault(_primal_key(fn, types), []).append(ir)
 
 
 def use_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
@@ -259,6 +297,7 @@ class Derivation:
     primal: Function
     ir: Function
     source: str
+    times: dict = None  # seconds per stage group (lower, differentiate, passes, codegen)
 
 
 def header(req: Request, primal: Function) -> list[str]:
@@ -275,15 +314,20 @@ def header(req: Request, primal: Function) -> list[str]:
 
 def build(fn, req: Request) -> Derivation:
     """Derive `req` for `fn` and generate its source (stage "codegen")."""
-    primal = primal_ir(fn, req.types)
-    d = derive(fn, req)
-    defaults = {}
-    if req.mode == "reverse" and not binding(primal).refs:  # one cotangent: 1.0 by default
-        cts = d.params[len(primal.params):]
-        if len(cts) == 1:
-            defaults[cts[0]] = "1.0"
-    src = generate(d, header(req, primal), defaults)
-    return Derivation(primal, d, src)
+    with stage_times() if not _timing else contextlib.nullcontext(_timing[-1]) as times:
+        primal = primal_ir(fn, req.types)
+        d = derive(fn, req)
+        t0 = time.perf_counter()
+        defaults = {}
+        if req.mode == "reverse" and not binding(primal).refs:  # one cotangent: 1.0
+            cts = d.params[len(primal.params):]
+            if len(cts) == 1:
+                defaults[cts[0]] = "1.0"
+        from .codegen.python import generate  # noqa: PLC0415  (libcst, lazily)
+
+        src = generate(d, header(req, primal), defaults)
+        _tally(times, "codegen", time.perf_counter() - t0)
+    return Derivation(primal, d, src, times)
 
 
 def source(fn, req: Request) -> str:

@@ -1,7 +1,8 @@
 """Small helpers the generated code calls (`from s2sad import runtime as _rt`).
 
-They are Numba-compiled for the cpu target; the python target uses the same functions
-uncompiled (`PY`).
+Plain Python and NumPy, importable without Numba: the python target runs them as they are
+(`PY`); for the cpu target backends/numba_runtime.py compiles them (and adds Numba's
+versions of the ones NumPy spells differently).
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 import math
 import types
 
-import numba
-import numba.extending
 import numpy as np
 
 from .ir.primitives import register
@@ -136,57 +135,6 @@ def _broadcast_to(v, x):
     return v + np.zeros(x.shape, np.result_type(v))
 
 
-@numba.extending.overload(_broadcast_to)
-def _broadcast_to_numba(v, x):
-    if isinstance(x, numba.types.Number):  # (Numba makes numbers of 0-d arrays' arithmetic)
-        return lambda v, x: v
-    if isinstance(v, numba.types.Number):
-        return lambda v, x: np.full(x.shape, v)
-    if v.ndim != x.ndim:
-        return lambda v, x: v + np.zeros(x.shape, v.dtype)
-
-    def impl(v, x):
-        if v.shape == x.shape:
-            return v
-        return v + np.zeros(x.shape, v.dtype)
-    return impl
-
-
-@numba.extending.overload(_sum_to)
-def _sum_to_numba(c, x):
-    if c.ndim == 2 and x.ndim == 1:
-        def impl21(c, x):
-            if x.shape[0] == c.shape[1]:
-                return np.sum(c, axis=0)
-            return np.full(1, np.sum(c))
-        return impl21
-    if c.ndim != x.ndim:
-        return _sum_to_any
-    if c.ndim == 1:
-        def impl1(c, x):
-            if c.shape[0] == x.shape[0]:
-                return c
-            return np.full(1, np.sum(c))
-        return impl1
-    if c.ndim == 2:
-        def impl2(c, x):
-            if c.shape[0] == x.shape[0] and c.shape[1] == x.shape[1]:
-                return c
-            out = c
-            if x.shape[0] == 1 and c.shape[0] != 1:
-                out = np.sum(out, axis=0).reshape((1, out.shape[1]))
-            if x.shape[1] == 1 and out.shape[1] != 1:
-                out = np.sum(out, axis=1).reshape((out.shape[0], 1))
-            return out
-        return impl2
-
-    def impl(c, x):
-        if c.shape == x.shape:
-            return c
-        return _sum_to_any_jit(c, x)
-    return impl
-
-
 def _sum_to_any(c, x):
     """Higher ranks: add each element of c into the element of x it came from (x's axes
     aligned with c's last ones)."""
@@ -239,104 +187,8 @@ def _prod_others_py(x, axis):
     return out
 
 
-def _fiber_loop(kernel, ndim: int, axis: int, reduce: bool):
-    """An njit function applying kernel to every 1-D fiber of x along axis: reduce gives an
-    array of the other axes, otherwise kernel(fiber, out_fiber) fills an array like x."""
-    other = [k for k in range(ndim) if k != axis]
-    fiber = ", ".join(":" if k == axis else f"i{k}" for k in range(ndim))
-    lines = ["def along(x):"]
-    if reduce:
-        shape = "".join(f"x.shape[{k}], " for k in other)
-        lines.append(f"    out = np.empty(({shape}), x.dtype)")
-    else:
-        lines.append("    out = np.empty_like(x)")
-    pad = "    "
-    for k in other:
-        lines.append(f"{pad}for i{k} in range(x.shape[{k}]):")
-        pad += "    "
-    if reduce:
-        lines.append(f"{pad}out[{', '.join(f'i{k}' for k in other)}] = kernel(x[{fiber}])")
-    else:
-        lines.append(f"{pad}kernel(x[{fiber}], out[{fiber}])")
-    lines.append("    return out")
-    ns = {"np": np, "kernel": kernel}
-    exec("\n".join(lines), ns)
-    return numba.njit(ns["along"])
-
-
-def _along_axis(py, kernel, reduce: bool):
-    """py(x, axis) for Python; in Numba, its fiber loop for x's rank and the literal axis."""
-    kernel = numba.njit(cache=True)(kernel)
-    loops: dict = {}
-
-    @numba.extending.overload(py)
-    def _numba(x, axis):
-        if isinstance(axis, numba.types.NoneType):
-            if reduce:
-                return lambda x, axis: kernel(x.ravel())
-
-            def flat(x, axis):
-                out = np.empty(x.size, x.dtype)
-                kernel(x.ravel(), out)
-                return out.reshape(x.shape)
-            return flat
-        if not isinstance(axis, numba.types.IntegerLiteral):
-            return None  # Numba retries with the literal axis of the call
-        key = (x.ndim, axis.literal_value)
-        if key not in loops:
-            loops[key] = _fiber_loop(kernel, *key, reduce)
-        along = loops[key]
-        return lambda x, axis: along(x)
-
-    return py
-
-
 # ---------------------------------------------------------------- along one axis, n arrays
 # kernel(a0_fiber, a1_fiber, ..., out_fiber) fills out's fiber; axis None: 1-D arrays.
-
-
-def _fibers_n(kernel, ndim: int, axis: int, n_in: int, alloc: str):
-    names = [f"a{i}" for i in range(n_in)]
-    fiber = ", ".join(":" if k == axis else f"i{k}" for k in range(ndim))
-    lines = [f"def along({', '.join(names)}):", f"    out = {alloc}"]
-    pad = "    "
-    for k in range(ndim):
-        if k != axis:
-            lines.append(f"{pad}for i{k} in range(a0.shape[{k}]):")
-            pad += "    "
-    lines.append(f"{pad}kernel({', '.join(f'{n}[{fiber}]' for n in names)}, out[{fiber}])")
-    lines.append("    return out")
-    ns = {"np": np, "kernel": kernel}
-    exec("\n".join(lines), ns)
-    return numba.njit(ns["along"])
-
-
-def _along_n(py, kernel, n_in: int, alloc: str):
-    """py(a0, ..., axis) for Python; in Numba, the fiber loop of kernel for a0's rank and
-    the literal axis (None: a0 is 1-D)."""
-    kernel = numba.njit(cache=True)(kernel)
-    loops: dict = {}
-    params = ", ".join(f"a{i}" for i in range(n_in))
-
-    def pick(a0, axis):
-        if isinstance(axis, numba.types.NoneType):
-            key = (a0.ndim, 0)
-        elif isinstance(axis, numba.types.IntegerLiteral):
-            key = (a0.ndim, axis.literal_value)
-        else:
-            return None  # Numba retries with the literal axis of the call
-        if key not in loops:
-            loops[key] = _fibers_n(kernel, *key, n_in, alloc)
-        return loops[key]
-
-    ns = {"pick": pick}
-    exec(f"def ol({params}, axis):\n"
-         f"    along = pick(a0, axis)\n"
-         f"    if along is None:\n"
-         f"        return None\n"
-         f"    return lambda {params}, axis: along({params})\n", ns)
-    numba.extending.overload(py)(ns["ol"])
-    return py
 
 
 def _argsort1(v, out):
@@ -386,13 +238,22 @@ def _cumprod_vjp1(v, g, out):
 def _by_rows(kernel):
     """In Python (the python target, and NumPy code on target="cpu"), a recurrence along an
     axis runs as one compiled loop over the fibers, laid out as the rows of a matrix: a
-    Python loop over the elements would be 20x slower than the derivative's NumPy code."""
-    kernel = numba.njit(cache=True)(kernel)
+    Python loop over the elements would be 20x slower than the derivative's NumPy code.
+    (Numba is imported and the loop compiled on the first call: cached on disk.)"""
+    compiled = []
 
-    @numba.njit(cache=True)
-    def rows(a, b, out):
-        for r in range(a.shape[0]):
-            kernel(a[r], b[r], out[r])
+    def rows():
+        if not compiled:
+            import numba  # noqa: PLC0415  (the plain runtime imports no Numba until here)
+
+            k = numba.njit(cache=True)(kernel)
+
+            @numba.njit(cache=True)
+            def loop(a, b, out):
+                for r in range(a.shape[0]):
+                    k(a[r], b[r], out[r])
+            compiled.append(loop)
+        return compiled[0]
 
     def py(x, y, axis):
         ax = 0 if axis is None else axis
@@ -401,7 +262,7 @@ def _by_rows(kernel):
         ym = np.ascontiguousarray(np.moveaxis(y, ax, -1), dtype=dt)
         out = np.empty(xm.shape, dt)
         n = xm.shape[-1]
-        rows(xm.reshape(-1, n), ym.reshape(-1, n), out.reshape(-1, n))
+        rows()(xm.reshape(-1, n), ym.reshape(-1, n), out.reshape(-1, n))
         return np.moveaxis(out, -1, ax)
 
     return py
@@ -419,71 +280,68 @@ def _put_along_py(x, idx, g, axis):
     return out
 
 
-argsort_along = _along_n(lambda x, axis: np.argsort(x, axis=-1 if axis is None else axis),
-                         _argsort1, 1, "np.empty(a0.shape, np.int64)")
-cumprod_along = _along_n(lambda x, axis: np.cumprod(x, axis=axis), _cumprod1, 1,
-                         "np.empty_like(a0)")
-take_along = _along_n(lambda x, idx, axis: np.take_along_axis(x, idx, 0 if axis is None
-                                                              else axis),
-                      _take1, 2, "np.empty(a1.shape, a0.dtype)")
-put_along = _along_n(_put_along_py, _put1, 3, "np.zeros(a0.shape, a2.dtype)")
-cumprod_jvp = _along_n(_cumprod_jvp_py, _cumprod_jvp1, 2, "np.empty(a0.shape, a1.dtype)")
-cumprod_vjp = _along_n(_cumprod_vjp_py, _cumprod_vjp1, 2, "np.empty(a0.shape, a1.dtype)")
+# along an axis: NumPy here; backends/numba_runtime.py gives Numba its fiber loops (the
+# kernels above) as overloads of these very functions
+def argsort_along(x, axis):
+    return np.argsort(x, axis=-1 if axis is None else axis)
 
-amax_along = _along_axis(lambda x, axis: np.max(x, axis=axis), lambda v: np.max(v), True)
-amin_along = _along_axis(lambda x, axis: np.min(x, axis=axis), lambda v: np.min(v), True)
-prod_along = _along_axis(lambda x, axis: np.prod(x, axis=axis), lambda v: np.prod(v), True)
-prod_others = _along_axis(_prod_others_py, _prod_others1, False)
 
-push = numba.njit(cache=True, inline="always")(_push)
-push_array = numba.njit(cache=True)(_push_array)
-pop_array1 = numba.njit(cache=True)(_pop_array1)
-pop_array2 = numba.njit(cache=True)(_pop_array2)
-trip_count = numba.njit(cache=True, inline="always")(_trip_count)
-reserve = numba.njit(cache=True)(_reserve)
+def cumprod_along(x, axis):
+    return np.cumprod(x, axis=axis)
 
-eig_gaps = numba.njit(cache=True)(_eig_gaps)
-basis = numba.njit(cache=True)(_basis)
-scatter_add = numba.njit(cache=True)(_scatter_add)
-erf = numba.njit(cache=True)(_erf)
-erfc = numba.njit(cache=True)(_erfc)
 
-expand_to = numba.njit(cache=True)(_expand_to)
-_sum_to_any_jit = numba.njit(cache=True)(_sum_to_any)
-sum_to = numba.njit(cache=True)(lambda c, x: _sum_to(c, x))
-broadcast_to = numba.njit(cache=True)(lambda v, x: _broadcast_to(v, x))
+def take_along(x, idx, axis):
+    return np.take_along_axis(x, idx, 0 if axis is None else axis)
 
-PY = types.SimpleNamespace(basis=_basis, push=_push, trip_count=_trip_count, reserve=_reserve,
-                           eig_gaps=_eig_gaps, scatter_add=_scatter_add_py, erf=_erf, erfc=_erfc, expand_to=_expand_to,
-                           sum_to=_sum_to, push_array=_push_array,
-                           pop_array1=_pop_array1, pop_array2=_pop_array2,
-                           amax_along=amax_along, amin_along=amin_along, prod_along=prod_along,
-                           prod_others=prod_others, broadcast_to=_broadcast_to,
-                           argsort_along=argsort_along, cumprod_along=cumprod_along,
-                           take_along=take_along, put_along=put_along,
-                           cumprod_jvp=cumprod_jvp, cumprod_vjp=cumprod_vjp)
+
+def amax_along(x, axis):
+    return np.max(x, axis=axis)
+
+
+def amin_along(x, axis):
+    return np.min(x, axis=axis)
+
+
+def prod_along(x, axis):
+    return np.prod(x, axis=axis)
+
+
+put_along = _put_along_py
+cumprod_jvp = _cumprod_jvp_py
+cumprod_vjp = _cumprod_vjp_py
+prod_others = _prod_others_py
+
+# the plain helpers, under the names generated code calls (`_rt.push`): the python target
+# runs them as they are; the cpu target's modules call backends/numba_runtime.py instead
+push, push_array, pop_array1, pop_array2 = _push, _push_array, _pop_array1, _pop_array2
+trip_count, reserve, eig_gaps, scatter_add = _trip_count, _reserve, _eig_gaps, _scatter_add_py
+basis = _basis
+erf, erfc, expand_to, sum_to, broadcast_to = _erf, _erfc, _expand_to, _sum_to, _broadcast_to
+
+NAMES = ("push", "trip_count", "reserve", "eig_gaps", "scatter_add", "erf", "erfc",
+         "expand_to", "sum_to", "push_array", "pop_array1", "pop_array2", "amax_along",
+         "amin_along", "prod_along", "prod_others", "broadcast_to", "argsort_along",
+         "cumprod_along", "take_along", "put_along", "cumprod_jvp", "cumprod_vjp", "basis")
+PY = types.SimpleNamespace(**{n: globals()[n] for n in NAMES})
+
+# the primitive each helper computes (generated code is itself in the subset s2sad accepts)
+PRIMITIVES = {"push": "push", "reserve": "reserve", "trip_count": "trip_count",
+              "eig_gaps": "eig_gaps", "expand_to": "expand_to", "sum_to": "sum_to",
+              "broadcast_to": "broadcast_to", "push_array": "push_array",
+              "pop_array1": "pop_array", "pop_array2": "pop_array", "scatter_add": "scatter_add",
+              "amax_along": "amax", "amin_along": "amin", "prod_along": "prod",
+              "prod_others": "prod_others", "argsort_along": "argsort",
+              "cumprod_along": "cumprod", "take_along": "take_along", "put_along": "put_along",
+              "cumprod_jvp": "cumprod_jvp", "cumprod_vjp": "cumprod_vjp", "basis": "basis"}
 
 
 def _lower_to_primitives() -> None:
-    """Generated code is itself in the subset s2sad accepts: its helpers lower back to the
-    primitives they compute, when someone differentiates a derivative's source."""
-    for name, prim_name in (("push", "push"), ("reserve", "reserve"),
-                            ("trip_count", "trip_count"), ("eig_gaps", "eig_gaps"),
-                            ("expand_to", "expand_to"), ("sum_to", "sum_to"),
-                            ("broadcast_to", "broadcast_to"),
-                            ("push_array", "push_array"), ("pop_array1", "pop_array"),
-                            ("pop_array2", "pop_array"), ("scatter_add", "scatter_add")):
-        for obj in (globals().get(name), globals()["_" + name], getattr(PY, name)):
+    """Generated code's helpers lower back to the primitives they compute, when someone
+    differentiates a derivative's source."""
+    for name, prim_name in PRIMITIVES.items():
+        for obj in (globals()[name], globals().get("_" + name)):
             if obj is not None:
                 register(obj, prim_name)
-    register(_basis, "basis")  # (the frontend unwraps the Numba one to this)
-    # along an axis: the plain functions serve Python and (through overloads) Numba
-    for name, prim_name in (("amax_along", "amax"), ("amin_along", "amin"),
-                            ("prod_along", "prod"), ("prod_others", "prod_others"),
-                            ("argsort_along", "argsort"), ("cumprod_along", "cumprod"),
-                            ("take_along", "take_along"), ("put_along", "put_along"),
-                            ("cumprod_jvp", "cumprod_jvp"), ("cumprod_vjp", "cumprod_vjp")):
-        register(globals()[name], prim_name)
 
 
 _lower_to_primitives()

@@ -11,12 +11,16 @@ the derivative is compiled in memory; a damaged entry is replaced by the next wr
 from __future__ import annotations
 
 import hashlib
+import inspect
 import linecache
 import os
+import pickle
 import sys
 import types
 import warnings
 from pathlib import Path
+
+import numpy as np
 
 from ..errors import S2SADCacheWarning
 
@@ -118,3 +122,156 @@ def load(name: str, source: str, extra: str = "") -> tuple[types.ModuleType, boo
     exec(compile(source, filename, "exec"), mod.__dict__)
     sys.modules[modname] = mod
     return mod, path is not None
+
+
+# ---------------------------------------------------------------- derivations on disk
+# A compile's IR and source, pickled under a key of what decides them (fingerprint): a hit
+# skips the whole pipeline (no libcst, no lowering or deriving) and goes straight to the
+# generated module and Numba's cached machine code.
+
+_ENTRY_MAGIC = b"s2sad-entry-1\n"
+_stamp: list[str] = []
+
+
+def package_stamp() -> str:
+    """s2sad's own code, as the sizes and times of its files (an edited s2sad derives
+    differently: its old entries are never read)."""
+    if not _stamp:
+        root = Path(__file__).resolve().parents[1]
+        h = hashlib.sha256(VERSION.encode())
+        for p in sorted(root.rglob("*.py")):
+            st = p.stat()
+            h.update(f"{p.relative_to(root)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+        _stamp.append(h.hexdigest()[:16])
+    return _stamp[0]
+
+
+_SCALARS = (bool, int, float, complex, str, bytes, type(None))
+
+
+def fingerprint(fn) -> str | None:
+    """The text a derivation of `fn` depends on, read without parsing: its source and the
+    sources of the functions it names, the values of the scalars and the dtypes and shapes
+    of the arrays it names (module-level or closure), the modules it names. None where it
+    names something else (an object, a class, a transform), whose effect on the derivation
+    this cannot see: such functions are not cached on disk."""
+    parts: list[str] = []
+    seen: set[int] = set()
+
+    def value(name: str, v) -> bool:
+        if isinstance(v, types.ModuleType):
+            parts.append(f"{name}=module {v.__name__}")
+        elif isinstance(v, types.FunctionType):
+            parts.append(f"{name}=function")
+            return function(v)
+        elif isinstance(v, _SCALARS) or isinstance(v, np.generic):
+            parts.append(f"{name}={type(v).__name__} {v!r}")
+        elif isinstance(v, np.ndarray):
+            parts.append(f"{name}=array {v.dtype} {v.shape}")
+        elif isinstance(v, tuple) and len(v) <= 64 and all(isinstance(x, _SCALARS) for x in v):
+            parts.append(f"{name}=tuple {v!r}")
+        elif isinstance(v, types.BuiltinFunctionType | np.ufunc) or (
+                callable(v) and type(v).__module__.split(".")[0] == "numpy"):
+            parts.append(f"{name}=builtin {getattr(v, '__module__', '')}."
+                         f"{getattr(v, '__qualname__', getattr(v, '__name__', '?'))}")
+        else:
+            return False
+        return True
+
+    def function(f) -> bool:
+        if id(f) in seen:
+            return True
+        seen.add(id(f))
+        try:
+            src = inspect.getsource(f)
+        except (OSError, TypeError):
+            return False
+        code = f.__code__
+        # the bytecode too: two lambdas on one line share their source text; the place,
+        # for the line numbers the derivation quotes
+        parts.append(f"def {f.__module__}.{f.__qualname__} {code.co_filename}:"
+                     f"{code.co_firstlineno}\n{src}\n{_code_text(code)}")
+        for i, d in enumerate(f.__defaults__ or ()):
+            if not value(f"default {i}", d):
+                return False
+        names: set[str] = set()
+        codes = [f.__code__]
+        while codes:
+            c = codes.pop()
+            names.update(c.co_names)
+            codes.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+        g = f.__globals__
+        if not all(value(n, g[n]) for n in sorted(names) if n in g):
+            return False
+        for n, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
+            try:
+                v = cell.cell_contents
+            except ValueError:
+                return False
+            if not value(n, v):
+                return False
+        return True
+
+    if not isinstance(fn, types.FunctionType) or not function(fn):
+        return None
+    return "\n".join(parts)
+
+
+def _code_text(code: types.CodeType) -> str:
+    consts = [_code_text(k) if isinstance(k, types.CodeType) else repr(k) for k in code.co_consts]
+    return f"{code.co_code.hex()} {consts} {code.co_names} {code.co_varnames}"
+
+
+def entry_key(fn, options: str) -> str | None:
+    text = fingerprint(fn)
+    if text is None:
+        return None
+    h = hashlib.sha256()
+    for part in (VERSION, package_stamp(), sys.version, np.__version__, options, text):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()[:24]
+
+
+def _entry_path(name: str, key: str) -> Path | None:
+    d = cache_dir()
+    return None if d is None else d / "derivations" / f"{name}_{key}.pkl"
+
+
+def load_entry(name: str, key: str):
+    """The object saved under key, or None (a miss; a damaged entry warns once)."""
+    path = _entry_path(name, key)
+    if path is None or not path.is_file():
+        return None
+    try:
+        blob = path.read_bytes()
+        head = blob[:len(_ENTRY_MAGIC)]
+        digest, raw = blob[len(_ENTRY_MAGIC):len(_ENTRY_MAGIC) + 32], blob[len(_ENTRY_MAGIC) + 32:]
+        if head != _ENTRY_MAGIC or hashlib.sha256(raw).digest() != digest:
+            raise ValueError("checksum mismatch")
+        return pickle.loads(raw)
+    except Exception as e:
+        warn_once("damaged", str(path), f"s2sad: a damaged derivation in the cache ({path}: "
+                  f"{type(e).__name__}: {e}); deriving again and replacing it")
+        return None
+
+
+def save_entry(name: str, key: str, obj) -> bool:
+    """Save obj under key; False (quietly) where it cannot be pickled or written."""
+    path = _entry_path(name, key)
+    if path is None:
+        return False
+    try:
+        raw = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # IR that reads a closure cell or an object: in memory only
+        return False
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp.write_bytes(_ENTRY_MAGIC + hashlib.sha256(raw).digest() + raw)
+        os.replace(tmp, path)
+    except OSError as e:
+        warn_once("write", str(path.parent), f"s2sad: cannot write to the cache folder "
+                  f"{path.parent} ({type(e).__name__}: {e}); derivations are kept in memory")
+        return False
+    return True

@@ -17,6 +17,7 @@ import pickle
 import numba
 from numba.core.caching import FunctionCache, IndexDataCacheFile
 
+from . import numba_runtime
 from .cache import load, warn_once
 from .python import bind_user_functions
 
@@ -34,6 +35,8 @@ def compile_source(name: str, source: str, boundscheck: bool = False,
     if globals_:
         vars(mod).update(globals_)
     fn = getattr(mod, name)
+    if hasattr(mod, "_rt"):
+        mod._rt = numba_runtime  # the helpers as Numba compiles them
     user = "# user rules (s2sad.defrule)" in source
     if user:
         bind_user_functions(mod, jit=numba.njit)

@@ -10,11 +10,15 @@ inputs; the outputs are device arrays then, host arrays otherwise.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..codegen.cuda import KernelPlan
 from ..errors import DeviceMemory
 from .cache import load
+
+if TYPE_CHECKING:  # (libcst, which codegen/cuda.py needs, is imported for this target only)
+    from ..codegen.cuda import KernelPlan
 
 THREADS = 128  # per block
 MAX_THREADS = 1 << 16  # tapes are per thread: the grid-stride loop bounds their memory

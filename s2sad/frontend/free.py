@@ -13,6 +13,8 @@ compile-time object (a bound method's `self`), then attributes and tuple indices
 
 from __future__ import annotations
 
+import pickle
+import sys
 import types
 from dataclasses import dataclass, field
 
@@ -87,6 +89,14 @@ class FreeRef:
     def __deepcopy__(self, memo):  # a module's globals are never copied with the IR
         return self
 
+    def __reduce__(self):
+        """Pickled (the disk cache keeps IR) as the module whose globals it reads; a closure
+        cell or an object cannot be: such IR is kept in memory only."""
+        mod = self.root.get("__name__") if isinstance(self.root, dict) else None
+        if mod is None or getattr(sys.modules.get(mod), "__dict__", None) is not self.root:
+            raise pickle.PicklingError(f"{self.name}: not a module-level value")
+        return (_module_ref, (mod, self.key, self.path, self.name))
+
     def __repr__(self) -> str:
         return f"FreeRef({self.name})"
 
@@ -102,6 +112,10 @@ class FreeRef:
             text += f"[{step}]" if isinstance(step, int) else f"[{step.key!r}]" if isinstance(
                 step, Key) else f".{step}"
         return text
+
+
+def _module_ref(module: str, key, path, name) -> FreeRef:
+    return FreeRef(sys.modules[module].__dict__, key, path, name)
 
 
 def global_ref(globals_dict: dict, name: str) -> FreeRef:

@@ -19,12 +19,14 @@ from s2sad.pipeline import Request
 from tests.programs import seeds
 
 SCRIPT = textwrap.dedent("""
+    import sys
     import s2sad
     from s2sad import compile as specs
     from tests.programs import seeds
     g = s2sad.grad(seeds.mccormick, argnums=(0, 1))(-4.0, 4.0)
     ((c,),) = specs._compiled.values()  # one specialisation
-    print(g, sum(c.call.stats.cache_hits.values()))  # Numba's on-disk cache hits
+    # Numba's on-disk cache hits; where the derivation came from; libcst read the source?
+    print(g, sum(c.call.stats.cache_hits.values()), c.origin, "libcst" in sys.modules)
 """)
 
 
@@ -46,8 +48,18 @@ def test_disk_cache_across_processes(tmp_path):
     assert len(sources) == 1  # one file per (source, signature), reused by the second run
     # Numba's on-disk cache for the generated function sits next to it
     assert list((tmp_path / "__pycache__").glob("*mccormick_grad*.nbi"))
-    hits = [int(r.stdout.split(")")[1]) for r in runs]
-    assert hits == [0, 1]  # the second process loads the compiled code
+    hits = [r.stdout.split(")")[1].split() for r in runs]
+    # the second process loads the derivation and the machine code, and never parses
+    assert hits == [["0", "compiled", "True"], ["1", "disk", "cache", "False"]]
+
+
+def test_import_loads_neither_numba_nor_libcst():
+    """`import s2sad` is cheap: Numba comes with the first CPU compile, libcst with the
+    first function read (a disk-cache hit reads none)."""
+    code = "import sys, s2sad; print(sorted(m for m in ('numba', 'libcst') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_generated_source_is_written_where_the_cache_dir_says(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ import pytest
 import s2sad
 import s2sad.compile
 from s2sad import pipeline
+from s2sad.frontend.lower import lower
 from s2sad.ir.nodes import For, Op, walk
 from s2sad.ir.types import typeof
 from s2sad.testing import central_difference, check_grads
@@ -219,7 +220,7 @@ def _fused_cases():
     for c in CASES:
         args = make_args(c.spec)
         if _loops(c.fn, *args) > sum(isinstance(s, For) for s in walk(
-                pipeline.lower(c.fn, [typeof(a) for a in args]).body)):
+                lower(c.fn, [typeof(a) for a in args]).body)):
             yield pytest.param(c, id=c.id)
 
 
