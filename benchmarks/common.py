@@ -38,17 +38,23 @@ def s2sad_storage(fn: Callable, args: Callable[[], tuple], argnums=0) -> Callabl
 
         from .harness import fmt_bytes
 
-        out = {"stack bytes": storage_bytes(fn, *args(), argnums=argnums)}
-        try:
-            from s2sad.api import storage_minimum
-
-            out["minimum (analysis)"] = storage_minimum(fn, *args(), argnums=argnums)
-        except ImportError:
-            pass
-        out["stack"] = fmt_bytes(out["stack bytes"])
-        return out
+        n = storage_bytes(fn, *args(), argnums=argnums)
+        return {"stack bytes": n, "stack": fmt_bytes(n)}
 
     return extra
+
+
+def reference(fn: Callable, args: Callable[[], tuple], stores: int,
+              name: str = "hand-written Numba adjoint") -> Contender:
+    """The hand-written Numba adjoint, with the bytes it keeps for its reverse sweep
+    (`stores`: the state a separate reverse sweep must have; 0 where the adjoint
+    recomputes everything in one sweep), the figure s2sad's stack is compared with."""
+    from .harness import fmt_bytes
+
+    def extra():
+        return {"stores bytes": stores, "stores": fmt_bytes(stores)}
+
+    return Contender(name, "reference", jitted(fn, args), grad_of=same, extra=extra)
 
 
 def s2sad_rows(fn: Callable, args: Callable[[], tuple], argnums=0, grad_of=same,

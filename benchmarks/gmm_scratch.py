@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from . import gmm
-from .common import jitted, s2sad_rows
+from .common import jitted, reference, s2sad_rows
 from .harness import Case, Contender
 
 NAME = "gmm_scratch"
@@ -97,8 +97,7 @@ def cases(quick: bool = False) -> list[Case]:
                         {"d": d, "K": K, "n": n, "wishart_gamma": gmm.GAMMA,
                          "wishart_m": gmm.M}, [
             Contender("Numba primal", "primal", jitted(gmm_scratch, args), value_of=float),
-            Contender("hand-written Numba adjoint", "reference",
-                      jitted(gmm.gmm_adjoint, args), grad_of=lambda o: o),
+            reference(gmm.gmm_adjoint, args, 0),
             *s2sad_rows(gmm_scratch, args, argnums=ARGNUMS),
             Contender("JAX jit(grad), vectorized", "peer", gmm._jax(size),
                       grad_of=lambda o: o, package="jax"),

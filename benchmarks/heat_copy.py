@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import heat
-from .common import jitted, plain, s2sad_rows
+from .common import jitted, plain, reference, s2sad_rows
 from .harness import Case, Contender
 
 NAME = "heat_copy"
@@ -55,8 +55,8 @@ def cases(quick: bool = False) -> list[Case]:
     for n, nt in sizes(quick):
         args = _args(n, nt)
         params = {"points": n, "steps": nt, "r": heat.R}
-        ref = Contender("hand-written Numba adjoint (gather)", "reference",
-                        jitted(heat.heat_adjoint, args), grad_of=lambda o: o)
+        ref = reference(heat.heat_adjoint, args, 0,
+                        "hand-written Numba adjoint (gather)")
         jax = Contender("JAX jit(grad), lax.fori_loop", "peer", heat._jax(n, nt),
                         grad_of=lambda o: o, package="jax")
         out.append(Case(NAME, f"copy {n} x {nt}", {**params, "spelling": "u.copy()"}, [

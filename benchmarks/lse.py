@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .common import jax_row, jitted, s2sad_rows
+from .common import jax_row, jitted, reference, s2sad_rows
 from .harness import Case, Contender
 
 NAME = "lse"
@@ -79,8 +79,7 @@ def cases(quick: bool = False) -> list[Case]:
         args = _args(n)
         out.append(Case(NAME, f"n={n}", {"n": n, "x": "N(0, 1), seed 0"}, [
             Contender("Numba primal", "primal", jitted(lse, args), value_of=float),
-            Contender("hand-written Numba gradient", "reference", jitted(lse_grad, args),
-                      grad_of=lambda o: o),
+            reference(lse_grad, args, 0, "hand-written Numba gradient"),
             *s2sad_rows(lse, args),
             _jax(n),
         ]))

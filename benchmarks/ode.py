@@ -16,7 +16,7 @@ import functools
 
 import numpy as np
 
-from .common import jax_row, jitted, s2sad_rows
+from .common import jax_row, jitted, reference, s2sad_rows
 from .harness import Case, Contender
 
 NAME = "ode"
@@ -200,8 +200,7 @@ def cases(quick: bool = False) -> list[Case]:
         args = _args(n, s)
         out.append(Case(NAME, f"n={n}, s={s}", {"n": n, "steps": s, "x": "U(0, 1), seed 0"}, [
             Contender("Numba primal", "primal", jitted(ode, args), value_of=float),
-            Contender("hand-written Numba adjoint", "reference", jitted(ode_adjoint, args),
-                      grad_of=lambda o: o),
+            reference(ode_adjoint, args, 8 * n * s),  # y per step
             *s2sad_rows(ode, args),
             _jax(n, s),
         ]))

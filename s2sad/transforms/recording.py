@@ -6,14 +6,15 @@ stacks)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from ..errors import S2SADError
 from ..ir.builder import Builder
-from ..ir.nodes import Block, For, If, Op, Value, Var
+from ..ir.nodes import Block, Const, For, If, Op, Value, Var
 from ..ir.primitives import PRIMS
 from ..ir.rewrite import free_vars, substitute
-from ..ir.types import F32, F64, ArrayT
+from ..ir.types import F32, F64, I64, ArrayT
 
 
 def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool],
@@ -29,9 +30,10 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     mapping: dict[Var, Value] = {}
     if isinstance(s, For):
         mapping[s.ivar] = rivar
+    counters = _affine_counters(s, level_defs) if "tbr" not in _disabled() else {}
 
     def cheap(v, seen=frozenset()) -> bool:
-        if isinstance(s, For) and v is s.ivar:
+        if isinstance(s, For) and v is s.ivar or v in counters:
             return True
         st = defs.get(v)
         if not isinstance(st, Op) or v in seen:
@@ -51,7 +53,9 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         if v in order or v in taped or v in mapping:
             return
         st = defs.get(v)
-        if cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
+        if v in counters:
+            order.append(v)
+        elif cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
                         isinstance(st, Op) and PRIMS[st.prim].typing == "bool"):
             # a mask (x > 0.0 for np.where) is recomputed from its recorded operands
             for a in st.args:
@@ -79,11 +83,45 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     for v in reversed(taped):
         mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=pairs[v])
     for v in order:
+        if v in counters:  # init + (i - start) // step * increment
+            init, inc = counters[v]
+            k = pb.op("sub", rivar, s.start)
+            if not (isinstance(s.step, Const) and s.step.value == 1):
+                k = pb.op("floordiv", k, s.step)
+            mapping[v] = pb.op("add", init, pb.op("mul", k, inc), name=v.name, type=v.type)
+            continue
         st = defs[v]
         args = [mapping.get(a, a) if isinstance(a, Var) else a for a in st.args]
         mapping[v] = pb.op(st.prim, *args, name=v.name, type=v.type, **st.attrs)
     substitute(rbody, mapping)
     rbody.stmts[:0] = prologue.stmts
+
+
+def _disabled() -> set[str]:
+    """S2SAD_DISABLE=tbr: integer counters recorded like any other value."""
+    return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
+
+
+def _affine_counters(s, level_defs: set) -> dict:
+    """Integer parameters of a range loop that every iteration steps by the same amount
+    (`li += 1`, `li = li + c` with c fixed in the loop): {param: (init, increment)}. The
+    reverse iteration computes them from its index instead of popping them."""
+    out = {}
+    if not isinstance(s, For):
+        return out
+    top = {r: t for t in s.body.stmts if isinstance(t, Op) for r in t.results}
+    for p, init, y in zip(s.params, s.inits, s.body.yields):
+        if p.type != I64 or init.type != I64:
+            continue
+        t = top.get(y)
+        if not isinstance(t, Op) or t.prim != "add":
+            continue
+        a, c = t.args
+        if c is p:
+            a, c = c, a
+        if a is p and c.type == I64 and not (isinstance(c, Var) and c in level_defs):
+            out[p] = (init, c)
+    return out
 
 
 def _level_stmts(b: Block):
