@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from ..errors import S2SADError
 from ..ir.builder import Builder
-from ..ir.nodes import Block, Const, For, If, Op, Value, Var
+from ..ir.nodes import Block, Const, For, If, Op, Value, Var, sub_blocks
 from ..ir.primitives import PRIMS
 from ..ir.rewrite import free_vars, substitute
 from ..ir.types import F32, F64, I64, ArrayT
@@ -73,15 +73,30 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     pb.loc = s.loc
     fb = Builder(s.body)
     fb.loc = s.loc
+    tbr = "tbr" not in _disabled()
+    records = []  # (value, its dims where the reverse sweep reads only its shape)
+    # values the recomputed ops read (a mask recomputed from its operands reads them whole)
+    read = {a for v in order if v not in counters for k, a in enumerate(defs[v].args)
+            if not (PRIMS[defs[v].prim].shape_only or defs[v].prim == "sum_to" and k == 1)}
     for v in taped:
+        if isinstance(v.type, ArrayT) and tbr and v not in read and _shape_only(rbody, v):
+            records.append((v, [fb.op("dim", v, axis=a) for a in range(v.type.ndim)]))
+            continue
         if isinstance(v.type, ArrayT) and v.type.dtype not in (F64, F32):
             raise S2SADError("an integer or boolean array that changes every iteration "
                              "is needed by the reverse sweep", s.loc,
                              "compute it from float arrays, or outside the loop")
-        pairs[v] = len(pairs)  # numbered in program order: printed IR is stable
-        fb.effect("push", v, pair=pairs[v])
-    for v in reversed(taped):
-        mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=pairs[v])
+        records.append((v, None))
+    for v, dims in records:
+        for d in dims or [v]:
+            pairs[d] = len(pairs)  # numbered in program order: printed IR is stable
+            fb.effect("push", d, pair=pairs[d])
+    for v, dims in reversed(records):
+        if dims is None:
+            mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=pairs[v])
+            continue
+        got = [pb.op("pop", name="n", type=d.type, pair=pairs[d]) for d in reversed(dims)]
+        mapping[v] = pb.op("empty", *reversed(got), type=v.type, dtype=v.type.dtype.name)
     for v in order:
         if v in counters:  # init + (i - start) // step * increment
             init, inc = counters[v]
@@ -100,6 +115,25 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
 def _disabled() -> set[str]:
     """S2SAD_DISABLE=tbr: integer counters recorded like any other value."""
     return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
+
+
+def _shape_only(b: Block, v: Var) -> bool:
+    """The reverse body reads only v's shape (len, dim, size, *_like, sum_to's target):
+    the forward iteration records its dimensions, not its elements."""
+    if v in b.yields:
+        return False
+    for t in b.stmts:
+        if isinstance(t, Op):
+            if any(a is v and not (PRIMS[t.prim].shape_only or t.prim == "sum_to" and k == 1)
+                   for k, a in enumerate(t.args)):
+                return False
+            continue
+        if any(getattr(t, f, None) is v for f in ("cond", "start", "stop", "step")) or \
+                v in getattr(t, "inits", ()):
+            return False
+        if not all(_shape_only(sb, v) for sb in sub_blocks(t)):
+            return False
+    return True
 
 
 def _affine_counters(s, level_defs: set) -> dict:

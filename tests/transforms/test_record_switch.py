@@ -177,3 +177,24 @@ def test_affine_counter_recomputed_not_recorded():
     assert "li_6 = li_5 + (j_34 - v77)" in src
     assert src.count("push(tape_i, sp_i_2, li)") == 1 and "li_6 = " in src
     assert "push(tape_i_3, sp_i_2, li)" in src0 and "li_6 = " not in src0
+
+
+def test_arrays_read_only_for_their_shape_record_their_shape():
+    """heat with np.concatenate of slices: the step is linear, so the reverse sweep reads
+    the step's temporaries only for their shapes (sum_to's target, slice bounds): ints
+    are recorded, not arrays; with tbr off every temporary is recorded whole."""
+    from benchmarks.heat import heat_adjoint
+    from benchmarks.heat_copy import heat_concat
+    from s2sad.api import derivative_source, storage_bytes
+
+    u0 = np.random.default_rng(6).standard_normal(12)
+    src = derivative_source(heat_concat, mode="grad", args=(u0, 0.25, 4))
+    assert "push_array" not in src and "pop_array" not in src
+    with disabled(OFF):
+        assert "push_array" in derivative_source(heat_concat, mode="grad",
+                                                 args=(u0, 0.25, 4))
+    (val, g), (val0, g0) = both(heat_concat, (u0, 0.25, 4), 0, target="cpu")
+    assert val == val0
+    same(g, g0)
+    np.testing.assert_allclose(g, heat_adjoint(u0, 0.25, 4), rtol=1e-12, atol=1e-12)
+    assert storage_bytes(heat_concat, u0, 0.25, 4) <= 8 * 4 * 10 + 16 * 8 * 2
