@@ -30,7 +30,8 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     mapping: dict[Var, Value] = {}
     if isinstance(s, For):
         mapping[s.ivar] = rivar
-    counters = _affine_counters(s, level_defs) if "tbr" not in _disabled() else {}
+    tbr = "tbr" not in _disabled()
+    counters = _affine_counters(s, level_defs) if tbr else {}
 
     def cheap(v, seen=frozenset()) -> bool:
         if isinstance(s, For) and v is s.ivar or v in counters:
@@ -41,6 +42,10 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         if PRIMS[st.prim].access and not PRIMS[st.prim].effect:  # a load
             if st.args[0] in level_defs or changes_after(st.args[0], st):
                 return False
+            # from an array nothing writes: read again, at an index recorded if need be
+            # (one int recorded instead of the index and the value: A[r, perm[r]])
+            return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
+                       or (tbr and a.type == I64) for a in st.args[1:])
         elif not PRIMS[st.prim].recompute:
             return False
         return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
@@ -73,7 +78,6 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     pb.loc = s.loc
     fb = Builder(s.body)
     fb.loc = s.loc
-    tbr = "tbr" not in _disabled()
     records = []  # (value, its dims where the reverse sweep reads only its shape)
     # values the recomputed ops read (a mask recomputed from its operands reads them whole)
     read = {a for v in order if v not in counters for k, a in enumerate(defs[v].args)
