@@ -1,7 +1,9 @@
 """s2sad benchmarks: `python -m benchmarks [--quick] [--workload NAME] ...`.
 
-One module per workload (seed_scalar, verlet, rosenbrock, heat, mlp, gmm); `harness`
-times, checks and reports.
+One module per workload (seed_scalar, verlet, rosenbrock, heat, mlp, gmm, and the loop
+programs written from GradBench's specs in the plain Numba style: ode, lse, llsq, kmeans,
+gmm_scratch, det, heat_copy); `harness` times, checks and reports, `common` builds the
+loop workloads' contenders.
 `run()` is the in-process entry point (the test suite runs `run(quick=True)`).
 """
 
@@ -14,10 +16,27 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 
-from . import batch, gmm, heat, mlp, rosenbrock, seed_scalar, verlet
+from . import (
+    batch,
+    det,
+    gmm,
+    gmm_scratch,
+    heat,
+    heat_copy,
+    kmeans,
+    llsq,
+    lse,
+    mlp,
+    ode,
+    rosenbrock,
+    seed_scalar,
+    verlet,
+)
 from .harness import Report, Settings, machine, run_case, versions
 
-WORKLOADS = {m.NAME: m for m in (seed_scalar, verlet, rosenbrock, heat, mlp, gmm, batch)}
+LOOPS = (ode, lse, llsq, kmeans, gmm_scratch, det, heat_copy)
+WORKLOADS = {m.NAME: m for m in (seed_scalar, verlet, rosenbrock, heat, mlp, gmm, *LOOPS,
+                                 batch)}
 
 
 @contextlib.contextmanager

@@ -1,7 +1,7 @@
 """python -m benchmarks [--quick] [--workload NAME] [--json PATH] [--markdown PATH] [--plot PATH]
 
-Runs the workloads (seed_scalar, verlet, rosenbrock, heat, mlp, gmm; all of them by
-default), prints the Markdown tables (a summary of s2sad's ratios first), writes JSON, Markdown and a PNG bar chart
+Runs the workloads (seed_scalar, verlet, rosenbrock, heat, mlp, gmm, and the loop
+programs ode, lse, llsq, kmeans, gmm_scratch, det, heat_copy; all of them by default), prints the Markdown tables (a summary of s2sad's ratios first), writes JSON, Markdown and a PNG bar chart
 (default: benchmarks/results/results.{json,md,png}; quick.{json,md,png} with --quick).
 Exits 1 if any gradient disagrees with the hand-written one (or a reference fails).
 """

@@ -503,6 +503,9 @@ def summary(report: Report) -> list[dict]:
                    "x primal": (r.median_s / fastest.median_s
                                 if fastest is not None and r.median_s else None),
                    "reference": ref.name if ref else None,
+                   # the reverse sweep's stacks, and what the hand-written adjoint keeps
+                   "stack": r.extra.get("stack"),
+                   "hand stores": ref.extra.get("stores") if ref else None,
                    "primal": fastest.name if fastest is not None else None}
             for pkg, label in PEER_LABELS.items():
                 peer = best.get(pkg)
@@ -537,19 +540,22 @@ def markdown(report: Report) -> str:
         "runs the same function faster); x JAX, x PyTorch, x autograd: that peer's "
         "fastest row in the case.",
         "",
+        "stack: the bytes s2sad's reverse sweep kept on its stacks (where measured); hand: "
+        "what the hand-written adjoint keeps for its reverse sweep (0: it recomputes).",
+        "",
         "| workload | case | s2sad | x hand-written | x primal | x JAX | x PyTorch "
-        "| x autograd |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
+        "| x autograd | stack (hand) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in summary(report):
         if row["median_s"] is None:
             lines.append(f"| {row['workload']} | {row['case']} | {row['contender']} | "
-                         f"{row['status']} | | | | |")
+                         f"{row['status']} | | | | | |")
             continue
         lines.append(f"| {row['workload']} | {row['case']} | {row['contender']} | "
                      + " | ".join(fmt_ratio(row[k]) for k in (
                          "x hand-written", "x primal", "x JAX", "x PyTorch", "x autograd"))
-                     + " |")
+                     + " | " + _stack(row) + " |")
     lines.append("")
     for c in report.cases:
         lines += [f"## {c.workload}: {c.label}", "",
@@ -574,6 +580,13 @@ def markdown(report: Report) -> str:
             lines += [""] + [f"- {e}" for e in extras]
         lines.append("")
     return "\n".join(lines)
+
+
+def _stack(row: dict) -> str:
+    if row.get("stack") is None:
+        return ""
+    hand = row.get("hand stores")
+    return row["stack"] + (f" ({hand})" if hand is not None else "")
 
 
 def _colour(r: Result) -> Any:

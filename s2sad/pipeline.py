@@ -37,6 +37,7 @@ from .passes.inputs import copy_written_inputs
 from .passes.order import forward_order
 from .passes.overwrite import overwrite
 from .passes.simplify import fold_boolean_ifs, simplify
+from .passes.sparse import sparse_selections
 from .passes.units import unit_columns
 from .transforms.adjoint import adjoint
 from .transforms.storage import report_storage, thread_tapes
@@ -180,6 +181,9 @@ DERIVATIVE_STAGES = [
           doc="like terms of stored cotangents collected"),
     Stage("order", lambda fn, req: forward_order(fn), REVERSE, optional=True,
           doc="independent reversed element loops run forwards"),
+    Stage("sparse", lambda fn, req: sparse_selections(fn), REVERSE, optional=True,
+          doc="loops whose writes are products with a selection's zero cotangent "
+          "guarded by it"),
     Stage("fold", lambda fn, req: dce(cse(simplify(fold_boolean_ifs(fn)))), DERIVATIVES,
           doc="Ifs that only choose between booleans as expressions; a last clean-up"),
     Stage("storage", _when_storage(_storage), REVERSE,

@@ -17,11 +17,24 @@ if ROOT not in sys.path:  # `benchmarks` is a folder of the repository, not inst
     sys.path.insert(0, ROOT)
 
 import benchmarks  # noqa: E402
-from benchmarks import gmm, heat, mlp, rosenbrock  # noqa: E402
+from benchmarks import (  # noqa: E402
+    det,
+    gmm,
+    gmm_scratch,
+    heat,
+    heat_copy,
+    kmeans,
+    llsq,
+    lse,
+    mlp,
+    ode,
+    rosenbrock,
+)
 from benchmarks.__main__ import main  # noqa: E402
 from benchmarks.harness import RTOL, numpy_peak, rel_err, summary  # noqa: E402
 
-ALL = ("seed_scalar", "verlet", "rosenbrock", "heat", "mlp", "gmm", "batch")
+LOOPS = ("ode", "lse", "llsq", "kmeans", "gmm_scratch", "det", "heat_copy")
+ALL = ("seed_scalar", "verlet", "rosenbrock", "heat", "mlp", "gmm", *LOOPS, "batch")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +47,7 @@ def test_every_workload_ran(report):
     assert {c.workload for c in report.cases} == set(ALL)
 
 
-@pytest.mark.parametrize("workload", ("rosenbrock", "heat", "mlp", "gmm"))
+@pytest.mark.parametrize("workload", ("rosenbrock", "heat", "mlp", "gmm", *LOOPS))
 def test_array_workloads_s2sad_matches_hand_written(report, workload):
     results = _results(report, workload)
     s2 = [r for r in results if r.role == "s2sad"]
@@ -154,6 +167,34 @@ def test_gmm_reference_against_finite_differences():
     want = _fd(gmm.gmm_objective, args, gmm.ARGNUMS)
     _close(gmm.gmm_adjoint(*args), want, 1e-6)
     assert gmm.gmm_objective_vec(*args) == pytest.approx(gmm.gmm_objective(*args), rel=1e-12)
+
+
+@pytest.mark.parametrize("f, grad, args, argnums", [
+    (ode.ode, ode.ode_adjoint, (np.random.default_rng(3).uniform(0, 1, 6), 5), (0,)),
+    (lse.lse, lse.lse_grad, (np.random.default_rng(3).standard_normal(7),), (0,)),
+    (llsq.llsq, llsq.llsq_grad, (np.random.default_rng(3).standard_normal(4), 9), (0,)),
+    (kmeans.kmeans, kmeans.kmeans_grad, kmeans._data(3, 10, 2), (0,)),
+    (det.det, det.det_grad, (np.random.default_rng(3).standard_normal((4, 4)),), (0,)),
+    (heat_copy.heat_copy, heat.heat_adjoint, (np.random.default_rng(3).standard_normal(9),
+                                              0.25, 5), (0,)),
+    (heat_copy.heat_concat, heat.heat_adjoint, (np.random.default_rng(3).standard_normal(9),
+                                                0.25, 5), (0,)),
+    (gmm_scratch.gmm_scratch, gmm.gmm_adjoint, gmm._args(3, 2, 6), gmm.ARGNUMS),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_loop_references_against_finite_differences(f, grad, args, argnums):
+    got = grad(*args)
+    _close(got if len(argnums) > 1 else [got], _fd(f, args, argnums), 1e-6)
+
+
+def test_det_is_numpys():
+    A = np.random.default_rng(4).standard_normal((5, 5))
+    assert det.det(A) == pytest.approx(np.linalg.det(A), rel=1e-12)
+    assert det.det_grad(A) == pytest.approx(np.linalg.det(A) * np.linalg.inv(A).T, rel=1e-9)
+
+
+def test_gmm_scratch_is_gmm():
+    args = gmm._args(3, 2, 6)
+    assert gmm_scratch.gmm_scratch(*args) == pytest.approx(gmm.gmm_objective(*args), rel=1e-12)
 
 
 def test_numpy_peak_measures_allocations():

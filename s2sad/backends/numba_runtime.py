@@ -229,7 +229,7 @@ push_array = numba.njit(cache=True)(_push_array)
 pop_array1 = numba.njit(cache=True)(rt._pop_array1)
 pop_array2 = numba.njit(cache=True)(rt._pop_array2)
 trip_count = numba.njit(cache=True)(rt._trip_count)
-reserve = numba.njit(cache=True)(_reserve)
+reserve = numba.njit(cache=True, inline="always")(_reserve)  # a call per loop costs more than the loop
 
 eig_gaps = numba.njit(cache=True)(rt._eig_gaps)
 basis = numba.njit(cache=True)(rt._basis)

@@ -94,6 +94,12 @@ def fold_op(prim: str, args: list[Value], attrs: dict | None = None) -> Value | 
         x, y = args
         if _is(y, 1):
             return keep(x)
+    elif prim in ("dim", "len") and isinstance(args[0], Var) and \
+            isinstance(args[0].type, ArrayT):  # np.empty(n).shape[0] is n
+        d = args[0].defn
+        if d is not None and d.prim in ("empty", "zeros") and d.results and \
+                d.results[0] is args[0] and len(d.args) == args[0].type.ndim:
+            return keep(d.args[(attrs or {}).get("axis", 0)])
     elif prim == "trip_count" and all(isinstance(a, Const) for a in args):
         start, stop, step = (a.value for a in args)
         return const(len(range(start, stop, step)))

@@ -6,14 +6,15 @@ stacks)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from ..errors import S2SADError
 from ..ir.builder import Builder
-from ..ir.nodes import Block, For, If, Op, Value, Var
+from ..ir.nodes import Block, Const, For, If, Op, Value, Var, sub_blocks
 from ..ir.primitives import PRIMS
 from ..ir.rewrite import free_vars, substitute
-from ..ir.types import F32, F64, ArrayT
+from ..ir.types import F32, F64, I64, ArrayT
 
 
 def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool],
@@ -29,9 +30,11 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     mapping: dict[Var, Value] = {}
     if isinstance(s, For):
         mapping[s.ivar] = rivar
+    tbr = "tbr" not in _disabled()
+    counters = _affine_counters(s, level_defs) if tbr else {}
 
     def cheap(v, seen=frozenset()) -> bool:
-        if isinstance(s, For) and v is s.ivar:
+        if isinstance(s, For) and v is s.ivar or v in counters:
             return True
         st = defs.get(v)
         if not isinstance(st, Op) or v in seen:
@@ -39,6 +42,10 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         if PRIMS[st.prim].access and not PRIMS[st.prim].effect:  # a load
             if st.args[0] in level_defs or changes_after(st.args[0], st):
                 return False
+            # from an array nothing writes: read again, at an index recorded if need be
+            # (one int recorded instead of the index and the value: A[r, perm[r]])
+            return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
+                       or (tbr and a.type == I64) for a in st.args[1:])
         elif not PRIMS[st.prim].recompute:
             return False
         return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
@@ -51,7 +58,9 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         if v in order or v in taped or v in mapping:
             return
         st = defs.get(v)
-        if cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
+        if v in counters:
+            order.append(v)
+        elif cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
                         isinstance(st, Op) and PRIMS[st.prim].typing == "bool"):
             # a mask (x > 0.0 for np.where) is recomputed from its recorded operands
             for a in st.args:
@@ -69,21 +78,88 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     pb.loc = s.loc
     fb = Builder(s.body)
     fb.loc = s.loc
+    records = []  # (value, its dims where the reverse sweep reads only its shape)
+    # values the recomputed ops read (a mask recomputed from its operands reads them whole)
+    read = {a for v in order if v not in counters for k, a in enumerate(defs[v].args)
+            if not (PRIMS[defs[v].prim].shape_only or defs[v].prim == "sum_to" and k == 1)}
     for v in taped:
+        if isinstance(v.type, ArrayT) and tbr and v not in read and _shape_only(rbody, v):
+            records.append((v, [fb.op("dim", v, axis=a) for a in range(v.type.ndim)]))
+            continue
         if isinstance(v.type, ArrayT) and v.type.dtype not in (F64, F32):
             raise S2SADError("an integer or boolean array that changes every iteration "
                              "is needed by the reverse sweep", s.loc,
                              "compute it from float arrays, or outside the loop")
-        pairs[v] = len(pairs)  # numbered in program order: printed IR is stable
-        fb.effect("push", v, pair=pairs[v])
-    for v in reversed(taped):
-        mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=pairs[v])
+        records.append((v, None))
+    for v, dims in records:
+        for d in dims or [v]:
+            pairs[d] = len(pairs)  # numbered in program order: printed IR is stable
+            fb.effect("push", d, pair=pairs[d])
+    for v, dims in reversed(records):
+        if dims is None:
+            mapping[v] = pb.op("pop", name=v.name, type=v.type, pair=pairs[v])
+            continue
+        got = [pb.op("pop", name="n", type=d.type, pair=pairs[d]) for d in reversed(dims)]
+        mapping[v] = pb.op("empty", *reversed(got), type=v.type, dtype=v.type.dtype.name)
     for v in order:
+        if v in counters:  # init + (i - start) // step * increment
+            init, inc = counters[v]
+            k = pb.op("sub", rivar, s.start)
+            if not (isinstance(s.step, Const) and s.step.value == 1):
+                k = pb.op("floordiv", k, s.step)
+            mapping[v] = pb.op("add", init, pb.op("mul", k, inc), name=v.name, type=v.type)
+            continue
         st = defs[v]
         args = [mapping.get(a, a) if isinstance(a, Var) else a for a in st.args]
         mapping[v] = pb.op(st.prim, *args, name=v.name, type=v.type, **st.attrs)
     substitute(rbody, mapping)
     rbody.stmts[:0] = prologue.stmts
+
+
+def _disabled() -> set[str]:
+    """S2SAD_DISABLE=tbr: integer counters recorded like any other value."""
+    return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
+
+
+def _shape_only(b: Block, v: Var) -> bool:
+    """The reverse body reads only v's shape (len, dim, size, *_like, sum_to's target):
+    the forward iteration records its dimensions, not its elements."""
+    if v in b.yields:
+        return False
+    for t in b.stmts:
+        if isinstance(t, Op):
+            if any(a is v and not (PRIMS[t.prim].shape_only or t.prim == "sum_to" and k == 1)
+                   for k, a in enumerate(t.args)):
+                return False
+            continue
+        if any(getattr(t, f, None) is v for f in ("cond", "start", "stop", "step")) or \
+                v in getattr(t, "inits", ()):
+            return False
+        if not all(_shape_only(sb, v) for sb in sub_blocks(t)):
+            return False
+    return True
+
+
+def _affine_counters(s, level_defs: set) -> dict:
+    """Integer parameters of a range loop that every iteration steps by the same amount
+    (`li += 1`, `li = li + c` with c fixed in the loop): {param: (init, increment)}. The
+    reverse iteration computes them from its index instead of popping them."""
+    out = {}
+    if not isinstance(s, For):
+        return out
+    top = {r: t for t in s.body.stmts if isinstance(t, Op) for r in t.results}
+    for p, init, y in zip(s.params, s.inits, s.body.yields):
+        if p.type != I64 or init.type != I64:
+            continue
+        t = top.get(y)
+        if not isinstance(t, Op) or t.prim != "add":
+            continue
+        a, c = t.args
+        if c is p:
+            a, c = c, a
+        if a is p and c.type == I64 and not (isinstance(c, Var) and c in level_defs):
+            out[p] = (init, c)
+    return out
 
 
 def _level_stmts(b: Block):

@@ -8,12 +8,20 @@ their stack pointers, carried through every loop and If that pushes or pops:
     tape_f = push(tape_f, sp_f, x0); sp_f = sp_f + 1        (forward)
     sp_f = sp_f - 1; x0 = tape_f[sp_f]                      (reverse)
 
-`push` grows the array by doubling when it is full; the initial capacity is the trip
-count of the first loop times the values it records per iteration, when that is known
-before the loop. For CUDA the same sizes are computed before launch (docs/storage.md).
+`push` grows the array by doubling when it is full. A loop nest whose pushes are counted
+before it runs (range loops all the way down, no push under an If or a while loop, inner
+bounds computed outside the nest) reserves its whole record once, before the nest, and
+its pushes become plain stores (`tape_f[sp_f] = x0`: no capacity check, the stack is not
+a loop-carried value, the loop can be vectorised). A nest whose inner bounds depend on
+its own index (`range(i + 1, d)`) reserves once per iteration of the loop whose body is
+counted that way; anything else keeps checked pushes, with room reserved for a loop's
+own unconditional pushes. For CUDA the same sizes are computed before launch
+(docs/storage.md).
 """
 
 from __future__ import annotations
+
+import os
 
 from ..ir.builder import Builder, const
 from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, walk
@@ -46,7 +54,70 @@ _NAMES = {"tf": ("tape_f", TAPE_F), "sf": ("sp_f", I64), "ti": ("tape_i", TAPE_I
           "si": ("sp_i", I64)}
 
 
-def _thread(block: Block, st: _State) -> None:
+def _pushes(block: Block) -> bool:
+    return any(isinstance(s, Op) and s.prim == "push" for s in walk(block))
+
+
+def _defined_in(s) -> set[Var]:
+    """Every value a loop defines: its index, its parameters and everything in its body."""
+    out = set(getattr(s, "params", ()))
+    if isinstance(s, For):
+        out.add(s.ivar)
+    for t in walk(s.body):
+        out.update(t.results)
+        out.update(getattr(t, "params", ()))
+        if isinstance(t, For):
+            out.add(t.ivar)
+    return out
+
+
+def _countable(block: Block, inside: set[Var]) -> bool:
+    """The pushes of `block` are counted before it runs, from values not in `inside`:
+    scalar pushes at its level and in range loops whose bounds are known outside."""
+    for t in block.stmts:
+        if isinstance(t, Op) and t.prim == "push" and isinstance(t.args[0].type, ArrayT):
+            return False
+        if isinstance(t, (If, While)) and any(_pushes(b) for b in (
+                *((t.then, t.orelse) if isinstance(t, If) else (t.cond, t.body)),)):
+            return False
+        if isinstance(t, For) and _pushes(t.body):
+            if any(isinstance(v, Var) and v in inside for v in (t.start, t.stop, t.step)):
+                return False
+            if not _countable(t.body, inside):
+                return False
+    return True
+
+
+def _count(b: Builder, block: Block, k: str):
+    """The number of kind-k pushes one run of a countable block makes (an IR value)."""
+    total = const(sum(1 for t in block.stmts if isinstance(t, Op) and t.prim == "push"
+                      and _kind(t.args[0].type) == k))
+    for t in block.stmts:
+        if isinstance(t, For) and any(isinstance(u, Op) and u.prim == "push" and
+                                      _kind(u.args[0].type) == k for u in walk(t.body)):
+            n = b.op("mul", b.op("trip_count", t.start, t.stop, t.step), _count(b, t.body, k))
+            total = n if isinstance(total, Const) and total.value == 0 else \
+                b.op("add", total, n)
+    return total
+
+
+def _reserve_all(b: Builder, kinds, block: Block, st: _State, times=None) -> None:
+    for k in kinds:
+        n = _count(b, block, k)
+        if times is not None:
+            n = b.op("mul", times, n)
+        name, t = _NAMES["t" + k]
+        st.v["t" + k] = b.op("reserve", st.v["t" + k], b.op("add", st.v["s" + k], n),
+                             name=name, type=t)
+
+
+def _kinds(block: Block) -> list[str]:
+    return [k for k in ("f", "i") if any(isinstance(t, Op) and t.prim == "push" and
+                                         _kind(t.args[0].type) == k for t in walk(block))]
+
+
+def _thread(block: Block, st: _State, covered: bool = False) -> None:
+    """covered: room for every push of this block is reserved already (plain stores)."""
     new = []
     b = Builder(Block())
     for s in block.stmts:
@@ -89,7 +160,11 @@ def _thread(block: Block, st: _State) -> None:
             tape, sp = st.v["t" + k], st.v["s" + k]
             b.block = Block()
             b.loc = s.loc
-            tape2 = b.op("push", tape, sp, v, name=_NAMES["t" + k][0], type=tape.type)
+            if covered:
+                b.effect("setitem", tape, sp, v)
+                tape2 = tape
+            else:
+                tape2 = b.op("push", tape, sp, v, name=_NAMES["t" + k][0], type=tape.type)
             sp2 = b.op("add", sp, const(1), name=_NAMES["s" + k][0])
             new += b.block.stmts
             st.v["t" + k], st.v["s" + k] = tape2, sp2
@@ -125,12 +200,32 @@ def _thread(block: Block, st: _State) -> None:
                 st.v[key] = r
             new.append(s)
         elif isinstance(s, (For, While)) and _touches(s.body):
-            if isinstance(s, For):
+            inner, per_iter = covered, False
+            if isinstance(s, For) and not covered and _pushes(s.body) and \
+                    "reserve" not in _disabled():
+                kinds = _kinds(s.body)
+                if _countable(s.body, _defined_in(s)):
+                    b.block = Block()
+                    b.loc = s.loc
+                    _reserve_all(b, kinds, s.body, st,
+                                 b.op("trip_count", s.start, s.stop, s.step))
+                    new += b.block.stmts
+                    inner = True
+                elif _countable(s.body, _defined_in(s) - {s.ivar, *s.params}):
+                    per_iter = inner = True
+            if isinstance(s, For) and not inner:
                 new += _reserve(s, st)
             params = {key: Var(*_NAMES[key]) for key in st.v}
             sub = st.copy()
             sub.v = dict(params)
-            _thread(s.body, sub)
+            pre = []
+            if per_iter:
+                b.block = Block()
+                b.loc = s.loc
+                _reserve_all(b, _kinds(s.body), s.body, sub)
+                pre = b.block.stmts
+            _thread(s.body, sub, inner and isinstance(s, For))
+            s.body.stmts[:0] = pre
             for key, p in params.items():
                 if sub.v[key] is p:  # unchanged by the body: no need to carry it
                     substitute(s.body, {p: st.v[key]})
@@ -161,6 +256,11 @@ def _reserve(s: For, st: _State) -> list:
         name, t = _NAMES["t" + k]
         st.v["t" + k] = b.op("reserve", st.v["t" + k], need, name=name, type=t)
     return b.block.stmts
+
+
+def _disabled() -> set[str]:
+    """S2SAD_DISABLE=reserve: checked pushes everywhere (the comparison the tests make)."""
+    return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
 
 
 def thread_tapes(fn: Function) -> Function:

@@ -17,9 +17,9 @@ def final_energy_grad(F, x0, v0, gamma, dt):
         v6 = fac2 * dt  # line 34
         vn = fac1 * fac2 * v0 - v6 * x0 + v6 * F[i]
         xn = x0 + dt * vn  # line 35
-        tape_f = _rt.push(tape_f, sp_f, x0)  # line 33
+        tape_f[sp_f] = x0  # line 33
         sp_f += 1
-        tape_f = _rt.push(tape_f, sp_f, v0)
+        tape_f[sp_f] = v0
         sp_f += 1
         v0 = vn
         x0 = xn

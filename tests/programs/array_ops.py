@@ -554,6 +554,17 @@ def elem_loop_write(x):
     return np.sum(y * y)
 
 
+def elem_while_carry(x):
+    """A while loop carrying a value its reverse sweep needs: a checked push per
+    iteration (a range loop reserves its record and stores into it)."""
+    s = 1.0
+    k = 0
+    while k < len(x):
+        s = s * math.sin(s + x[k])
+        k += 1
+    return s
+
+
 def elem_overwrite(x):
     y = x.copy()
     for _ in range(3):

@@ -294,8 +294,9 @@ CASES = [
     # element code
     Case(P.elem_loop_read, (V5,), ("getitem", "len")),
     Case(P.elem_loop_2d, (M34,), ("getitem", "dim")),
-    Case(P.elem_loop_write, (V5,), ("setitem", "zeros", "push")),
-    Case(P.elem_overwrite, (V4,), ("setitem", "copy", "push", "reserve", "trip_count")),
+    Case(P.elem_loop_write, (V5,), ("setitem", "zeros", "reserve")),
+    Case(P.elem_overwrite, (V4,), ("setitem", "copy", "reserve", "trip_count")),
+    Case(P.elem_while_carry, (V5,), ("push",)),
     Case(P.elem_augmented, (V5,), ("zeros_like", "setitem")),
     Case(P.elem_negative_index, (V5,), ("getitem",)),
     # allocation, shape
@@ -325,8 +326,9 @@ SECOND_ORDER = [
     Case(P.cumsum_axis1, (M34,)),
     Case(P.red_mean_axis1, (M34,), ("expand_to",)),
     Case(P.trace1, (M33,), ("eye_like",)),
-    Case(P.elem_loop_write, (V5,), ("push", "reserve")),
-    Case(P.elem_overwrite, (V4,), ("push", "reserve", "trip_count")),
+    Case(P.elem_loop_write, (V5,), ("reserve",)),
+    Case(P.elem_overwrite, (V4,), ("reserve", "trip_count")),
+    Case(P.elem_while_carry, (V5,), ("push",)),
     Case(P.alloc_zeros_like, (V5,), ("zeros_like",)),
     Case(P.ew_unary_a, (V5,)),
     Case(P.dot_mv, (M34, V4)),
