@@ -37,7 +37,7 @@ def test_cuda_paths_in_the_simulator():
     r = subprocess.run([sys.executable, "-m", "tests.programs.cuda_checks"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert r.stdout.count("ok ") == 9, r.stdout
+    assert r.stdout.count("ok ") == 10, r.stdout
 
 
 needs_toolkit = pytest.mark.skipif(not _toolkit(), reason="the CUDA toolkit wheels "

@@ -5,7 +5,7 @@ elements) rewritten into one fused numba-cuda kernel.
 - the outputs are arguments the launcher allocates (`o0[b] = ...` stays);
 - each recording stack becomes a slice of a global tape `T_x[sp, tid]` allocated before
   launch with a capacity `cap_x`: neighbouring threads touch neighbouring addresses, and
-  a push past the capacity sets the overflow flag (the launcher grows the tape and runs
+  a push (or a store into a reserved tape) past the capacity sets the overflow flag (the launcher grows the tape and runs
   again: never silent corruption); reads clamp to the capacity;
 - nothing is allocated in device code: any other NumPy or runtime call in the element is
   refused (DeviceUnsupported), so what compiles to PTX is what was checked here.
@@ -110,6 +110,16 @@ class _Kernel(cst.CSTTransformer):
                     f"    T_{t.name}[{code(sp)}, tid] = {code(v)}\n"
                     f"else:\n    overflow[0] = 1\n")
                 return cst.FlattenSentinel([stmt])
+        if isinstance(s, cst.Assign) and len(s.targets) == 1 and isinstance(
+                s.targets[0].target, cst.Subscript) and self._tape(s.targets[0].target.value):
+            # a plain store into a reserved tape (tape[sp] = v): guarded like a push
+            sub = s.targets[0].target
+            t = self._tape(sub.value)
+            code = cst.Module([]).code_for_node
+            idx = code(sub.slice[0].slice.value)
+            return cst.FlattenSentinel([cst.parse_statement(
+                f"if {idx} < cap_{t.name}:\n    T_{t.name}[{idx}, tid] = {code(s.value)}\n"
+                f"else:\n    overflow[0] = 1\n")])
         if isinstance(s, cst.Return):
             return cst.RemoveFromParent()
         for c in _calls(s):
@@ -117,9 +127,16 @@ class _Kernel(cst.CSTTransformer):
                 _refuse(f"{c}(...)")
         return node
 
+    def visit_AssignTarget(self, node):
+        self.target = True
+
+    def leave_AssignTarget(self, orig, node):
+        self.target = False
+        return node
+
     def leave_Subscript(self, orig, node):
         t = self._tape(node.value)
-        if t is None:
+        if t is None or getattr(self, "target", False):  # stores: leave_SimpleStatementLine
             return node
         code = cst.Module([]).code_for_node
         idx = code(node.slice[0].slice.value)

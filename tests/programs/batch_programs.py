@@ -117,3 +117,12 @@ SWEEP = s2sad.vmap(s2sad.grad(verlet), in_axes=(0, None))
 def mismatched_inside(x, y):
     """vmap inside code over axes of different sizes (a call from Python raises)."""
     return np.sum(s2sad.vmap(seed)(x, y))
+
+
+def n_steps(x, n):
+    """A loop whose trip count is an argument: its tape is reserved to a size the kernel
+    learns only at run time (the GPU's first capacity is too small: overflow, relaunch)."""
+    s = 0.0
+    for i in range(n):
+        s = 0.9 * s + math.sin(x * s + i)
+    return s

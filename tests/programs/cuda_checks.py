@@ -32,6 +32,8 @@ k = np.linspace(0.2, 0.9, 40)
 # a while loop: the tapes start at 64 values and grow (the overflow flag, a relaunch)
 same("tape overflow and relaunch", *both(s2sad.grad(P.harmonic_until), k, 1e-8,
                                         in_axes=(0, None)))
+same("reserved tape overflow and relaunch", *both(s2sad.grad(P.n_steps), k, 300,
+                                                  in_axes=(0, None)))
 f = s2sad.vmap(s2sad.grad(P.verlet), in_axes=(0, None), target="cuda")
 from numba import cuda  # noqa: E402
 
