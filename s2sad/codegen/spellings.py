@@ -7,7 +7,8 @@ runtime's helpers (`_rt.*`), user rules, and the few cases where the derived spe
 is not what Numba (or CUDA device code) accepts.
 
     CPython/NumPy and Numba: scalar() and array()
-    CUDA device code:        cuda() (math.* only: device code allocates nothing)
+    CUDA device code:        scalar() (math.* and builtins), in the Numba source that
+                             codegen/cuda.py rewrites into a kernel (array calls refused)
 """
 
 from __future__ import annotations
@@ -38,9 +39,6 @@ RUNTIME = {
         "scatter_add", "take_along", "put_along", "prod_others", "cumprod_jvp",
         "cumprod_vjp", "basis")
 }
-# CUDA device code: math.* and builtins only (numba-cuda lacks np.exp and others, see
-# ../shared CUDA notes in docs/targets.md); None where there is no such spelling yet
-CUDA = {"abs": "abs", "max": "max", "min": "min", "float": "float", "int": "int"}
 
 def _numpy_name(obj) -> str | None:
     """`np.<name>` (or `np.linalg.<name>`) for a NumPy callable, under its own name (NumPy 2's
@@ -83,8 +81,3 @@ def array(prim: str) -> str | None:
     if prim in USER:
         return user_name(prim)
     return ARRAY.get(prim) or RUNTIME.get(prim) or _derived(PRIMS[prim], array=True)
-
-
-def cuda(prim: str) -> str | None:
-    """The callable CUDA device code calls for `prim` (scalars only)."""
-    return CUDA.get(prim) or SCALAR.get(prim) or _derived(PRIMS[prim], array=False)
