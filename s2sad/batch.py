@@ -37,6 +37,7 @@ from .ir.types import ArrayT, Scalar, Type
 
 TARGETS = ("cpu", "numba", "python", "parallel", "cuda")
 _DTYPES = {"f64": "np.float64", "f32": "np.float32", "i64": "np.int64", "bool": "np.bool_"}
+_NAN = {"f64": "np.nan", "f32": "np.float32(np.nan)"}  # (a float32 output stays float32)
 _serial = itertools.count()
 
 
@@ -112,7 +113,7 @@ class Vmap:
                 if bad:
                     raise BadArguments(
                         f"vmap: in_axes[{i}] = {a} maps every leaf of argument {i} ({t.tree}), "
-                        f"but {i}{bad[0]} has no axis {a}", hint="every leaf of a mapped "
+                        f"but its leaf {bad[0]} has no axis {a}", hint="every leaf of a mapped "
                         "tuple or dict needs that axis (a non-negative one); give None for "
                         "arguments shared by every element")
                 out.append(a)
@@ -315,6 +316,10 @@ def _assembler(tree):
     return lambda out: pytree.unflatten(tree, checks.flat(out))
 
 
+def _leaf_dtype(t) -> str:
+    return (t.dtype if isinstance(t, ArrayT) else t).name
+
+
 def _one_shape(a, ax):
     s = list(np.shape(a))
     s[ax] = 1
@@ -479,7 +484,8 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list,
     if len(sizes) > 1 and floats:  # (calls from Python refuse this with BadArguments)
         body.append(f"    if {' or '.join(f'n != {z}' for z in sizes)}:  # mapped axes of "
                     "different sizes: no number is right")
-        body += [f"        {os_[j]} = {os_[j]} * np.nan" for j in floats]  # (derivatives too)
+        body += [f"        {os_[j]} = {os_[j]} * {_NAN[_leaf_dtype(leaves[j])]}"
+                 for j in floats]  # (derivatives too)
     body.append(f"    return {_build(tree, iter(os_), classes)}")
     return "\n".join(body) + "\n"
 

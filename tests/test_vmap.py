@@ -209,3 +209,10 @@ def test_mismatched_axes_inside_code_give_nan_never_a_number():
     assert np.isnan(v) and np.isnan(t)
     gx, gy = s2sad.grad(P.mismatched_inside, argnums=(0, 1))(x, x[:3])
     assert np.isnan(gy).all() and np.isnan(gx[:3]).all()
+
+
+def test_float32_batches_stay_float32():
+    x = np.linspace(1.0, 2.0, 5, dtype=np.float32)
+    g1, g2 = s2sad.vmap(s2sad.grad(P.seed, argnums=(0, 1)))(x, x)
+    assert g1.dtype == np.float32 and g2.dtype == np.float32
+    np.testing.assert_allclose(g1, 1 / x + x, rtol=1e-6)
