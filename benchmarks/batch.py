@@ -105,6 +105,39 @@ def _first(out):
     return np.ravel(np.asarray(out))
 
 
+def _vmap_rows(primal, adjoint, shared: bool, args, s2) -> list:
+    """The base, the reference and s2sad's vmap on cpu and parallel, for one case."""
+    return [
+        Contender("Numba loop over the primal", "primal",
+                  lambda: (_loops(primal, 1, shared), args), value_of=lambda o: float(o[0])),
+        Contender("hand-written Numba loop over the hand adjoint", "reference",
+                  lambda: (_loops(adjoint, 2, shared), args), grad_of=_stack),
+        Contender("s2sad vmap(grad), cpu", "s2sad", s2("cpu"), grad_of=_stack, required=True),
+        Contender("s2sad vmap(grad), parallel", "s2sad", s2("parallel"), grad_of=_stack,
+                  required=True),
+    ]
+
+
+def jax_verlet():
+    """verlet in JAX, as it runs best (lax.fori_loop); also the GPU check's."""
+    from jax import lax
+
+    def f(gamma, F):
+        def step(_, s):
+            x, v = s
+            a = -x - gamma * v + F
+            x = x + DT * v + 0.5 * DT * DT * a
+            a2 = -x - gamma * v + F
+            return x, v + 0.5 * DT * (a + a2)
+        return lax.fori_loop(0, STEPS, step, (1.0, 0.0))[0]
+    return f
+
+
+def jax_seed():
+    import jax.numpy as jnp
+    return lambda a, b: jnp.log(a) + a * b - jnp.sin(b)
+
+
 def _verlet_case(n: int) -> Case:
     gam = np.linspace(0.05, 1.0, n)
     args = (gam, 0.3)
@@ -127,30 +160,12 @@ def _verlet_case(n: int) -> Case:
 
     def jax_build():
         import jax
-        from jax import lax
         jax.config.update("jax_enable_x64", True)
-
-        def f(gamma, F):
-            def step(_, s):
-                x, v = s
-                a = -x - gamma * v + F
-                x = x + DT * v + 0.5 * DT * DT * a
-                a2 = -x - gamma * v + F
-                return x, v + 0.5 * DT * (a + a2)
-            return lax.fori_loop(0, STEPS, step, (1.0, 0.0))[0]
-
-        g = jax.jit(jax.vmap(jax.grad(f, argnums=(0, 1)), in_axes=(0, None)))
-        G = jax.device_put(gam)
-        return (lambda *a: jax.block_until_ready(g(*a))), (G, 0.3)
+        g = jax.jit(jax.vmap(jax.grad(jax_verlet(), argnums=(0, 1)), in_axes=(0, None)))
+        return (lambda *a: jax.block_until_ready(g(*a))), (jax.device_put(gam), 0.3)
 
     return Case(NAME, f"Verlet sweep, {n} gammas", {"n": n, "steps": STEPS}, [
-        Contender("Numba loop over the primal", "primal",
-                  lambda: (_loops(verlet, 1, True), args), value_of=lambda o: float(o[0])),
-        Contender("hand-written Numba loop over the hand adjoint", "reference",
-                  lambda: (_loops(_verlet_adjoint, 2, True), args), grad_of=_stack),
-        Contender("s2sad vmap(grad), cpu", "s2sad", s2("cpu"), grad_of=_stack, required=True),
-        Contender("s2sad vmap(grad), parallel", "s2sad", s2("parallel"), grad_of=_stack,
-                  required=True),
+        *_vmap_rows(verlet, _verlet_adjoint, True, args, s2),
         Contender("Python loop of s2sad grad calls", "s2sad", python_loop, grad_of=_stack),
         *peers(_stack, jax=jax_build, jax_name="JAX jit(vmap(grad))"),
     ])
@@ -169,20 +184,12 @@ def _seed_case(n: int) -> Case:
 
     def jax_build():
         import jax
-        import jax.numpy as jnp
         jax.config.update("jax_enable_x64", True)
-        g = jax.jit(jax.vmap(jax.grad(lambda a, b: jnp.log(a) + a * b - jnp.sin(b),
-                                      argnums=(0, 1))))
+        g = jax.jit(jax.vmap(jax.grad(jax_seed(), argnums=(0, 1))))
         return (lambda *a: jax.block_until_ready(g(*a))), tuple(map(jax.device_put, args))
 
     return Case(NAME, f"seed gradient at {n} points", {"n": n}, [
-        Contender("Numba loop over the primal", "primal",
-                  lambda: (_loops(seed, 1, False), args), value_of=lambda o: float(o[0])),
-        Contender("hand-written Numba loop over the hand adjoint", "reference",
-                  lambda: (_loops(_seed_adjoint, 2, False), args), grad_of=_stack),
-        Contender("s2sad vmap(grad), cpu", "s2sad", s2("cpu"), grad_of=_stack, required=True),
-        Contender("s2sad vmap(grad), parallel", "s2sad", s2("parallel"), grad_of=_stack,
-                  required=True),
+        *_vmap_rows(seed, _seed_adjoint, False, args, s2),
         *peers(_stack, jax=jax_build, jax_name="JAX jit(vmap(grad))"),
     ])
 

@@ -369,16 +369,15 @@ def _element(arg: str, axis: int, i: str, tree, classes: dict) -> str:
     """The expression of element i of argument `arg` (a value tree: each leaf indexed)."""
     if tree is None or tree.is_leaf:
         return _index(arg, axis, i)
-    parts = [_element(f"{arg}{step}", axis, i, c, classes)
-             for step, c in zip(tree.steps(), tree.children)]
-    if tree.kind == "dict":
-        return "{" + ", ".join(f"{k!r}: {p}" for k, p in zip(tree.meta, parts)) + "}"
-    if tree.kind == "namedtuple":
-        name = f"_s2sad_T{len(classes)}"
-        classes[name] = tree.meta
-        return f"{name}({', '.join(parts)})"
-    inner = ", ".join(parts) + ("," if len(parts) == 1 else "")
-    return f"[{inner}]" if tree.kind == "list" else f"({inner})"
+    return _build(tree, iter(_index(arg + p, axis, i) for p in tree.paths()), classes)
+
+
+def _alloc(out: str, t, dims: list, axis: int) -> str:
+    """`out = np.empty(...)`: an output of element type t and shape `dims`, the batch axis
+    (n) inserted at `axis`."""
+    dims = list(dims)
+    dims.insert(axis, "n")
+    return f"{out} = np.empty(({', '.join(dims)},), dtype={_DTYPES[_leaf_dtype(t)]})"
 
 
 def _build(tree, names, classes: dict) -> str:
@@ -454,13 +453,10 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list,
             f"{pad}{lj} = {r}{path}" for lj, path in zip(ls, tree.paths()))
 
     def alloc(j: int) -> str:
-        t = leaves[j]
-        nd = t.ndim if isinstance(t, ArrayT) else 0
-        dims = list(shapes[j]) if shapes[j] is not None and not peel else \
+        nd = leaves[j].ndim if isinstance(leaves[j], ArrayT) else 0
+        dims = shapes[j] if shapes[j] is not None and not peel else \
             [f"{ls[j]}.shape[{d}]" for d in range(nd)]
-        dims.insert(out_axes[j], "n")
-        dt = _DTYPES[(t.dtype if isinstance(t, ArrayT) else t).name]
-        return f"{os_[j]} = np.empty(({', '.join(dims)},), dtype={dt})"
+        return _alloc(os_[j], leaves[j], dims, out_axes[j])
 
     def store(j: int, i: str) -> str:
         return f"{_index(os_[j], out_axes[j], i)} = {ls[j]}"
@@ -479,8 +475,7 @@ def write_loop(name: str, axes: tuple, tree, leaves: list, out_axes: list,
         body.append("    for b in range(n):")
     body.append("        " + call("b"))
     body += ["        " + store(j, "b") for j in range(k)]
-    floats = [j for j, t in enumerate(leaves) if (t.dtype if isinstance(t, ArrayT) else t)
-              in (Scalar("f64"), Scalar("f32"))]
+    floats = [j for j, t in enumerate(leaves) if _leaf_dtype(t) in _NAN]
     if len(sizes) > 1 and floats:  # (calls from Python refuse this with BadArguments)
         body.append(f"    if {' or '.join(f'n != {z}' for z in sizes)}:  # mapped axes of "
                     "different sizes: no number is right")
@@ -505,12 +500,9 @@ def write_driver(name: str, axes: tuple, leaves: list, out_axes: list, n_free: i
         return f"r = _s2sad_elem({', '.join(got + free)})"
 
     def alloc(j: int) -> str:
-        t = leaves[j]
-        nd = t.ndim if isinstance(t, ArrayT) else 0
-        dims = [f"{pick(j)}.shape[{d}]" for d in range(nd)]
-        dims.insert(out_axes[j], "n")
-        dt = _DTYPES[(t.dtype if isinstance(t, ArrayT) else t).name]
-        return f"o{j} = np.empty(({', '.join(dims)},), dtype={dt})"
+        nd = leaves[j].ndim if isinstance(leaves[j], ArrayT) else 0
+        return _alloc(f"o{j}", leaves[j], [f"{pick(j)}.shape[{d}]" for d in range(nd)],
+                      out_axes[j])
 
     lines = [f"# s2sad: the batch loop over the element of source {key}, on every core.",
              "import numba", "import numpy as np", "", "",

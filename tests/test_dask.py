@@ -46,8 +46,8 @@ def test_transforms_pickle():
 
 @pytest.mark.slow
 def test_a_batch_of_gradients_on_dask_workers():
-    distributed = pytest.importorskip("dask.distributed")
-    da = pytest.importorskip("dask.array")
+    import dask.array as da  # (the `distributed` extra, in `test`)
+    import dask.distributed as distributed
     X = _batch(1000)
     vg = s2sad.vmap(s2sad.grad(energy), in_axes=(0, None))
     local = vg(X, W)
