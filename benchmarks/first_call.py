@@ -10,8 +10,11 @@ gradient (compile + first call; the import is reported beside it).
                       machine code loaded: no parsing, lowering or deriving)
     JAX               jax.jit(jax.grad(...)), first call
     Numba primal      numba.njit of the function itself, first call (no gradient)
-    --tiered          s2sad again with S2SAD_TIERED=1 (first calls in CPython while Numba
-                      compiles in a thread), cold and from the disk cache
+    --compile-first   s2sad again with S2SAD_TIERED=0 (Numba compiles before the first
+                      call, as target="numba" does), cold and from the disk cache
+
+s2sad's default (target="cpu") is tiered: a new derivative's first calls run in CPython
+while Numba compiles in a thread (s2sad/backends/tiered.py).
 
 For s2sad the cold run's compile breakdown comes from the "s2sad" logger (s2sad/log.py):
 lower, differentiate, passes, codegen (with the imports of libcst, Numba and the runtime
@@ -81,7 +84,7 @@ def _spawn(workload: str, label: str, name: str, env: dict) -> dict:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def run(workloads=None, log=print, tiered: bool = False) -> list[dict]:
+def run(workloads=None, log=print, compile_first: bool = False) -> list[dict]:
     rows = []
     for w in workloads or list(WORKLOADS):
         for case in WORKLOADS[w].cases(True):
@@ -93,13 +96,13 @@ def run(workloads=None, log=print, tiered: bool = False) -> list[dict]:
                            "kind": kind, "cold": _spawn(w, case.label, c.name, env)}
                     if kind == "s2sad":
                         row["disk"] = _spawn(w, case.label, c.name, env)
-                if kind == "s2sad" and tiered:  # S2SAD_TIERED=1: its own fresh folder
+                if kind == "s2sad" and compile_first:  # S2SAD_TIERED=0: a fresh folder
                     with tempfile.TemporaryDirectory(prefix="s2sad-first-") as d:
                         env = dict(os.environ, S2SAD_CACHE_DIR=os.path.join(d, "s2sad"),
-                                   S2SAD_TIERED="1")
+                                   S2SAD_TIERED="0")
                         env.pop("S2SAD_LOG", None)
-                        row["tiered cold"] = _spawn(w, case.label, c.name, env)
-                        row["tiered disk"] = _spawn(w, case.label, c.name, env)
+                        row["untiered cold"] = _spawn(w, case.label, c.name, env)
+                        row["untiered disk"] = _spawn(w, case.label, c.name, env)
                 rows.append(row)
                 log(_line(row))
     return rows
@@ -115,16 +118,16 @@ def _s(r: dict | None, key: str = "first_s") -> str:
 
 def _line(row: dict) -> str:
     extra = f", disk cache {_s(row.get('disk'))}" if "disk" in row else ""
-    if "tiered cold" in row:
-        extra += (f"; tiered: cold {_s(row['tiered cold'])}, disk cache "
-                  f"{_s(row['tiered disk'])}")
+    if "untiered cold" in row:
+        extra += (f"; compile first: cold {_s(row['untiered cold'])}, disk cache "
+                  f"{_s(row['untiered disk'])}")
     return f"{row['workload']} {row['case']}: {row['contender']}: {_s(row['cold'])}{extra}"
 
 
 def markdown(rows: list[dict]) -> str:
-    tiers = any("tiered cold" in r for r in rows)
+    tiers = any("untiered cold" in r for r in rows)
     out = ["| workload | case | s2sad contender | s2sad cold | s2sad disk cache | " +
-           ("tiered cold | tiered disk cache | " if tiers else "") +
+           ("compile first: cold | compile first: disk cache | " if tiers else "") +
            "JAX first call | Numba primal first call |",
            "|---|---|---|---|---|---|---|" + ("---|---|" if tiers else "")]
     by_case: dict = {}
@@ -134,7 +137,7 @@ def markdown(rows: list[dict]) -> str:
         jax = next((r["cold"] for r in rs if r["kind"] == "jax"), None)
         nb = next((r["cold"] for r in rs if r["kind"] == "numba"), None)
         for r in (r for r in rs if r["kind"] == "s2sad"):
-            tier = (f"{_s(r.get('tiered cold'))} | {_s(r.get('tiered disk'))} | "
+            tier = (f"{_s(r.get('untiered cold'))} | {_s(r.get('untiered disk'))} | "
                     if tiers else "")
             out.append(f"| {w} | {label} | {r['contender']} | {_s(r['cold'])} | "
                        f"{_s(r.get('disk'))} | {tier}{_s(jax)} | {_s(nb)} |")
@@ -168,15 +171,15 @@ def main(argv=None) -> int:
     p.add_argument("--json", metavar="PATH", default=os.path.join(RESULTS, "first_call.json"))
     p.add_argument("--markdown", metavar="PATH",
                    default=os.path.join(RESULTS, "first_call.md"))
-    p.add_argument("--tiered", action="store_true",
-                   help="also s2sad with S2SAD_TIERED=1 (cold and from the disk cache)")
+    p.add_argument("--compile-first", action="store_true",
+                   help="also s2sad with S2SAD_TIERED=0 (cold and from the disk cache)")
     p.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
         print(json.dumps(child(*a.child)))
         return 0
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
-    rows = run(a.workload, tiered=a.tiered)
+    rows = run(a.workload, compile_first=a.compile_first)
     md = (f"First result (`python -m benchmarks.first_call`, {started}, load average "
           f"{os.getloadavg()[0]:.2f} at the end)\n\n" + markdown(rows))
     print()

@@ -25,6 +25,7 @@ from .api import (
                   value_and_grad,
                   vjp,
                   vmap,
+                  wait_for_compiles,
 )
 from .errors import (
                   BadArguments,
@@ -43,6 +44,6 @@ __version__ = "0.1.0"
 __all__ = [
     "grad", "value_and_grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "stop_gradient",
     "hvp", "linearize", "vmap", "float0", "custom_jvp", "custom_vjp", "defrule",
-    "derivative_source", "S2SADError", "UnsupportedSyntax", "NoRuleError", "TypeMismatch",
+    "derivative_source", "wait_for_compiles", "S2SADError", "UnsupportedSyntax", "NoRuleError", "TypeMismatch",
     "NonDifferentiableOutput", "BadArguments", "SourceUnavailable", "S2SADCacheWarning",
 ]

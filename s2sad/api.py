@@ -18,6 +18,7 @@ from . import checks, compose, interop, pipeline, pytree, results
 from .batch import Vmap, vmap  # noqa: F401 (the API)
 from .batch import register as batch_register
 from .compile import Compiled, check_target, compiled
+from .compile import join_tiers as wait_for_compiles  # noqa: F401 (the API)
 from .custom import custom_jvp, custom_vjp
 from .errors import BadArguments
 from .frontend.values import stop_gradient_marker

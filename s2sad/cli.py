@@ -298,10 +298,10 @@ def _with_types_hint(e: S2SADError, guesses, given: bool = False) -> S2SADError:
 
 def _compile(fn, req, target: str) -> None:
     """Build the generated source with a backend, so `show` reports what would fail."""
-    c = api.compiled(fn, req, "python" if target == "python" else "cpu")
-    if target == "cpu":
+    c = api.compiled(fn, req, target)
+    if c.backend == "numba":  # (the NumPy backend and target python compile nothing)
         sig = tuple(_numba_type(p.type) for p in c.ir.params)
-        c.call.compile(sig)
+        c.dispatcher().compile(sig)
     print(f"s2sad: {c.ir.name} builds for target {target}", file=sys.stderr)
 
 

@@ -12,6 +12,7 @@ import atexit
 import functools
 import hashlib
 import os
+import sys
 import threading
 import time
 
@@ -67,12 +68,16 @@ class Compiled:
         self._tier = None
         if self.backend == "numba" and target == "cpu" and tiered():
             # tiered: CPython runs the generated source until Numba has compiled it
-            from .backends import python as python_backend  # noqa: PLC0415
+            from .backends.tiered import Tiered  # noqa: PLC0415
 
-            self.call = python_backend.compile_source(name, self.source)
-            self.py_func = self.call
-            self._tier = (name, boundscheck)
-            self._first = True
+            def compile_numba():  # (Numba's import too: the first result need not wait)
+                from .backends import cpu as cpu_backend  # noqa: PLC0415
+
+                return cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)
+
+            self._tier = self.call = Tiered(name, self.source, compile_numba, self._tiered)
+            self.py_func = self._tier.py_func
+            self._first = False
         elif self.backend == "numba":
             from .backends import cpu as cpu_backend  # noqa: PLC0415  (numba, lazily)
 
@@ -101,60 +106,33 @@ class Compiled:
     def on_ready(self, tell) -> None:
         """tell() when Numba's code replaces the CPython tier (at once if it has)."""
         with _TIER_LOCK:
-            if self._tier is not None:
+            if self._tier is not None and self.call is self._tier and not self._tier.failed:
                 self._waiting.append(tell)
                 return
         tell()
 
-    def _compile_in_background(self, all_args) -> threading.Thread:
-        name, boundscheck = self._tier
+    def dispatcher(self):
+        """Numba's dispatcher of this specialisation (waiting for a tiered compile)."""
+        return self._tier.wait() if self._tier is not None else self.call
 
-        def work():  # (Numba's import too: the first result need not wait for it)
-            t0 = time.perf_counter()
-            try:
-                from numba import typeof  # noqa: PLC0415  (numba, lazily)
-
-                from .backends import cpu as cpu_backend  # noqa: PLC0415
-
-                sig = tuple(typeof(a) for a in all_args)
-                disp = cpu_backend.compile_source(name, self.source, boundscheck=boundscheck)
-                disp.compile(sig)
-            except Exception as e:  # the CPython tier goes on; the log says why
-                log.logger.warning("s2sad: Numba could not compile %s (%s: %s); it runs in "
-                                   "CPython", self.what, type(e).__name__, e)
-                self._tier = None
-                return
-            with _TIER_LOCK:
-                self.call = disp
-                self._tier = None
-                waiting, self._waiting = self._waiting, []
-            self.times["numba"] = time.perf_counter() - t0
-            log.compiled(self.what, self.times, self.origin + ", tiered")
-            for tell in waiting:
-                tell()
-
-        th = threading.Thread(target=work, name=f"s2sad numba {name}", daemon=True)
-        _TIERS.append(th)
-        th.start()
-        return th
+    def _tiered(self, disp, seconds: float) -> None:
+        """The tier's compile has finished (disp None: Numba failed, CPython goes on)."""
+        if disp is None:
+            e = self._tier.error
+            log.logger.warning("s2sad: Numba could not compile %s (%s: %s); it runs in "
+                               "CPython", self.what, type(e).__name__, e)
+            return
+        with _TIER_LOCK:
+            self.call = disp
+            waiting, self._waiting = self._waiting, []
+        self.times["numba"] = seconds
+        log.compiled(self.what, self.times, self.origin + ", tiered")
+        for tell in waiting:
+            tell()
 
     def _first_run(self, args, extra):
         """The first call: Numba compiles (or loads its disk cache) for the argument types;
-        its seconds (with the call's own, small beside them) go to the log. Tiered: Numba
-        compiles in a thread while CPython computes this call (and the next ones until
-        Numba is done); a CPython error where Numba gives inf or nan (1.0 / 0.0,
-        math.log(0.0)) waits for Numba's result instead."""
-        if self._tier is not None:
-            self._first = False
-            all_args = (*args, *extra, *self.binding.values())
-            th = self._compile_in_background(all_args)
-            try:
-                return self.call(*all_args)
-            except (ArithmeticError, ValueError):
-                th.join()
-                if self._tier is not None or self.call is self.py_func:
-                    raise
-                return self.call(*all_args)
+        its seconds (with the call's own, small beside them) go to the log."""
         t0 = time.perf_counter()
         out = self.call(*args, *extra, *self.binding.values())
         self._first = False
@@ -170,22 +148,26 @@ class Compiled:
                              names + [r.name for r in free.refs], len(args))
 
 
-_TIERS: list[threading.Thread] = []
 _TIER_LOCK = threading.Lock()
 
 
 def tiered() -> bool:
-    """S2SAD_TIERED=1: target="cpu" runs a new derivative's first calls in CPython while
-    Numba compiles it in a thread (docs/benchmarks.md: where that pays)."""
-    return os.environ.get("S2SAD_TIERED", "0") not in ("", "0")
+    """target="cpu" runs a new derivative's first calls in CPython while Numba compiles
+    it in a thread (backends/tiered.py); S2SAD_TIERED=0 compiles before the first call."""
+    return os.environ.get("S2SAD_TIERED", "1") not in ("", "0")
 
 
-@atexit.register
-def _finish_tiers() -> None:
-    """Let background compiles finish (and fill Numba's disk cache for the next process)
-    rather than stop them half-way at interpreter exit."""
-    for th in _TIERS:
+def join_tiers() -> None:
+    """Wait until the background compiles of tiered first calls have finished: later
+    calls run Numba's code (what a benchmark of the steady state wants)."""
+    tiers = sys.modules.get(f"{__package__}.backends.tiered")
+    for th in list(tiers.THREADS if tiers else ()):
         th.join()
+
+
+# background compiles finish (and fill Numba's disk cache for the next process) rather
+# than stop half-way at interpreter exit
+atexit.register(join_tiers)
 
 
 def choose_backend(fn: Function) -> str:

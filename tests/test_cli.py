@@ -151,6 +151,15 @@ def test_target_python_builds(capsys):
     assert err == "s2sad: f_vjp builds for target python\n"
 
 
+def test_target_cpu_builds_whole_array_code(capsys, tmp_path):
+    # target cpu runs straight-line array code on NumPy: nothing to compile, no error
+    prog = tmp_path / "vec.py"
+    prog.write_text("import numpy as np\n\ndef loss(x):\n    return np.sum(np.tanh(x))\n")
+    rc, _, err = run(capsys, "show", f"{prog}:loss", "--types", "f64[:]", "--target", "cpu")
+    assert rc == 0
+    assert err == "s2sad: loss_vjp builds for target cpu\n"
+
+
 # ----------------------------------------------------------------------------- IR
 def test_ir_after_lower_is_the_wengert_list(capsys):
     ir = show(capsys, f"{WENGERT}:f", "--ir", "--after", "lower")

@@ -101,12 +101,13 @@ class _SourceLoader:
         return self.source
 
 
-def load(name: str, source: str, extra: str = "") -> tuple[types.ModuleType, bool]:
+def load(name: str, source: str, extra: str = "", variant: str = ""
+         ) -> tuple[types.ModuleType, bool]:
     """(module, on_disk): `source` executed as a module, from its cache file when the file
     can be written, else in memory (its source still readable by `inspect`, so nested AD
-    and error messages work)."""
+    and error messages work). A `variant` is another module object from the same file."""
     path = write_module(name, source, extra)
-    modname = f"s2sad_generated.{name}_{source_key(source, extra)}"
+    modname = f"s2sad_generated.{name}_{source_key(source, extra)}{variant}"
     mod = sys.modules.get(modname)
     if mod is not None:
         return mod, getattr(mod, "_s2sad_on_disk", False)

@@ -8,8 +8,10 @@ from ..rules.user import USER
 from .cache import load
 
 
-def compile_source(name: str, source: str):
-    mod, _ = load(name + "_py", source)
+def compile_source(name: str, source: str, beside_numba: bool = False):
+    """`beside_numba`: from the file Numba compiles (the tiered first calls), as a module
+    of its own (its `_rt` is the plain runtime)."""
+    mod, _ = load(name, source, variant="_py") if beside_numba else load(name + "_py", source)
     if hasattr(mod, "_rt"):
         mod._rt = runtime.PY
     bind_user_functions(mod, jit=None)

@@ -25,6 +25,7 @@ SCRIPT = textwrap.dedent("""
     from tests.programs import seeds
     g = s2sad.grad(seeds.mccormick, argnums=(0, 1))(-4.0, 4.0)
     ((c,),) = specs._compiled.values()  # one specialisation
+    s2sad.wait_for_compiles()  # (the first call ran in CPython while Numba compiled)
     # Numba's on-disk cache hits; where the derivation came from; libcst read the source?
     print(g, sum(c.call.stats.cache_hits.values()), c.origin, "libcst" in sys.modules)
 """)

@@ -1,5 +1,6 @@
-"""S2SAD_TIERED=1 (compile.py): a new derivative's first calls run its generated source in
-CPython while Numba compiles it in a thread; later calls run Numba's code."""
+"""Tiered first calls (target="cpu", backends/tiered.py): a new derivative's first
+calls run its generated source in CPython while Numba compiles it in a thread; later
+calls run Numba's code."""
 
 import math
 
@@ -25,10 +26,9 @@ def _ratio(x, d):
 
 @pytest.fixture
 def tiered(monkeypatch):
-    monkeypatch.setenv("S2SAD_TIERED", "1")
+    monkeypatch.setenv("S2SAD_TIERED", "1")  # (the default)
     yield
-    for th in specs._TIERS:
-        th.join()
+    specs.join_tiers()
 
 
 def _only(fun):
@@ -40,8 +40,7 @@ def test_first_call_in_cpython_then_numba(tiered):
     g = s2sad.grad(_series)
     want = sum((i + 1) * math.cos(2.0 * (i + 1)) for i in range(3)) / 4.0
     assert g(2.0, 4.0) == pytest.approx(want, rel=1e-14)  # CPython (or Numba, if quicker)
-    for th in specs._TIERS:
-        th.join()
+    specs.join_tiers()
     c = _only(_series)
     assert type(c.call).__name__ == "CPUDispatcher"
     assert g(2.0, 4.0) == pytest.approx(want, rel=1e-14)  # Numba
@@ -50,3 +49,80 @@ def test_first_call_in_cpython_then_numba(tiered):
 def test_a_cpython_error_waits_for_numbas_result(tiered):
     # 1.0 / 0.0 raises in CPython; Numba (error_model="numpy") gives inf, as without tiers
     assert s2sad.grad(_ratio)(1.0, 0.0) == math.inf
+
+
+def _cube_root_gap(x):
+    return (x - 2.0) ** 1.5 + x
+
+
+def test_a_complex_cpython_result_waits_for_numbas_nan(tiered):
+    # (-1.0) ** 1.5 is complex in CPython and nan in Numba: the answer is Numba's
+    v, d = s2sad.value_and_grad(_cube_root_gap)(1.0)
+    assert math.isnan(v) and math.isnan(d)
+
+
+def _loop_sum(x, n):  # (one specialisation per test: each test needs its first call)
+    s = 0.0
+    for i in range(n):
+        s += x * i
+    return s
+
+
+def _forever(*args):
+    while True:
+        pass
+
+
+@pytest.fixture
+def cpython_never_ends(monkeypatch):
+    """A CPython tier that never finishes; what escapes into threading's hook."""
+    from s2sad.backends import tiered as tiers
+
+    real = tiers.Tiered.__init__
+
+    def patched(self, *a, **k):
+        real(self, *a, **k)
+        self.py_func = _forever
+
+    monkeypatch.setattr(tiers.Tiered, "__init__", patched)
+    escaped = []
+    monkeypatch.setattr("threading.excepthook", lambda a: escaped.append(a))
+    return tiers, escaped
+
+
+@pytest.mark.parametrize("budget", [1e6, 0.01], ids=["numba-first", "out-of-budget"])
+def test_numba_answers_when_cpython_is_slower(tiered, cpython_never_ends, monkeypatch,
+                                              budget):
+    # the compile thread stops the CPython call when Numba is ready, or the budget does
+    # first and the call waits for Numba; either way the result is Numba's
+    tiers, escaped = cpython_never_ends
+    monkeypatch.setattr(tiers, "BUDGET_S", budget)
+    fun = _loop_sum if budget > 1 else _loop_sum_again
+    g = s2sad.grad(fun)
+    assert g(3.0, 5) == pytest.approx(10.0)
+    c = _only(fun)
+    assert c._tier.slow is (budget < 1)
+    specs.join_tiers()
+    assert type(c.call).__name__ == "CPUDispatcher"
+    assert escaped == []
+    assert g(3.0, 5) == pytest.approx(10.0)  # (and later calls run Numba's code)
+
+
+def _loop_sum_again(x, n):
+    s = 0.0
+    for i in range(n):
+        s += x * i
+    return s
+
+
+def test_cpython_results_are_python_numbers(tiered):
+    import numpy as np
+
+    def f(x):
+        s = 0.0
+        for i in range(x.shape[0]):
+            s += x[i] * x[i]
+        return s
+
+    v, _ = s2sad.value_and_grad(f)(np.arange(3.0))  # CPython's first call (or Numba's)
+    assert type(v) is float and v == 5.0
