@@ -141,3 +141,10 @@ def test_no_repeated_lazy_imports():
         top = {t for t, _, lazy in imports if not lazy}
         again = [(t, line) for t, line, lazy in imports if lazy and t in top]
         assert not again, f"{module}: imports again inside a function: {again}"
+
+
+def test_modules_are_small():
+    """Small modules with one job: none over 500 lines."""
+    big = {str(p.relative_to(ROOT)): n for _, p in _modules()
+           if (n := len(p.read_text().splitlines())) > 500}
+    assert big == {}
