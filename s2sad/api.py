@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import checks, compose, interop, pipeline, pytree, results
+from .backends.cache import made_fingerprint
 from .batch import Vmap, vmap  # noqa: F401 (the API)
 from .batch import register as batch_register
 from .compile import Compiled, check_target, compiled
@@ -117,6 +118,11 @@ class Transform:
     def options(self) -> dict:
         return {"target": self.target, "checkpoint": self.checkpoint,
                 "boundscheck": self.boundscheck, "has_aux": self.has_aux}
+
+    def _s2sad_fingerprint(self) -> str | None:
+        """What the disk cache keys on (backends/cache.py): options and function."""
+        return made_fingerprint(f"{self._name} {self.mode} {self.argnums!r} "
+                                 f"{sorted(self.options().items())!r}", self.fun)
 
     def spec(self, types: tuple, args: tuple | None = None, names=None) -> results.GradSpec:
         return results.grad_spec(self._name, self.mode, self.argnums, types, self.checkpoint,

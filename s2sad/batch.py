@@ -30,6 +30,7 @@ import numpy as np
 
 from . import checks, pipeline, pytree, runtime
 from .analysis.shapes import output_dims
+from .backends.cache import entry_key, load_entry, made_fingerprint, save_entry
 from .backends.cache import source_key as cache_key
 from .codegen.batch_loop import shapes_in_args, write_driver, write_loop
 from .compile import check_target, compiled, maker
@@ -97,6 +98,11 @@ class Vmap:
     def __reduce__(self):
         return (Vmap, (self.fun, self.in_axes, self.out_axes, self.target))
 
+    def _s2sad_fingerprint(self) -> str | None:
+        """What the disk cache keys on (backends/cache.py): axes, target and function."""
+        return made_fingerprint(f"vmap {self.in_axes!r} {self.out_axes!r} {self.target}",
+                                self.fun)
+
     # ------------------------------------------------------------ types
     def axes(self, types: tuple) -> tuple:
         """in_axes per argument, non-negative, checked against the argument types."""
@@ -149,17 +155,21 @@ class Vmap:
         return pipeline.primal_ir(elem, self.element_types(types))
 
     def _write_loop(self, types: tuple):
-        axes = self.axes(types)
-        ir = self.element_ir(types)
-        tree = pytree.of_outputs(ir)
-        leaves = [v.type for v in ir.outputs]
-        outs = self._leaf_out_axes(tree, leaves)
         name = self.__name__ if self.__name__.isidentifier() else "f_vmap"
-        classes: dict = {}
-        shapes = shapes_in_args(output_dims(ir), types, axes)
-        src = write_loop(name, axes, tree, leaves, outs,
-                         [t.tree if isinstance(t, pytree.TreeType) else None for t in types],
-                         classes, shapes)
+
+        def write():
+            axes = self.axes(types)
+            ir = self.element_ir(types)
+            tree = pytree.of_outputs(ir)
+            leaves = [v.type for v in ir.outputs]
+            outs = self._leaf_out_axes(tree, leaves)
+            classes: dict = {}
+            shapes = shapes_in_args(output_dims(ir), types, axes)
+            return write_loop(name, axes, tree, leaves, outs, [
+                t.tree if isinstance(t, pytree.TreeType) else None for t in types],
+                classes, shapes), classes
+
+        src, classes = loop_source("vmap", self, types, write)
         filename = f"<s2sad vmap {next(_serial)}>"
         linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
         ns = {"np": np, "_s2sad_elem": self.fun, "__name__": "s2sad_vmap", **classes}
@@ -363,6 +373,19 @@ def _name(fun) -> str:
     return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
 
 
+def loop_source(kind: str, owner, types: tuple, write):
+    """What `write()` returns (a loop's source, written from the element's IR), from the
+    disk cache where `owner` can say what it is: a hit does not lower the element."""
+    key = entry_key(owner, repr((kind, types, sorted(pipeline.disabled()))))
+    got = load_entry(f"{kind}_loop", key) if key else None
+    if isinstance(got, tuple) and len(got) == 2 and got[0] == "loop source":
+        return got[1]
+    out = write()
+    if key:
+        save_entry(f"{kind}_loop", key, ("loop source", out))
+    return out
+
+
 def vmap(fun=None, in_axes=0, out_axes=0, *, target: str = "cpu"):
     """JAX's vmap: `fun` mapped over axis `in_axes` of its arguments (an int, None for an
     argument every element shares, or a tuple of them), the results stacked along
@@ -395,11 +418,12 @@ def jacobian_loop(jac, types: tuple):
     got = jac.__dict__.setdefault("_loops", {}).get(key, False)
     if got is not False:
         return got
-    loop = jac._loops[key] = _write_jacobian_loop(jac, types)
+    loop = jac._loops[key] = _jacobian_loop_function(jac, types)
     return loop
 
 
-def _write_jacobian_loop(jac, types: tuple):
+def _write_jacobian_source(jac, types: tuple) -> tuple[str, str] | None:
+    """(name, source) of the loop, or None."""
     if jac.mode not in ("fwd", "rev") or jac.has_aux or not isinstance(jac.argnums, int):
         return None
     if getattr(jac.fun, "_s2sad_jacobian", False) or any(
@@ -441,7 +465,14 @@ def _write_jacobian_loop(jac, types: tuple):
                 "    J = np.empty((p, g.shape[0]))", "    J[0] = g",
                 "    for k in range(1, p):", f"        J[k] = pull(_s2sad_basis(p, k))[{k}]",
                 "    return J"]
-    src = "\n".join(body) + "\n"
+    return name, "\n".join(body) + "\n"
+
+
+def _jacobian_loop_function(jac, types: tuple):
+    got = loop_source("jacobian", jac, types, lambda: _write_jacobian_source(jac, types))
+    if got is None:
+        return None
+    name, src = got
     filename = f"<s2sad {jac._name} {next(_serial)}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
     ns = {"np": np, "_s2sad_f": jac.fun, "_s2sad_jvp": _API["jvp"], "_s2sad_basis": runtime.PY.basis,

@@ -244,7 +244,7 @@ def _from_disk(fn, req, target: str, boundscheck: bool) -> Compiled | None:
     folded still hold, without lowering or deriving (and without libcst)."""
     t0 = time.perf_counter()
     key = _disk_key(fn, req, target, boundscheck)
-    got = load_entry(fn.__name__, key) if key else None
+    got = load_entry(_entry_name(fn), key) if key else None
     if not isinstance(got, pipeline.Derivation) or not binding(got.primal).holds():
         return None
     pipeline.remember_primal(fn, req.types, got.primal)  # (other requests on fn lower no more)
@@ -254,7 +254,12 @@ def _from_disk(fn, req, target: str, boundscheck: bool) -> Compiled | None:
 def _to_disk(fn, req, target: str, boundscheck: bool, c: Compiled) -> None:
     key = _disk_key(fn, req, target, boundscheck)
     if key:
-        save_entry(fn.__name__, key, pipeline.Derivation(c.primal, c.ir, c.source))
+        save_entry(_entry_name(fn), key, pipeline.Derivation(c.primal, c.ir, c.source))
+
+
+def _entry_name(fn) -> str:
+    name = getattr(fn, "__name__", None)
+    return name if isinstance(name, str) and name.isidentifier() else type(fn).__name__
 
 
 def _refuse_partial(fun) -> None:

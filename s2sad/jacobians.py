@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from . import checks, pipeline, pytree
+from .backends.cache import made_fingerprint
 from .batch import jacobian_loop, kinds
 from .compile import check_target, compiled
 from .errors import BadArguments, NonDifferentiableOutput
@@ -165,6 +166,11 @@ class Jacobian:
     def __reduce__(self):
         return (Jacobian, (self.fun, self.mode, self.argnums, self.target, self._name,
                            self.boundscheck, self.has_aux))
+
+    def _s2sad_fingerprint(self) -> str | None:
+        """What the disk cache keys on (backends/cache.py): options and function."""
+        return made_fingerprint(f"{self._name} {self.mode} {self.argnums!r} {self.target} "
+                                f"{self.boundscheck} {self.has_aux}", self.fun)
 
     # ------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):

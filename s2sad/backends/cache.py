@@ -154,14 +154,19 @@ def fingerprint(fn) -> str | None:
     """The text a derivation of `fn` depends on, read without parsing: its source and the
     sources of the functions it names, the values of the scalars and the dtypes and shapes
     of the arrays it names (module-level or closure), the modules it names. None where it
-    names something else (an object, a class, a transform), whose effect on the derivation
-    this cannot see: such functions are not cached on disk."""
+    names something else (an object, a class), whose effect on the derivation this cannot
+    see: such functions are not cached on disk. Transforms s2sad made say what they are
+    (`_s2sad_fingerprint`)."""
     parts: list[str] = []
     seen: set[int] = set()
 
     def value(name: str, v) -> bool:
         if isinstance(v, types.ModuleType):
             parts.append(f"{name}=module {v.__name__}")
+        elif isinstance(v, types.FunctionType | types.MethodType) and _made(v) is None and \
+                (v.__module__ or "").split(".")[0] == __package__.split(".")[0]:
+            # s2sad's own function (jvp, a runtime helper): its code is in the key's stamp
+            parts.append(f"{name}=s2sad {v.__module__}.{getattr(v, '__qualname__', '?')}")
         elif isinstance(v, types.FunctionType):
             parts.append(f"{name}=function")
             return function(v)
@@ -171,6 +176,11 @@ def fingerprint(fn) -> str | None:
             parts.append(f"{name}=array {v.dtype} {v.shape}")
         elif isinstance(v, tuple) and len(v) <= 64 and all(isinstance(x, _SCALARS) for x in v):
             parts.append(f"{name}=tuple {v!r}")
+        elif _made(v) is not None:  # a transform s2sad made: its options and function
+            text = _made(v)()
+            if text is None:
+                return False
+            parts.append(f"{name}={text}")
         elif isinstance(v, types.BuiltinFunctionType | np.ufunc) or (
                 callable(v) and type(v).__module__.split(".")[0] == "numpy"):
             parts.append(f"{name}=builtin {getattr(v, '__module__', '')}."
@@ -213,9 +223,25 @@ def fingerprint(fn) -> str | None:
                 return False
         return True
 
-    if not isinstance(fn, types.FunctionType) or not function(fn):
-        return None
+    if not function(fn) if isinstance(fn, types.FunctionType) else not value("fn", fn):
+        return None  # (not a function: a transform s2sad made, np.tanh, or no key)
     return "\n".join(parts)
+
+
+def made_fingerprint(what: str, fun) -> str | None:
+    """A transform's `_s2sad_fingerprint`: `what` it is (kind and options) and the
+    fingerprint of the function it transforms (None if that has none)."""
+    text = fingerprint(fun)
+    return None if text is None else f"{what}\n{text}"
+
+
+def _made(v):
+    """The `_s2sad_fingerprint` method of a transform s2sad made (grad(f), vmap(f),
+    jacfwd(f)): the text of its options and of its function's fingerprint, or None."""
+    got = getattr(v, "_s2sad_fingerprint", None)
+    if got is None and not isinstance(v, types.FunctionType):
+        got = getattr(getattr(v, "transform", None), "_s2sad_fingerprint", None)
+    return got if callable(got) else None
 
 
 def _code_text(code: types.CodeType) -> str:

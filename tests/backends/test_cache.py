@@ -18,6 +18,8 @@ from s2sad.ir.types import F64
 from s2sad.pipeline import Request
 from tests.programs import seeds
 
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 SCRIPT = textwrap.dedent("""
     import sys
     import s2sad
@@ -52,6 +54,47 @@ def test_disk_cache_across_processes(tmp_path):
     hits = [r.stdout.split(")")[1].split() for r in runs]
     # the second process loads the derivation and the machine code, and never parses
     assert hits == [["0", "compiled", "True"], ["1", "disk", "cache", "False"]]
+
+
+TRANSFORMS = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import s2sad
+    from tests.programs import seeds
+
+    def f(x):
+        return seeds.mccormick(x[0], x[1])
+
+    xs = np.array([[-4.0, 4.0], [1.0, 2.0]])
+    g = s2sad.vmap(s2sad.grad(f))(xs)
+    j = s2sad.jacfwd(np.tanh)(np.array([0.5, 1.0]))
+    print(g.tolist(), j.tolist(), "libcst" in sys.modules)
+""")
+
+
+def test_vmap_and_jacobians_hit_the_disk_cache(tmp_path):
+    # the loops' sources and derivations come from the cache: nothing is lowered again
+    (tmp_path / "prog.py").write_text(TRANSFORMS)
+    env = dict(os.environ, S2SAD_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), ROOT]))
+    outs = [subprocess.run([sys.executable, str(tmp_path / "prog.py")], env=env, cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.split()
+            for _ in range(2)]
+    assert outs[0][:-1] == outs[1][:-1]
+    assert outs[0][0].startswith("[[-16.5,")
+    assert (outs[0][-1], outs[1][-1]) == ("True", "False")
+
+
+def test_transforms_say_what_they_are():
+    from s2sad.backends.cache import fingerprint
+
+    prints = {fingerprint(t) for t in (
+        s2sad.grad(seeds.mccormick), s2sad.grad(seeds.mccormick, argnums=1),
+        s2sad.value_and_grad(seeds.mccormick), s2sad.vmap(s2sad.grad(seeds.mccormick)),
+        s2sad.vmap(s2sad.grad(seeds.mccormick), in_axes=(0, None)),
+        s2sad.jacfwd(seeds.mccormick), s2sad.jacrev(seeds.mccormick))}
+    assert None not in prints and len(prints) == 7
+    assert fingerprint(s2sad.grad(seeds.mccormick)) == fingerprint(s2sad.grad(seeds.mccormick))
 
 
 def test_import_loads_neither_numba_nor_libcst():
