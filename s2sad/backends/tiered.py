@@ -30,7 +30,7 @@ from . import python as python_backend
 
 THREADS: list[threading.Thread] = []  # the compiles (joined at exit: compile.py)
 BUDGET_S = 1.0  # a CPython call still running after this waits for Numba instead
-SWITCH_S = 0.0005  # the GIL's switch interval while CPython and a compile share it
+SWITCH_S = 0.0005  # the GIL's switch interval while Numba compiles in the background
 
 
 class _Stop(BaseException):
@@ -81,8 +81,21 @@ class Tiered:
                 return
             self._thread = threading.Thread(target=self._compile, args=(args,), daemon=True,
                                             name=f"s2sad numba {self.name}")
+            watch = threading.Thread(target=self._watch, daemon=True,
+                                     name=f"s2sad budget {self.name}")
         THREADS.append(self._thread)
         self._thread.start()
+        watch.start()
+
+    def _watch(self) -> None:
+        """Stop the CPython calls that have run for longer than BUDGET_S."""
+        while not self._finished.wait(0.02):
+            now = time.perf_counter()
+            with self._lock:
+                late = [j for j in self._jobs if j.started is not None and
+                        now - j.started > BUDGET_S]
+            for job in late:
+                job.stop()
 
     def wait(self):
         """Numba's dispatcher once compiled (compiling now if no call has started it), or
@@ -92,6 +105,10 @@ class Tiered:
         return self.dispatcher
 
     def _compile(self, args) -> None:
+        with _fine_switching():
+            self._compile_here(args)
+
+    def _compile_here(self, args) -> None:
         t0 = time.perf_counter()
         try:
             disp = self._compile_numba()
@@ -122,12 +139,7 @@ class Tiered:
                 self._jobs.append(job)
         if not pending:
             return self(*args)
-        budget = threading.Timer(BUDGET_S, job.stop)
-        budget.daemon = True
-        budget.start()  # (before the job can be stopped: see _Job)
-        with _fine_switching():
-            job.run()
-        budget.cancel()
+        job.run()
         with self._lock:
             if job in self._jobs:
                 self._jobs.remove(job)
@@ -150,13 +162,14 @@ class _Job:
     CPython gives a new thread's state its creator's id until the thread runs, and
     PyThreadState_SetAsyncExc picks the newest state with the id: a stop sent while this
     thread starts a thread can hit that one. So a job is stoppable only from run() on,
-    and no thread is started in between (the budget's timer is started before)."""
+    and the generated code it runs starts no thread."""
 
     def __init__(self, fn, args: tuple):
         self.fn, self.args = fn, args
         self.state = "new"  # new, running, finished, stopped (cancelled before it ran)
         self.out = self.error = None
         self.ident = threading.get_ident()
+        self.started: float | None = None  # (perf_counter) when run() began
         self._lock = threading.Lock()
 
     def stop(self) -> None:
@@ -173,7 +186,7 @@ class _Job:
         with self._lock:
             if self.state != "new":
                 return
-            self.state = "running"
+            self.state, self.started = "running", time.perf_counter()
         try:
             try:
                 out, err = _plain(self.fn(*self.args)), None
@@ -197,15 +210,15 @@ class _Job:
             raise
 
 
-_switching = [0, None]  # CPython calls racing a compile; the interval to restore
+_switching = [0, None]  # compiles running; the interval to restore
 
 
 @contextlib.contextmanager
 def _fine_switching():
-    """A shorter GIL switch interval while a CPython call races a compile: the compile
+    """A shorter GIL switch interval while Numba compiles in the background: the compile
     thread releases the GIL in every call into LLVM, and at the default 5 ms it waits
-    that long to get it back (measured: GMM d=10's compile 12.4 s -> 8 s beside its
-    CPython tier)."""
+    that long to get it back from a busy main thread (measured: GMM d=10's compile
+    12.4 s -> 8 s beside its CPython tier)."""
     with _SWITCH_LOCK:
         if _switching[0] == 0:
             _switching[1] = sys.getswitchinterval()
