@@ -30,10 +30,10 @@ import numpy as np
 
 from . import checks, pipeline, pytree, runtime
 from .analysis.shapes import output_dims
-from .backends.cache import entry_key, load_entry, made_fingerprint, save_entry
+from .backends.cache import cached, made_fingerprint
 from .backends.cache import source_key as cache_key
 from .codegen.batch_loop import shapes_in_args, write_driver, write_loop
-from .compile import check_target, compiled, maker
+from .compile import check_target, compiled, maker, tiered
 from .errors import BadArguments, DeviceUnsupported
 from .ir.types import ArrayT, Scalar, Type
 
@@ -222,17 +222,24 @@ class Vmap:
             out = launch(checks.flat_args(args, types) + tuple(free.values()), n)
             return pytree.unflatten(pytree.of_outputs(self.element_ir(types)), list(out))
         if self.target == "parallel":
-            run, elem_free = self.driver(types)
-            out = run(*checks.flat_args(args, types), *elem_free.values())
-            return pytree.unflatten(pytree.of_outputs(self.element_ir(types)),
-                                    checks.flat(out))
+            run, elem_free, tree, ready = self.driver(types, args)
+            flat = checks.flat_args(args, types)
+            if ready is None or ready.is_set():
+                return pytree.unflatten(tree, checks.flat(run(*flat, *elem_free.values())))
+            # tiered: the serial loop answers while Numba compiles the prange driver
+            return self._serial(args, types, axes, "cpu", fast=False)
+        return self._serial(args, types, axes, self.target)
+
+    def _serial(self, args, types, axes, target: str, fast: bool = True):
+        """The batch loop compiled for `target` ("cpu", "numba", "python") on the
+        arguments; `fast`: later calls with these kinds go straight to it."""
         fn, req = self._s2sad_request(types)
-        c = compiled(fn, req, self.target)
+        c = compiled(fn, req, target)
         flat = checks.flat_args(args, types)
         c.check_indices("vmap", flat, None)
         tree = pytree.of_outputs(c.primal)
         k = kinds(args)
-        if k is not None and not checks.index_conditions(
+        if fast and k is not None and not checks.index_conditions(
                 c.primal, [f"a{i}" for i in range(len(flat))]):
             self._fast[k] = (c.call, c.binding, axes, _assembler(tree))
 
@@ -243,9 +250,11 @@ class Vmap:
             c.on_ready(swap)
         return pytree.unflatten(tree, checks.flat(c.run(flat)))
 
-    def driver(self, types: tuple):
+    def driver(self, types: tuple, args: tuple = ()):
         """target="parallel": (a prange loop over the element's own compiled function, the
-        element's free values)."""
+        element's free values, the tree of its outputs, an event set once Numba has
+        compiled it in the background (tiered: compile.py), or None: compiled on its first
+        call)."""
         got = self._drivers.get(types)
         if got is not None and got[1].holds():
             return got
@@ -261,15 +270,23 @@ class Vmap:
             raise BadArguments("vmap(target='parallel'): tuples or dicts of arrays as "
                                "arguments are not supported", hint="pass their arrays as "
                                "separate arguments, or use target='cpu'")
-        from .backends import cpu as cpu_backend  # noqa: PLC0415 (Numba: when first needed)
+        import numba  # noqa: PLC0415 (Numba: when first needed)
+
+        from .backends import cpu as cpu_backend  # noqa: PLC0415
+        from .backends.tiered import in_background  # noqa: PLC0415
 
         name = "batch_" + c.ir.name
         src = write_driver(name, self.axes(types), leaves, outs, len(c.binding.refs),
                            cache_key(c.source))
         run = cpu_backend.compile_source(name, src, parallel=True,
                                          globals_={"_s2sad_elem": c.call})
-        self._drivers[types] = (run, c.binding)
-        return run, c.binding
+        ready = None
+        if tiered() and args:
+            sig = [*checks.flat_args(args, types), *c.binding.values()]
+            ready = in_background(lambda: run.compile(tuple(numba.typeof(a) for a in sig)),
+                                  name)
+        self._drivers[types] = got = (run, c.binding, tree, ready)
+        return got
 
     def device(self, types: tuple):
         """target="cuda": (the launcher of the fused kernel, the loop's free values)."""
@@ -373,19 +390,6 @@ def _name(fun) -> str:
     return getattr(fun, "__qualname__", None) or getattr(fun, "__name__", None) or repr(fun)
 
 
-def loop_source(kind: str, owner, types: tuple, write):
-    """What `write()` returns (a loop's source, written from the element's IR), from the
-    disk cache where `owner` can say what it is: a hit does not lower the element."""
-    key = entry_key(owner, repr((kind, types, sorted(pipeline.disabled()))))
-    got = load_entry(f"{kind}_loop", key) if key else None
-    if isinstance(got, tuple) and len(got) == 2 and got[0] == "loop source":
-        return got[1]
-    out = write()
-    if key:
-        save_entry(f"{kind}_loop", key, ("loop source", out))
-    return out
-
-
 def vmap(fun=None, in_axes=0, out_axes=0, *, target: str = "cpu"):
     """JAX's vmap: `fun` mapped over axis `in_axes` of its arguments (an int, None for an
     argument every element shares, or a tuple of them), the results stacked along
@@ -466,6 +470,12 @@ def _write_jacobian_source(jac, types: tuple) -> tuple[str, str] | None:
                 "    for k in range(1, p):", f"        J[k] = pull(_s2sad_basis(p, k))[{k}]",
                 "    return J"]
     return name, "\n".join(body) + "\n"
+
+
+def loop_source(kind: str, owner, types: tuple, write):
+    """What `write()` returns (a loop's source, written from the element's IR), from the
+    disk cache where `owner` can say what it is: a hit does not lower the element."""
+    return cached(f"{kind}_loop", owner, repr((types, sorted(pipeline.disabled()))), write)
 
 
 def _jacobian_loop_function(jac, types: tuple):

@@ -33,6 +33,26 @@ BUDGET_S = 1.0  # a CPython call still running after this waits for Numba instea
 SWITCH_S = 0.0005  # the GIL's switch interval while Numba compiles in the background
 
 
+def in_background(work, name: str) -> threading.Event:
+    """work() (a Numba compile) in a thread, joined at exit, with the short GIL switch
+    interval; the event is set when it has finished, whether or not it succeeded."""
+    done = threading.Event()
+
+    def run():
+        try:
+            with _fine_switching():
+                work()
+        except Exception:  # noqa: BLE001, S110 (the first call that needs it compiles again and says why)
+            pass
+        finally:
+            done.set()
+
+    th = threading.Thread(target=run, daemon=True, name=f"s2sad numba {name}")
+    THREADS.append(th)
+    th.start()
+    return done
+
+
 class _Stop(BaseException):
     """Sent to a CPython worker whose result is no longer wanted."""
 
