@@ -126,3 +126,20 @@ def test_cpython_results_are_python_numbers(tiered):
 
     v, _ = s2sad.value_and_grad(f)(np.arange(3.0))  # CPython's first call (or Numba's)
     assert type(v) is float and v == 5.0
+
+
+def _pair(x):
+    return math.log(x[0]) + x[0] * x[1] - math.sin(x[1])
+
+
+def test_parallel_vmap_answers_with_the_serial_loop_while_numba_compiles(tiered):
+    import numpy as np
+
+    xs = np.random.default_rng(1).uniform(1.0, 2.0, size=(64, 2))
+    want = np.stack([1.0 / xs[:, 0] + xs[:, 1], xs[:, 0] - np.cos(xs[:, 1])], axis=1)
+    v = s2sad.vmap(s2sad.grad(_pair), target="parallel")
+    np.testing.assert_allclose(v(xs), want, rtol=1e-14)  # the serial loop (or the driver)
+    specs.join_tiers()
+    ((run, _, _, ready),) = v._drivers.values()
+    assert ready.is_set() and len(run.signatures) == 1  # compiled in the background
+    np.testing.assert_allclose(v(xs), want, rtol=1e-14)  # the prange driver
