@@ -58,13 +58,18 @@ from .common import (
     zero_of,
     zero_value,
 )
+from .hoist import invariant_twins
 from .recording import restore
+from .refill import Refill
 from .snapshots import drop_unneeded_copies, snapshot_mutable_operands
 
 
 class Adjoint:
     def __init__(self, fn: Function, wrt: list[int], seed: str, checkpoint=None):
         self.fn = clone_function(fn)
+        # loop-invariant loads read again before their loop nest: recorded there, once
+        self.twins = invariant_twins(self.fn)
+        self.refill = None
         self.wrt_idx = wrt
         self.wrt = [self.fn.params[i] for i in wrt]
         self.seed = seed  # "one": grad of a scalar output; "param": cotangent parameters
@@ -431,7 +436,9 @@ class Adjoint:
 
     def restore(self, s, rbody: Block, rivar: Var) -> None:
         """Recompute, or record and restore, the forward values the reverse body reads."""
-        restore(s, rbody, rivar, self._changes_after, self.pairs)
+        if self.refill is None:  # the forward sweep's loops, as they are by now
+            self.refill = Refill(self.fn, self.aliases.pts, self._changes_after)
+        restore(s, rbody, rivar, self._changes_after, self.pairs, self.twins, self.refill)
 
 
 def adjoint(fn: Function, wrt: list[int], seed: str = "one", checkpoint=None) -> Function:

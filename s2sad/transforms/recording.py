@@ -18,10 +18,13 @@ from ..ir.types import F32, F64, I64, ArrayT
 
 
 def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool],
-            pairs: dict) -> None:
+            pairs: dict, twins: dict | None = None, refill=None) -> None:
     """Recompute, or record and restore, the forward values of loop s that its reversed
     body `rbody` reads; `changes_after(arr, load)`: a write may change arr after the load;
-    `pairs`: the numbering of push/pop pairs, shared by the function's loops."""
+    `pairs`: the numbering of push/pop pairs, shared by the function's loops; `twins`:
+    loads invariant in s -> the same load before s (transforms/hoist.py), read instead;
+    `refill`: loads of what an earlier element loop wrote, recomputed (refill.py)."""
+    twins = twins or {}
     level_defs = _level_defs(s)
     defs = {}
     for st in _level_stmts(s.body):
@@ -33,8 +36,8 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     tbr = "tbr" not in _disabled()
     counters = _affine_counters(s, level_defs) if tbr else {}
 
-    def cheap(v, seen=frozenset()) -> bool:
-        if isinstance(s, For) and v is s.ivar or v in counters:
+    def cheap(v, seen=frozenset(), twin_ok=True) -> bool:
+        if isinstance(s, For) and v is s.ivar or v in counters or twin_ok and v in twins:
             return True
         st = defs.get(v)
         if not isinstance(st, Op) or v in seen:
@@ -53,12 +56,24 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
 
     order: list[Var] = []
     taped: list[Var] = []
+    refilled: dict = {}
+    twin_of = set(twins.values())
 
     def visit(v):
         if v in order or v in taped or v in mapping:
             return
         st = defs.get(v)
-        if v in counters:
+        if v in twins and not cheap(v, twin_ok=False):
+            mapping[v] = twins[v]  # read before the loop (recorded there if need be)
+            return
+        read_op = st.then.stmts[0] if isinstance(st, If) and v in twin_of else st
+        found = refill.expression(s, read_op) if refill is not None and \
+            isinstance(read_op, Op) and read_op.prim == "getitem" and \
+            not cheap(v, twin_ok=False) else None
+        if found is not None:
+            refilled[v] = found
+            order.append(v)
+        elif v in counters:
             order.append(v)
         elif cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
                         isinstance(st, Op) and PRIMS[st.prim].typing == "bool"):
@@ -80,7 +95,8 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     fb.loc = s.loc
     records = []  # (value, its dims where the reverse sweep reads only its shape)
     # values the recomputed ops read (a mask recomputed from its operands reads them whole)
-    read = {a for v in order if v not in counters for k, a in enumerate(defs[v].args)
+    read = {a for v in order if v not in counters and v not in refilled
+            for k, a in enumerate(defs[v].args)
             if not (PRIMS[defs[v].prim].shape_only or defs[v].prim == "sum_to" and k == 1)}
     for v in taped:
         if isinstance(v.type, ArrayT) and tbr and v not in read and _shape_only(rbody, v):
@@ -102,6 +118,9 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         got = [pb.op("pop", name="n", type=d.type, pair=pairs[d]) for d in reversed(dims)]
         mapping[v] = pb.op("empty", *reversed(got), type=v.type, dtype=v.type.dtype.name)
     for v in order:
+        if v in refilled:
+            mapping[v] = refill.emit(pb, refilled[v], mapping)
+            continue
         if v in counters:  # init + (i - start) // step * increment
             init, inc = counters[v]
             k = pb.op("sub", rivar, s.start)
