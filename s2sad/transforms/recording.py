@@ -35,10 +35,15 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         mapping[s.ivar] = rivar
     tbr = "tbr" not in _disabled()
     counters = _affine_counters(s, level_defs) if tbr else {}
+    steps = {p: v for p, v in _stepped(s).items() if p not in counters} if tbr else {}
+    undone = []  # (the reversed loop's param, its init, its yield)
 
     def cheap(v, seen=frozenset(), twin_ok=True) -> bool:
         if isinstance(s, For) and v is s.ivar or v in counters or twin_ok and v in twins:
             return True
+        if v in steps and v not in seen:
+            return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
+                       for a in steps[v][1:])
         st = defs.get(v)
         if not isinstance(st, Op) or v in seen:
             return False
@@ -75,6 +80,12 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
             order.append(v)
         elif v in counters:
             order.append(v)
+        elif v in steps and all(not isinstance(a, Var) or a not in level_defs or cheap(a)
+                                for a in steps[v][1:]):
+            for a in steps[v][1:]:
+                if isinstance(a, Var) and a in level_defs:
+                    visit(a)
+            order.append(v)
         elif cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
                         isinstance(st, Op) and PRIMS[st.prim].typing == "bool"):
             # a mask (x > 0.0 for np.where) is recomputed from its recorded operands
@@ -95,7 +106,7 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     fb.loc = s.loc
     records = []  # (value, its dims where the reverse sweep reads only its shape)
     # values the recomputed ops read (a mask recomputed from its operands reads them whole)
-    read = {a for v in order if v not in counters and v not in refilled
+    read = {a for v in order if v not in counters and v not in refilled and v not in steps
             for k, a in enumerate(defs[v].args)
             if not (PRIMS[defs[v].prim].shape_only or defs[v].prim == "sum_to" and k == 1)}
     for v in taped:
@@ -118,6 +129,15 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         got = [pb.op("pop", name="n", type=d.type, pair=pairs[d]) for d in reversed(dims)]
         mapping[v] = pb.op("empty", *reversed(got), type=v.type, dtype=v.type.dtype.name)
     for v in order:
+        if v in steps:  # the value after this iteration, less this iteration's step
+            last, *ops = steps[v]
+            ops = [mapping.get(a, a) if isinstance(a, Var) else a for a in ops]
+            step = ops[0] if len(ops) == 1 else \
+                pb.op("mul", pb.op("trip_count", *ops[:3]), ops[3])
+            after = Var(v.name, v.type)
+            mapping[v] = pb.op("sub", after, step, name=v.name, type=v.type)
+            undone.append((after, last, mapping[v]))
+            continue
         if v in refilled:
             mapping[v] = refill.emit(pb, refilled[v], mapping)
             continue
@@ -133,6 +153,7 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         mapping[v] = pb.op(st.prim, *args, name=v.name, type=v.type, **st.attrs)
     substitute(rbody, mapping)
     rbody.stmts[:0] = prologue.stmts
+    return undone
 
 
 def _disabled() -> set[str]:
@@ -178,6 +199,31 @@ def _affine_counters(s, level_defs: set) -> dict:
             a, c = c, a
         if a is p and c.type == I64 and not (isinstance(c, Var) and c in level_defs):
             out[p] = (init, c)
+    return out
+
+
+def _stepped(s) -> dict:
+    """Integer parameters of a range loop that each iteration steps by an amount known
+    from the iteration (`p + c`, or the result of an inner range loop stepping p by a
+    fixed c each iteration: p + trip_count * c): {param: (its value after the loop, c)
+    or (..., start, stop, step, c)}. The reversed loop carries them back from the loop's
+    result, taking each iteration's step off, instead of popping them."""
+    out = {}
+    if not isinstance(s, For):
+        return out
+    top = {r: t for t in s.body.stmts for r in t.results}
+    for p, y, r in zip(s.params, s.body.yields, s.results):
+        t = top.get(y)
+        if p.type != I64 or y is p:
+            continue
+        if isinstance(t, Op) and t.prim == "add" and p in t.args and t.args[0] is not \
+                t.args[1] and y.type == I64:
+            out[p] = (r, t.args[1] if t.args[0] is p else t.args[0])
+        elif isinstance(t, For):
+            k = t.results.index(y)
+            inner = _affine_counters(t, _level_defs(t))
+            if t.inits[k] is p and t.params[k] in inner:
+                out[p] = (r, t.start, t.stop, t.step, inner[t.params[k]][1])
     return out
 
 
