@@ -14,7 +14,8 @@ from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, If, Op, Value, Var, sub_blocks
 from ..ir.primitives import PRIMS
 from ..ir.rewrite import free_vars, substitute
-from ..ir.types import F32, F64, I64, ArrayT
+from ..ir.types import BOOL, F32, F64, I64, ArrayT
+from .selection import last_taken
 
 
 def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool],
@@ -62,6 +63,7 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     order: list[Var] = []
     taped: list[Var] = []
     refilled: dict = {}
+    selected: dict = {}
     twin_of = set(twins.values())
 
     def visit(v):
@@ -93,6 +95,9 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
                 if isinstance(a, Var) and a in level_defs:
                     visit(a)
             order.append(v)
+        elif v.type == BOOL and (win := last_taken(s, v)) is not None:
+            selected[v] = win  # the branch of a running selection: its winner recorded
+            order.append(v)
         else:
             taped.append(v)
 
@@ -107,6 +112,7 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     records = []  # (value, its dims where the reverse sweep reads only its shape)
     # values the recomputed ops read (a mask recomputed from its operands reads them whole)
     read = {a for v in order if v not in counters and v not in refilled and v not in steps
+            and v not in selected
             for k, a in enumerate(defs[v].args)
             if not (PRIMS[defs[v].prim].shape_only or defs[v].prim == "sum_to" and k == 1)}
     for v in taped:
@@ -140,6 +146,9 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
             continue
         if v in refilled:
             mapping[v] = refill.emit(pb, refilled[v], mapping)
+            continue
+        if v in selected:
+            mapping[v] = pb.op("eq", rivar, selected[v], name=v.name, type=BOOL)
             continue
         if v in counters:  # init + (i - start) // step * increment
             init, inc = counters[v]
