@@ -58,13 +58,18 @@ from .common import (
     zero_of,
     zero_value,
 )
+from .hoist import invariant_twins
 from .recording import restore
+from .refill import Refill
 from .snapshots import drop_unneeded_copies, snapshot_mutable_operands
 
 
 class Adjoint:
     def __init__(self, fn: Function, wrt: list[int], seed: str, checkpoint=None):
         self.fn = clone_function(fn)
+        # loop-invariant loads read again before their loop nest: recorded there, once
+        self.twins = invariant_twins(self.fn)
+        self.refill = None
         self.wrt_idx = wrt
         self.wrt = [self.fn.params[i] for i in wrt]
         self.seed = seed  # "one": grad of a scalar output; "param": cotangent parameters
@@ -371,7 +376,7 @@ class Adjoint:
 
         rbody.yields = [out(s.params[k]) for k in act] + [out(v) for v in free_act]
         rivar = Var(s.ivar.name if is_for else "_", I64)
-        self.restore(s, rbody, rivar)
+        undone = self.restore(s, rbody, rivar)  # counters the reversed loop steps back
 
         def start(k):
             r = s.results[k]
@@ -389,13 +394,16 @@ class Adjoint:
         ret_bar = [Var("", s.params[k].type, base=s.inits[k] if isinstance(s.inits[k], Var)
                        else s.params[k], suffix="_bar") for k in act]
         new_free = [Var("", v.type, base=v, suffix="_bar") for v in free_act]
-        params = carried_bar + free_bar
+        params = carried_bar + free_bar + [after for after, _, _ in undone]
+        inits += [last for _, last, _ in undone]
+        rbody.yields += [now for _, _, now in undone]
+        results = ret_bar + new_free + [Var(after.name, after.type) for after, _, _ in undone]
         if is_for:
-            rloop = For(rivar, s.start, s.stop, s.step, params, inits, rbody, ret_bar + new_free,
+            rloop = For(rivar, s.start, s.stop, s.step, params, inits, rbody, results,
                         s.loc, reverse=not s.reverse)
         else:
             rloop = For(rivar, const(0), s.results[-1], const(1), params, inits, rbody,
-                        ret_bar + new_free, s.loc)
+                        results, s.loc)
         b.append(rloop)
         self.after_reversed_loop(b, s, adj, act, ret_bar, free_act, new_free)
 
@@ -429,9 +437,13 @@ class Adjoint:
             return self.aliases.written_after(arr, st)
         return arr in self.written
 
-    def restore(self, s, rbody: Block, rivar: Var) -> None:
-        """Recompute, or record and restore, the forward values the reverse body reads."""
-        restore(s, rbody, rivar, self._changes_after, self.pairs)
+    def restore(self, s, rbody: Block, rivar: Var) -> list:
+        """Recompute, or record and restore, the forward values the reverse body reads;
+        [(param, init, yield)]: the counters the reversed loop carries."""
+        if self.refill is None:  # the forward sweep's loops, as they are by now
+            self.refill = Refill(self.fn, self.aliases.pts, self._changes_after)
+        return restore(s, rbody, rivar, self._changes_after, self.pairs, self.twins,
+                       self.refill)
 
 
 def adjoint(fn: Function, wrt: list[int], seed: str = "one", checkpoint=None) -> Function:

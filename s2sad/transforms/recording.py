@@ -14,14 +14,18 @@ from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, If, Op, Value, Var, sub_blocks
 from ..ir.primitives import PRIMS
 from ..ir.rewrite import free_vars, substitute
-from ..ir.types import F32, F64, I64, ArrayT
+from ..ir.types import BOOL, F32, F64, I64, ArrayT
+from .selection import last_taken
 
 
 def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool],
-            pairs: dict) -> None:
+            pairs: dict, twins: dict | None = None, refill=None) -> None:
     """Recompute, or record and restore, the forward values of loop s that its reversed
     body `rbody` reads; `changes_after(arr, load)`: a write may change arr after the load;
-    `pairs`: the numbering of push/pop pairs, shared by the function's loops."""
+    `pairs`: the numbering of push/pop pairs, shared by the function's loops; `twins`:
+    loads invariant in s -> the same load before s (transforms/hoist.py), read instead;
+    `refill`: loads of what an earlier element loop wrote, recomputed (refill.py)."""
+    twins = twins or {}
     level_defs = _level_defs(s)
     defs = {}
     for st in _level_stmts(s.body):
@@ -32,10 +36,15 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         mapping[s.ivar] = rivar
     tbr = "tbr" not in _disabled()
     counters = _affine_counters(s, level_defs) if tbr else {}
+    steps = {p: v for p, v in _stepped(s).items() if p not in counters} if tbr else {}
+    undone = []  # (the reversed loop's param, its init, its yield)
 
-    def cheap(v, seen=frozenset()) -> bool:
-        if isinstance(s, For) and v is s.ivar or v in counters:
+    def cheap(v, seen=frozenset(), twin_ok=True) -> bool:
+        if isinstance(s, For) and v is s.ivar or v in counters or twin_ok and v in twins:
             return True
+        if v in steps and v not in seen:
+            return all(not isinstance(a, Var) or a not in level_defs or cheap(a, seen | {v})
+                       for a in steps[v][1:])
         st = defs.get(v)
         if not isinstance(st, Op) or v in seen:
             return False
@@ -53,12 +62,31 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
 
     order: list[Var] = []
     taped: list[Var] = []
+    refilled: dict = {}
+    selected: dict = {}
+    twin_of = set(twins.values())
 
     def visit(v):
         if v in order or v in taped or v in mapping:
             return
         st = defs.get(v)
-        if v in counters:
+        if v in twins and not cheap(v, twin_ok=False):
+            mapping[v] = twins[v]  # read before the loop (recorded there if need be)
+            return
+        read_op = st.then.stmts[0] if isinstance(st, If) and v in twin_of else st
+        found = refill.expression(s, read_op) if refill is not None and \
+            isinstance(read_op, Op) and read_op.prim == "getitem" and \
+            not cheap(v, twin_ok=False) else None
+        if found is not None:
+            refilled[v] = found
+            order.append(v)
+        elif v in counters:
+            order.append(v)
+        elif v in steps and all(not isinstance(a, Var) or a not in level_defs or cheap(a)
+                                for a in steps[v][1:]):
+            for a in steps[v][1:]:
+                if isinstance(a, Var) and a in level_defs:
+                    visit(a)
             order.append(v)
         elif cheap(v) or (isinstance(v.type, ArrayT) and v.type.dtype != F64 and
                         isinstance(st, Op) and PRIMS[st.prim].typing == "bool"):
@@ -66,6 +94,9 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
             for a in st.args:
                 if isinstance(a, Var) and a in level_defs:
                     visit(a)
+            order.append(v)
+        elif v.type == BOOL and (win := last_taken(s, v)) is not None:
+            selected[v] = win  # the branch of a running selection: its winner recorded
             order.append(v)
         else:
             taped.append(v)
@@ -80,7 +111,9 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
     fb.loc = s.loc
     records = []  # (value, its dims where the reverse sweep reads only its shape)
     # values the recomputed ops read (a mask recomputed from its operands reads them whole)
-    read = {a for v in order if v not in counters for k, a in enumerate(defs[v].args)
+    read = {a for v in order if v not in counters and v not in refilled and v not in steps
+            and v not in selected
+            for k, a in enumerate(defs[v].args)
             if not (PRIMS[defs[v].prim].shape_only or defs[v].prim == "sum_to" and k == 1)}
     for v in taped:
         if isinstance(v.type, ArrayT) and tbr and v not in read and _shape_only(rbody, v):
@@ -102,6 +135,21 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         got = [pb.op("pop", name="n", type=d.type, pair=pairs[d]) for d in reversed(dims)]
         mapping[v] = pb.op("empty", *reversed(got), type=v.type, dtype=v.type.dtype.name)
     for v in order:
+        if v in steps:  # the value after this iteration, less this iteration's step
+            last, *ops = steps[v]
+            ops = [mapping.get(a, a) if isinstance(a, Var) else a for a in ops]
+            step = ops[0] if len(ops) == 1 else \
+                pb.op("mul", pb.op("trip_count", *ops[:3]), ops[3])
+            after = Var(v.name, v.type)
+            mapping[v] = pb.op("sub", after, step, name=v.name, type=v.type)
+            undone.append((after, last, mapping[v]))
+            continue
+        if v in refilled:
+            mapping[v] = refill.emit(pb, refilled[v], mapping)
+            continue
+        if v in selected:
+            mapping[v] = pb.op("eq", rivar, selected[v], name=v.name, type=BOOL)
+            continue
         if v in counters:  # init + (i - start) // step * increment
             init, inc = counters[v]
             k = pb.op("sub", rivar, s.start)
@@ -114,6 +162,7 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
         mapping[v] = pb.op(st.prim, *args, name=v.name, type=v.type, **st.attrs)
     substitute(rbody, mapping)
     rbody.stmts[:0] = prologue.stmts
+    return undone
 
 
 def _disabled() -> set[str]:
@@ -159,6 +208,31 @@ def _affine_counters(s, level_defs: set) -> dict:
             a, c = c, a
         if a is p and c.type == I64 and not (isinstance(c, Var) and c in level_defs):
             out[p] = (init, c)
+    return out
+
+
+def _stepped(s) -> dict:
+    """Integer parameters of a range loop that each iteration steps by an amount known
+    from the iteration (`p + c`, or the result of an inner range loop stepping p by a
+    fixed c each iteration: p + trip_count * c): {param: (its value after the loop, c)
+    or (..., start, stop, step, c)}. The reversed loop carries them back from the loop's
+    result, taking each iteration's step off, instead of popping them."""
+    out = {}
+    if not isinstance(s, For):
+        return out
+    top = {r: t for t in s.body.stmts for r in t.results}
+    for p, y, r in zip(s.params, s.body.yields, s.results):
+        t = top.get(y)
+        if p.type != I64 or y is p:
+            continue
+        if isinstance(t, Op) and t.prim == "add" and p in t.args and t.args[0] is not \
+                t.args[1] and y.type == I64:
+            out[p] = (r, t.args[1] if t.args[0] is p else t.args[0])
+        elif isinstance(t, For):
+            k = t.results.index(y)
+            inner = _affine_counters(t, _level_defs(t))
+            if t.inits[k] is p and t.params[k] in inner:
+                out[p] = (r, t.start, t.stop, t.step, inner[t.params[k]][1])
     return out
 
 

@@ -101,11 +101,20 @@ def _count(b: Builder, block: Block, k: str):
     return total
 
 
-def _reserve_all(b: Builder, kinds, block: Block, st: _State, times=None) -> None:
+def _reserve_all(b: Builder, kinds, block: Block, st: _State, times=None,
+                 later=()) -> None:
+    """Room for `times` runs of block, and for one run of each loop in `later`."""
     for k in kinds:
         n = _count(b, block, k)
-        if times is not None:
+        if isinstance(n, Const) and n.value == 0:
+            n = None
+        elif times is not None:
             n = b.op("mul", times, n)
+        for t in later:
+            if k in _kinds(t.body):
+                m = b.op("mul", b.op("trip_count", t.start, t.stop, t.step),
+                         _count(b, t.body, k))
+                n = m if n is None else b.op("add", n, m)
         name, t = _NAMES["t" + k]
         st.v["t" + k] = b.op("reserve", st.v["t" + k], b.op("add", st.v["s" + k], n),
                              name=name, type=t)
@@ -116,11 +125,33 @@ def _kinds(block: Block) -> list[str]:
                                          _kind(t.args[0].type) == k for t in walk(block))]
 
 
+def _later_countable(stmts: list, at: int) -> list[For]:
+    """The range loops after stmts[at] whose pushes are counted from values defined
+    before it: the reserve before stmts[at] makes room for theirs too, so that the stack
+    does not double for them later (and holds what the call needs, not twice that)."""
+    made: set[Var] = set()
+    for t in stmts[at:]:
+        made.update(t.results)
+        if isinstance(t, (For, While, If)):
+            made |= _defined_in(t) if not isinstance(t, If) else {
+                r for u in walk(t.then) for r in u.results} | {
+                r for u in walk(t.orelse) for r in u.results}
+    out = []
+    for t in stmts[at + 1:]:
+        if not (isinstance(t, For) and _pushes(t.body) and _countable(t.body, _defined_in(t))):
+            continue
+        loops = [u for u in (t, *walk(t.body)) if isinstance(u, For) and _pushes(u.body)]
+        if not any(isinstance(v, Var) and v in made for u in loops
+                   for v in (u.start, u.stop, u.step)):
+            out.append(t)
+    return out
+
+
 def _thread(block: Block, st: _State, covered: bool = False) -> None:
     """covered: room for every push of this block is reserved already (plain stores)."""
     new = []
     b = Builder(Block())
-    for s in block.stmts:
+    for at, s in enumerate(block.stmts):
         if isinstance(s, Op) and s.prim == "push" and isinstance(s.args[0].type, ArrayT):
             # an array: its elements on the float stack, its shape on the int stack
             (v,) = s.args
@@ -207,8 +238,11 @@ def _thread(block: Block, st: _State, covered: bool = False) -> None:
                 if _countable(s.body, _defined_in(s)):
                     b.block = Block()
                     b.loc = s.loc
+                    later = _later_countable(block.stmts, at)
+                    kinds += [k for k in ("f", "i") if k not in kinds and
+                              any(k in _kinds(t.body) for t in later)]
                     _reserve_all(b, kinds, s.body, st,
-                                 b.op("trip_count", s.start, s.stop, s.step))
+                                 b.op("trip_count", s.start, s.stop, s.step), later)
                     new += b.block.stmts
                     inner = True
                 elif _countable(s.body, _defined_in(s) - {s.ivar, *s.params}):
