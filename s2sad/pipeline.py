@@ -2,7 +2,7 @@
 
     lower -> inputs -> views -> clean -> fuse                     the primal (cached)
     differentiate -> records -> simplify -> gather -> overwrite
-        -> factor -> order -> fold -> storage                     the derivative
+        -> factor -> order -> sparse -> hoist -> fold -> storage      the derivative
     codegen                                                       Python source
 
 Each stage is `(name, function, modes)`: it runs for the request modes listed. Every name
@@ -33,6 +33,7 @@ from .passes.factor import factor
 from .passes.firststore import first_stores
 from .passes.fuse import fuse
 from .passes.gather import gather
+from .passes.hoist import hoist_buffers
 from .passes.inputs import copy_written_inputs
 from .passes.order import forward_order
 from .passes.overwrite import overwrite
@@ -184,6 +185,8 @@ DERIVATIVE_STAGES = [
     Stage("sparse", lambda fn, req: sparse_selections(fn), REVERSE, optional=True,
           doc="loops whose writes are products with a selection's zero cotangent "
           "guarded by it"),
+    Stage("hoist", lambda fn, req: hoist_buffers(fn), REVERSE, optional=True,
+          doc="adjoint buffers allocated per loop iteration allocated once, cleared"),
     Stage("fold", lambda fn, req: dce(cse(simplify(fold_boolean_ifs(fn)))), DERIVATIVES,
           doc="Ifs that only choose between booleans as expressions; a last clean-up"),
     Stage("storage", _when_storage(_storage), REVERSE,
