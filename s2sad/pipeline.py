@@ -268,9 +268,11 @@ def primal_ir(fn, types: tuple[Type, ...], stop_after: str | None = None) -> Fun
     return ir
 
 
-def _primal_key(fn, types, fused: bool | None = None) -> tuple:
-    fused = ("fuse" not in disabled()) if fused is None else fused  # the only optional one
-    return (fn, getattr(fn, "__code__", None), tuple(types), fused)
+def _primal_key(fn, types, fused: bool | None = None, dead: bool | None = None) -> tuple:
+    # the switches the primal stages read: the optional stage, and the dead code's
+    fused = ("fuse" not in disabled()) if fused is None else fused
+    dead = ("deadcarry" not in disabled()) if dead is None else dead
+    return (fn, getattr(fn, "__code__", None), tuple(types), fused, dead)
 
 
 def remember_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
@@ -281,7 +283,8 @@ def remember_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
 def use_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
     """Make `ir` the primal of `fn` for these types (tests give rules IR directly)."""
     for fused in (True, False):
-        _primal_cache[_primal_key(fn, types, fused)] = [ir]
+        for dead in (True, False):
+            _primal_cache[_primal_key(fn, types, fused, dead)] = [ir]
 
 
 def derive(fn, req: Request, stop_after: str | None = None) -> Function:
