@@ -89,3 +89,47 @@ def test_a_shape_computed_in_the_loop_is_not_hoisted():
     (v, g), src = _grad(sized_in_loop, args, "python")
     assert "[:] = 0.0" not in src
     np.testing.assert_allclose(g, central_difference(sized_in_loop, args, 0), rtol=1e-6)
+
+
+# ---------------------------------------------------------------- on IR built by hand
+def _loop(escape: str):
+    """for k in range(n): buf = zeros(dim(a)); buf[0] = 1.0; ... with the buffer kept in
+    the iteration, carried out of it, or carried out through a view."""
+    from s2sad.ir.builder import Builder, const
+    from s2sad.ir.nodes import Block, For, Function, Var
+    from s2sad.ir.types import F64, I64, ArrayT
+
+    vec = ArrayT(F64, 1)
+    a, n = Var("a", vec), Var("n", I64)
+    b = Builder()
+    d = b.op("dim", a, axis=0)
+    k, acc, keep = Var("k", I64), Var("acc", F64), Var("keep", vec)
+    body = Builder(Block())
+    buf = body.op("zeros", d, dtype="f64")
+    buf.base, buf.suffix = a, "_bar"
+    body.effect("setitem", buf, const(0), const(1.0))
+    view = body.op("getslice", buf, spec=(("s", False, False, False),))
+    s = body.op("sum", buf, axis=None)
+    out = {"none": keep, "carried": buf, "view": view}[escape]
+    body.block.yields = [body.op("add", acc, s), out]
+    r_acc, r_keep = Var("acc_out", F64), Var("keep_out", vec)
+    b.append(For(k, const(0), n, const(1), [acc, keep], [const(0.0), a], body.block,
+                 [r_acc, r_keep]))
+    b.block.yields = [r_acc, r_keep]
+    return Function("f", [a, n], b.block)
+
+
+@pytest.mark.parametrize("escape, hoisted", [("none", True), ("carried", False),
+                                             ("view", False)])
+def test_a_buffer_that_outlives_its_iteration_stays(escape, hoisted):
+    from s2sad.ir.nodes import For
+    from s2sad.ir.verify import verify
+    from s2sad.passes.hoist import hoist_buffers
+
+    fn = hoist_buffers(_loop(escape))
+    verify(fn)
+    top = [getattr(s, "prim", None) for s in fn.body.stmts]
+    loop = next(s for s in fn.body.stmts if isinstance(s, For))
+    inner = [s.prim for s in loop.body.stmts]
+    assert ("zeros" in top) is hoisted and ("zeros" in inner) is not hoisted
+    assert ("setslice" in inner) is hoisted
