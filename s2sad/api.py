@@ -144,12 +144,14 @@ class Transform:
         c, spec, aux, flat = self.specialise(args)
         out_types = results.out_types(spec, c.primal)
         if spec.simple and not results.has_f32_scalar(out_types):
-            self._fast(args, c)  # the next call with these types goes straight to c.call
-            return c.run(args)
+            key = self._fast(args, c)  # the next call with these types goes straight to c.call
+            out = c.run(args)
+            c.on_ready(lambda: _direct(self._entry.__globals__, key, c, args))
+            return out
         r = results.cast_f32(checks.flat(c.run(flat)), out_types)
         return spec.assemble(r, aux)
 
-    def _fast(self, args: tuple, c: Compiled) -> None:
+    def _fast(self, args: tuple, c: Compiled) -> tuple:
         """Point the generated entry function at this specialisation."""
         ns = self._entry.__globals__
         ns["_s2sad_call"] = c.call
@@ -182,6 +184,7 @@ class Transform:
             self._entry.__code__ = _entry_code(names, key[2], len(args), reads, key[4])
             self._entry.__defaults__ = (checks.UNSET,) * len(names)
             ns["_s2sad_key"] = key
+        return key
 
     def _s2sad_request(self, types: tuple[Type, ...]):
         """What this transform derives for these argument types (nested AD inlines its
@@ -245,13 +248,40 @@ def _fun_name(fun) -> str:
 
 
 def _type_checks(ns: dict, name: str, tag: str, value) -> list[str]:
-    """Entry-wrapper tests that `name` has value's type (and dtype and rank)."""
+    """Entry-wrapper tests that `name` has value's type (and dtype and rank; an int: that it
+    is in int64's range, where Numba types every int alike)."""
     ns[f"{tag}T"] = type(value)
     out = [f"_s2sad_type({name}) is {tag}T"]  # (a parameter may be called `type`)
-    if isinstance(value, np.ndarray):
+    if type(value) is int:
+        out.append(f"{-2 ** 63} <= {name} <= {2 ** 63 - 1}")
+    elif isinstance(value, np.ndarray):
         ns[f"{tag}D"] = value.dtype
         out.append(f"{name}.dtype is {tag}D and {name}.ndim == {value.ndim}")
     return out
+
+
+# Python types whose every value Numba types alike (an int: in int64's range, which the
+# entry checks); an array's Numba type also has its layout and flags, which it does not
+_FIXED = (float, int, bool, complex)
+
+
+def _direct(ns: dict, key: tuple, c: Compiled, args: tuple) -> None:
+    """Once Numba has compiled the specialisation the entry function calls, and if the
+    entry's type checks fix the Numba type of every argument and free value (scalars), the
+    entry calls Numba's machine code for those types itself, skipping the dispatcher's
+    typing of each argument (about half the call of a small function).
+    S2SAD_DISABLE=direct_call keeps the dispatcher."""
+    if ns.get("_s2sad_key") != key or ns.get("_s2sad_call") is not c.call or \
+            c.backend != "numba" or "direct_call" in pipeline.disabled():
+        return
+    values = (*args, *c.binding.values())
+    if not all(type(v) in _FIXED or isinstance(v, np.number | np.bool_) for v in values):
+        return
+    from .backends import cpu  # noqa: PLC0415  (numba, lazily)
+
+    ep = cpu.entry_point(c.call, values)
+    if ep is not None:
+        ns["_s2sad_call"] = ep
 
 
 _norm_checkpoint = checks.norm_checkpoint

@@ -2,7 +2,7 @@
 
     lower -> inputs -> views -> clean -> fuse                     the primal (cached)
     differentiate -> records -> simplify -> gather -> overwrite
-        -> factor -> order -> fold -> storage                     the derivative
+        -> factor -> order -> sparse -> buffers -> fold -> storage      the derivative
     codegen                                                       Python source
 
 Each stage is `(name, function, modes)`: it runs for the request modes listed. Every name
@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from . import pytree
+from . import pytree, switches
 from .analysis.views import check_views
 from .errors import NonDifferentiableOutput
 from .frontend.free import binding
@@ -28,6 +28,7 @@ from .ir.nodes import Block, Function, Op, Var
 from .ir.rewrite import substitute
 from .ir.types import Type
 from .ir.verify import verify
+from .passes.buffers import hoist_buffers
 from .passes.dce import cse, dce, drop_invariant_carries, prune_records
 from .passes.factor import factor
 from .passes.firststore import first_stores
@@ -184,6 +185,8 @@ DERIVATIVE_STAGES = [
     Stage("sparse", lambda fn, req: sparse_selections(fn), REVERSE, optional=True,
           doc="loops whose writes are products with a selection's zero cotangent "
           "guarded by it"),
+    Stage("buffers", lambda fn, req: hoist_buffers(fn), REVERSE, optional=True,
+          doc="adjoint buffers allocated per loop iteration allocated once, cleared"),
     Stage("fold", lambda fn, req: dce(cse(simplify(fold_boolean_ifs(fn)))), DERIVATIVES,
           doc="Ifs that only choose between booleans as expressions; a last clean-up"),
     Stage("storage", _when_storage(_storage), REVERSE,
@@ -197,7 +200,7 @@ _ALIASES = {"passes": STAGES[-1].name}  # older spelling: after every pass
 
 def disabled() -> set[str]:
     """Optional stages turned off with S2SAD_DISABLE=gather,fuse (comparisons, debugging)."""
-    return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
+    return switches.disabled()
 
 
 def _dump(stage: str, fn: Function) -> None:
@@ -265,9 +268,11 @@ def primal_ir(fn, types: tuple[Type, ...], stop_after: str | None = None) -> Fun
     return ir
 
 
-def _primal_key(fn, types, fused: bool | None = None) -> tuple:
-    fused = ("fuse" not in disabled()) if fused is None else fused  # the only optional one
-    return (fn, getattr(fn, "__code__", None), tuple(types), fused)
+def _primal_key(fn, types, fused: bool | None = None, dead: bool | None = None) -> tuple:
+    # the switches the primal stages read: the optional stage, and the dead code's
+    fused = ("fuse" not in disabled()) if fused is None else fused
+    dead = ("deadcarry" not in disabled()) if dead is None else dead
+    return (fn, getattr(fn, "__code__", None), tuple(types), fused, dead)
 
 
 def remember_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
@@ -278,7 +283,8 @@ def remember_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
 def use_primal(fn, types: tuple[Type, ...], ir: Function) -> None:
     """Make `ir` the primal of `fn` for these types (tests give rules IR directly)."""
     for fused in (True, False):
-        _primal_cache[_primal_key(fn, types, fused)] = [ir]
+        for dead in (True, False):
+            _primal_cache[_primal_key(fn, types, fused, dead)] = [ir]
 
 
 def derive(fn, req: Request, stop_after: str | None = None) -> Function:

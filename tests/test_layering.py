@@ -1,7 +1,7 @@
 """The layering is a test: every import in s2sad (at module level and inside functions)
 goes down the pipeline, never up; no import cycles; no import repeated inside a function.
 
-    {errors, pytree, log} <- ir <- rules <- {frontend, analysis} <- transforms <- passes
+    {errors, pytree, log, switches} <- ir <- rules <- {frontend, analysis} <- transforms <- passes
            <- {codegen, runtime} <- backends <- pipeline
            <- {checks, compile, jacobians, results, linear, compose, interop, custom}
            <- api <- {testing, cli} <- {__init__, __main__}
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1] / "s2sad"
 # layer of each part of the package: a module may import from its own layer's part and
 # from the parts of lower layers
 LAYERS = {
-    "errors": 0, "pytree": 0, "log": 0,
+    "errors": 0, "pytree": 0, "log": 0, "switches": 0,
     "ir": 1,
     "rules": 2,
     "frontend": 3, "analysis": 3,

@@ -134,3 +134,19 @@ class _CheckedCache(FunctionCache):
             warn_once("save", str(self._cache_path), f"s2sad: cannot save compiled code to "
                       f"Numba's cache in {self._cache_path} ({type(e).__name__}: {e}); it is "
                       "kept in memory only")
+
+
+def entry_point(disp, args: tuple):
+    """The machine code Numba's dispatcher `disp` runs for `args`, as a callable that skips
+    the dispatcher's typing of every argument (None: `disp` is no Numba dispatcher, or has
+    not compiled for these argument types). Calling it with arguments of other Numba types
+    is wrong: the caller must check them first."""
+    overloads = getattr(disp, "overloads", None)
+    if not isinstance(disp, numba.core.dispatcher.Dispatcher) or overloads is None:
+        return None
+    try:
+        sig = tuple(disp.typeof_pyval(a) for a in args)
+    except Exception:  # (a value Numba cannot type: the dispatcher says so itself)
+        return None
+    cres = overloads.get(sig)
+    return None if cres is None else cres.entry_point

@@ -282,10 +282,27 @@ class Emitter:
 
 
 def _derivative_stmt(s) -> bool:
-    """Defines derivative values only (x_bar, ...), or writes into one."""
+    """Defines derivative values only (x_bar, ...), or writes into one; a region also
+    writes into no primal array or recording stack (a forward loop that records and writes
+    u[i] in place, giving only the stacks out, is primal work)."""
     if isinstance(s, Op) and not s.results:
-        return bool(s.args) and isinstance(s.args[0], Var) and s.args[0].base is not None
-    return bool(s.results) and all(r.base is not None or r.deriv for r in s.results)
+        return _cotangent(s.args[0] if s.args else None)
+    if not all(r.base is not None or r.deriv for r in s.results):
+        return False
+    if isinstance(s, Op):
+        return bool(s.results)
+    writes = [t.args[0] if t.args else None for t in walk(Block([s])) if isinstance(t, Op)
+              and PRIMS[t.prim].effect and PRIMS[t.prim].writes is not None]
+    return bool(s.results or writes) and all(_cotangent(v) for v in writes)
+
+
+def _recomputed(s, outs: set) -> bool:
+    return isinstance(s, Op) and bool(s.results) and not PRIMS[s.prim].effect and \
+        not any(r in outs for r in s.results)
+
+
+def _cotangent(v) -> bool:
+    return isinstance(v, Var) and v.base is not None
 
 
 def _reverse_sweep(fn: Function) -> int | None:
@@ -294,8 +311,11 @@ def _reverse_sweep(fn: Function) -> int | None:
     stmts = fn.body.stmts
     if not any(isinstance(p, Var) and p.suffix == "_bar" for p in fn.params + fn.outputs):
         return None
+    outs = {v for v in fn.outputs if isinstance(v, Var)}
     k = len(stmts)
-    while k > 0 and _derivative_stmt(stmts[k - 1]):
+    # (a pure op after the last primal statement serves only the statements after it,
+    # all in the reverse sweep: a primal value it recomputes, unless it is an output)
+    while k > 0 and (_derivative_stmt(stmts[k - 1]) or _recomputed(stmts[k - 1], outs)):
         k -= 1
     primal = [s for s in stmts[:k] if not _derivative_stmt(s)]
     return k if primal and k < len(stmts) else None

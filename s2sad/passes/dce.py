@@ -1,7 +1,14 @@
-"""Dead code elimination and common subexpression elimination over structured IR."""
+"""Dead code elimination and common subexpression elimination over structured IR.
+
+Dead code is what no effect and no output needs, found by marking what they need, through
+regions and loop-carried values (`_live`): a loop that carries Python's loop variable out
+(`j = j_2` every iteration, its final value read by no one) carries it no more, even through
+nested loops and branches. `S2SAD_DISABLE=deadcarry`: by use counts only (a value read by
+a dead one stays)."""
 
 from __future__ import annotations
 
+from .. import switches
 from ..analysis.aliases import is_write, points_to, written_names
 from ..ir.nodes import (
     Block,
@@ -51,9 +58,50 @@ def _write_only(fn: Function, used: dict) -> set[Var]:
     return {v for v, n in writes.items() if used.get(v, 0) == n}
 
 
+def _live(fn: Function) -> set[Var] | None:
+    """The Vars an effect, a region's control or an output needs (None: switched off)."""
+    if switches.off("deadcarry"):
+        return None
+    live: set[Var] = set()
+    roots = [*fn.body.yields, *fn.snapshots, *(fn.tape_state or {}).values()]
+    grew = [False]
+
+    def mark(vals) -> None:
+        for v in vals:
+            if isinstance(v, Var) and v not in live:
+                live.add(v)
+                grew[0] = True
+
+    mark(roots)
+    grew[0] = True
+    while grew[0]:
+        grew[0] = False
+        for s in walk(fn.body):
+            if isinstance(s, Op):
+                if not _pure(s) or any(r in live for r in s.results):
+                    mark(s.args)
+            elif isinstance(s, If):
+                mark([s.cond])
+                for k, r in enumerate(s.results):
+                    if r in live:
+                        mark([s.then.yields[k], s.orelse.yields[k]])
+            else:
+                if isinstance(s, For):
+                    mark([s.start, s.stop, s.step])
+                else:
+                    mark(s.cond.yields)
+                for k, r in enumerate(s.results):
+                    if r in live or s.params[k] in live:
+                        mark([r, s.params[k], s.inits[k], s.body.yields[k]])
+    return live
+
+
 def _dce_once(fn: Function) -> bool:
     used = use_counts(fn.body)
     dead = _write_only(fn, used)
+    live = _live(fn)
+    if live is not None:  # what nothing live needs is unused
+        used = {v: n for v, n in used.items() if v in live}
     changed = False
 
     def sweep(b: Block) -> None:
@@ -88,7 +136,7 @@ def _dce_once(fn: Function) -> bool:
                     own = 1 if y is p else 0
                     in_cond = isinstance(s, While) and p in _all_uses(s.cond)
                     selfloop = isinstance(y, Var) and not in_cond and _only_feeds(s.body, p, y)
-                    if not used.get(r) and (used.get(p, 0) - own == 0 or selfloop):
+                    if not used.get(r) and (used.get(p, 0) - own <= 0 or selfloop):
                         del s.params[k], s.inits[k], s.body.yields[k], s.results[k]
                         changed = True
                 for sb in sub_blocks(s):

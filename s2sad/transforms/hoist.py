@@ -14,8 +14,7 @@ same bit for bit. A twin nobody reads is dead code. `S2SAD_DISABLE=hoist` turns 
 
 from __future__ import annotations
 
-import os
-
+from .. import switches
 from ..analysis.aliases import is_write, points_to
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, sub_blocks, walk
@@ -27,7 +26,7 @@ from .common import zero_of
 def invariant_twins(fn: Function) -> dict[Var, Var]:
     """Twins of the loop-invariant scalar loads of fn (in place: fn is the adjoint's
     clone); {load result: twin}. None under S2SAD_DISABLE=hoist."""
-    if "hoist" in os.environ.get("S2SAD_DISABLE", "").split(","):
+    if switches.off("hoist"):
         return {}
     pts = points_to(fn)
     twins: dict[Var, Var] = {}

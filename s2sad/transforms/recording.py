@@ -6,9 +6,9 @@ stacks)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
+from .. import switches
 from ..errors import S2SADError
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, If, Op, Value, Var, sub_blocks
@@ -167,7 +167,7 @@ def restore(s, rbody: Block, rivar: Var, changes_after: Callable[[Var, Op], bool
 
 def _disabled() -> set[str]:
     """S2SAD_DISABLE=tbr: integer counters recorded like any other value."""
-    return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
+    return switches.disabled()
 
 
 def _shape_only(b: Block, v: Var) -> bool:

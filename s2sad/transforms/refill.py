@@ -17,9 +17,9 @@ same operations on the same numbers: the gradient is the same bit for bit.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
+from .. import switches
 from ..ir.builder import Builder
 from ..ir.nodes import Block, Const, For, Function, Op, Value, Var, While, sub_blocks, walk
 from ..ir.primitives import PRIMS
@@ -31,7 +31,7 @@ class Refill:
     """The writer loops of one function's forward sweep, for `restore`."""
 
     def __init__(self, fn: Function, pts: dict, changes_after: Callable[[Var, Op], bool]):
-        self.off = "refill" in os.environ.get("S2SAD_DISABLE", "").split(",")
+        self.off = switches.off("refill")
         self.fn = fn
         self.pts = pts
         self.changes_after = changes_after

@@ -18,8 +18,7 @@ off.
 
 from __future__ import annotations
 
-import os
-
+from .. import switches
 from ..ir.builder import const
 from ..ir.nodes import For, If, Op, Var, walk
 from ..ir.primitives import PRIMS
@@ -31,7 +30,7 @@ NONE = -(2**62)  # no iteration took the branch (no range reaches it)
 def last_taken(s, cond: Var) -> Var | None:
     """If cond is the condition of such a selection at the top of range loop s: give s a
     `win` carry (in place; the forward sweep is the adjoint's) and return its result."""
-    if not isinstance(s, For) or "select" in os.environ.get("S2SAD_DISABLE", "").split(","):
+    if not isinstance(s, For) or switches.off("select"):
         return None
     ifs = [t for t in s.body.stmts if isinstance(t, If) and t.cond is cond]
     if len(ifs) != 1:

@@ -21,8 +21,7 @@ own unconditional pushes. For CUDA the same sizes are computed before launch
 
 from __future__ import annotations
 
-import os
-
+from .. import switches
 from ..ir.builder import Builder, const
 from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, walk
 from ..ir.rewrite import substitute
@@ -294,7 +293,7 @@ def _reserve(s: For, st: _State) -> list:
 
 def _disabled() -> set[str]:
     """S2SAD_DISABLE=reserve: checked pushes everywhere (the comparison the tests make)."""
-    return set(filter(None, os.environ.get("S2SAD_DISABLE", "").split(",")))
+    return switches.disabled()
 
 
 def thread_tapes(fn: Function) -> Function:

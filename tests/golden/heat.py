@@ -18,6 +18,7 @@ def heat_grad(u0, r, nt):
             un[i] = v2 + r * (u[i - 1] - 2.0 * v2 + u[i + 1])
         for i_1 in range(1, v1):  # line 35
             u[i_1] = un[i_1]  # line 36
+    # reverse sweep: the adjoints, last statement first
     for i_2 in range(n):  # line 37
         u_bar[i_2] = 2.0 * u[i_2]
     for __1 in range(nt - 1, -1, -1):  # line 32
@@ -93,6 +94,5 @@ def heat_grad(u0, r, nt):
                 else:
                     v76 = 0.0
                 u_bar[j_edge_1] += v72 + v76
-    # reverse sweep: the adjoints, last statement first
     u0_bar += u_bar  # line 29
     return u0_bar

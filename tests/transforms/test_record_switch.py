@@ -26,7 +26,7 @@ from tests.transforms import test_array_properties as arrays
 from tests.transforms import test_properties as scalars
 from tests.transforms.generated import load
 
-OFF = "hoist,refill,reserve,select,sparse,tbr"
+OFF = "buffers,deadcarry,hoist,refill,reserve,select,sparse,tbr"
 SETTINGS = settings(max_examples=40, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,
                                            HealthCheck.too_slow])
@@ -178,9 +178,9 @@ def test_affine_counter_recomputed_not_recorded():
         src0 = derivative_source(gmm_scratch, mode="grad", argnums=(0, 1, 2), args=args)
     # li += 1 in the triangular loop: its value at the start of that loop is recorded once
     # per row, each iteration's is li_start + (j - (i + 1))
-    assert re.search(r"li_\d+ = li_5 \+ \(j_34 - v\d+\)", src)
+    assert re.search(r"li_\d+ = li_\d+ \+ \(j_\d+ - v\d+\)", src)
     assert len(re.findall(r"tape_i\[sp_i\w*\] = li\s", src)) == 1
-    assert "li_5 -= _rt.trip_count(" in src
+    assert re.search(r"li_\d+ -= _rt.trip_count\(", src)
     assert "push(tape_i_3, sp_i_2, li)" in src0 and "li_6 = " not in src0
 
 
