@@ -7,7 +7,7 @@ import numpy as np
 import s2sad
 from benchmarks.kmeans import kmeans
 from benchmarks.lse import lse
-from tests.passes.test_hoist import grid_steps
+from tests.passes.test_buffers import grid_steps
 
 MARK = "    # reverse sweep: the adjoints, last statement first"
 
