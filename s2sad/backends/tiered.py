@@ -54,7 +54,7 @@ def in_background(work, name: str) -> threading.Event:
 
 
 class _Stop(BaseException):
-    """Sent to a CPython worker whose result is no longer wanted."""
+    """Raised in a thread whose CPython call is no longer wanted (backends/tiered._Job)."""
 
 
 class _Disagrees(Exception):
