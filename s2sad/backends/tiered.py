@@ -209,7 +209,8 @@ class _Job:
             self.state, self.started = "running", time.perf_counter()
         try:
             try:
-                out, err = _plain(self.fn(*self.args)), None
+                with np.errstate(all="ignore"):  # (Numba's code warns of no inf or nan)
+                    out, err = _plain(self.fn(*self.args)), None
             except Exception as e:  # (ZeroDivisionError, ValueError, OverflowError, ...)
                 out, err = None, e
             with self._lock:

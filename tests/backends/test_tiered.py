@@ -143,3 +143,23 @@ def test_parallel_vmap_answers_with_the_serial_loop_while_numba_compiles(tiered)
     ((run, _, _, ready),) = v._drivers.values()
     assert ready.is_set() and len(run.signatures) == 1  # compiled in the background
     np.testing.assert_allclose(v(xs), want, rtol=1e-14)  # the prange driver
+
+
+def _recip_sum(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += 1.0 / x[i]
+    return s
+
+
+def test_the_cpython_tier_warns_as_numba_does(tiered):
+    # NumPy scalars divide by zero with a RuntimeWarning; Numba's code gives inf silently
+    import warnings
+
+    import numpy as np
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        v, g = s2sad.value_and_grad(_recip_sum)(np.array([0.0, 2.0]))
+    assert v == math.inf and g[0] == -math.inf and g[1] == -0.25
+    assert [w for w in seen if issubclass(w.category, RuntimeWarning)] == []
