@@ -157,6 +157,12 @@ def walk(block: Block):
             yield from walk(b)
 
 
+def walk_inside(s):
+    """Every statement in the regions of statement `s` (none for an Op), in order."""
+    for b in sub_blocks(s):
+        yield from walk(b)
+
+
 def blocks(block: Block):
     """The block and every block nested in it, outermost first."""
     yield block
@@ -197,6 +203,14 @@ def use_counts(block: Block) -> dict[Var, int]:
                 out[v] = out.get(v, 0) + 1
 
     visit(block)
+    return out
+
+
+def loop_defs(loop) -> set[Var]:
+    """Every value a loop defines: its parameters, its index and all its body defines."""
+    out = set(loop.params) | block_defs(loop.body)
+    if isinstance(loop, For):
+        out.add(loop.ivar)
     return out
 
 

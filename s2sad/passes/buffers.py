@@ -11,7 +11,18 @@ no iteration (dimensions of other arrays, or constants). `S2SAD_DISABLE=buffers`
 
 from __future__ import annotations
 
-from ..ir.nodes import Block, Const, For, Function, Op, Var, block_defs, sub_blocks, walk
+from ..ir.nodes import (
+    Block,
+    Const,
+    For,
+    Function,
+    Op,
+    Var,
+    block_defs,
+    sub_blocks,
+    walk,
+    walk_inside,
+)
 from ..ir.primitives import PRIMS
 from ..ir.types import ArrayT, is_float
 
@@ -55,11 +66,11 @@ def _hoist(loop: For, shapes: set[Var], moved: set[int]) -> list[Op]:
         out.append(s)
         s.loc = None  # (the loop's line comment stays on the loop)
         keep.pop()
-        if id(s) not in moved:
-            moved.add(id(s))
-            spec = (("s", False, False, False),) * buf.type.ndim
+        spec = (("s", False, False, False),) * buf.type.ndim
+        if id(s) not in moved and not _cleared_at_end(buf, loop.body, spec):
             keep.append(Op("setslice", [buf, Const(0.0, buf.type.dtype)], [],
                            {"spec": spec}, s.loc))
+        moved.add(id(s))
     loop.body.stmts = keep
     return out
 
@@ -70,6 +81,25 @@ def _invariant(a, prim: str, inside: set[Var], shapes: set[Var]) -> bool:
     if a in inside:
         return False
     return PRIMS[prim].shape_only or a in shapes  # zeros_like(x): x's shape, any x
+
+
+def _cleared_at_end(buf: Var, body: Block, spec: tuple) -> bool:
+    """Whether the iteration leaves `buf` all zeros: the last statement of the body that
+    touches it (or a view of it) clears the whole of it (`un_bar[:] = 0.0`, the adjoint
+    of `un[:] = u`), so the next iteration needs no clear of its own."""
+    refs = {buf}
+    for s in walk(body):
+        if isinstance(s, Op) and s.args and s.args[0] in refs and PRIMS[s.prim].view:
+            refs.update(s.results)
+    for s in reversed(body.stmts):
+        if not any(isinstance(t, Op) and any(a in refs for a in t.args)
+                   for t in (s, *walk_inside(s))) and not any(
+                       v in refs for sb in sub_blocks(s) for v in sb.yields):
+            continue
+        return (isinstance(s, Op) and s.prim == "setslice" and s.args[0] is buf and
+                isinstance(s.args[1], Const) and s.args[1].value == 0.0 and
+                s.attrs.get("spec") == spec)
+    return False
 
 
 def _escapes(buf: Var, body: Block) -> bool:

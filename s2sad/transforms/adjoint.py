@@ -154,9 +154,8 @@ class Adjoint:
             arr, idx, val = s.args[0], s.args[1:-1], s.args[-1]
             if arr in self.active and isinstance(val, Var) and val in self.active:
                 buf = self.bufs[arr]
-                g = b.op("copy", b.op("getslice", buf, *idx, **s.attrs)) if idx else \
-                    b.op("copy", buf)
-                self.contribute(b, val, g, adj)
+                g = b.op("getslice", buf, *idx, **s.attrs) if idx else buf
+                self.contribute(b, val, self._kept(b, val, g), adj)
             return
         if s.prim in ("setitem", "setslice"):
             arr, idx, val = s.args[0], s.args[1:-1], s.args[-1]
@@ -166,8 +165,8 @@ class Adjoint:
             if isinstance(val, Var) and val in self.active:
                 if s.prim == "setitem":
                     g = b.op("getitem", buf, *idx)
-                else:  # a copy: the slice is a view, and is cleared next
-                    g = b.op("copy", b.op("getslice", buf, *idx, **s.attrs))
+                else:  # the slice is a view, and is cleared next
+                    g = self._kept(b, val, b.op("getslice", buf, *idx, **s.attrs))
                 self.contribute(b, val, g, adj)
             zero = zero_of(arr.type.dtype)
             b.effect(s.prim, buf, *idx, zero, **s.attrs)
@@ -240,6 +239,12 @@ class Adjoint:
         if v in self.bufs:
             return self.bufs[v]
         return adj.pop(v, None)
+
+    def _kept(self, b: Builder, a: Var, view: Value) -> Value:
+        """A view of a cotangent buffer as a's contribution: added into a's own buffer at
+        once (an effect, in order), or copied where it would become a's cotangent itself
+        and the buffer is cleared or added to later."""
+        return view if a in self.bufs else b.op("copy", view)
 
     def contribute(self, b: Builder, a: Var, c: Value, adj: dict) -> None:
         """a_bar += c, summing c over the dimensions broadcasting added.

@@ -21,7 +21,19 @@ from collections.abc import Callable
 
 from .. import switches
 from ..ir.builder import Builder
-from ..ir.nodes import Block, Const, For, Function, Op, Value, Var, While, sub_blocks, walk
+from ..ir.nodes import (
+    Block,
+    Const,
+    For,
+    Function,
+    Op,
+    Value,
+    Var,
+    While,
+    loop_defs,
+    sub_blocks,
+    walk_inside,
+)
 from ..ir.primitives import PRIMS
 
 MAX_OPS = 8  # a longer expression is recorded: recomputing it costs more than a pop
@@ -47,7 +59,7 @@ class Refill:
     def _writes(self, stmt, arr: Var) -> list[Op]:
         sites = self.pts.get(arr, frozenset({arr}))
         out = []
-        for t in ([stmt] if isinstance(stmt, Op) else [stmt, *_walk_region(stmt)]):
+        for t in ([stmt] if isinstance(stmt, Op) else [stmt, *walk_inside(stmt)]):
             if isinstance(t, Op) and t.args and isinstance(t.args[0], Var) and \
                     (PRIMS[t.prim].writes is not None or PRIMS[t.prim].effect) and \
                     self.pts.get(t.args[0], frozenset({t.args[0]})) & sites:
@@ -95,12 +107,12 @@ class Refill:
                         (loop.start, w.start), (loop.stop, w.stop), (loop.step, w.step))):
                     return None
                 sub[a] = b
-            elif not _same(a, b) or isinstance(a, Var) and a in _defined(w):
+            elif not _same(a, b) or isinstance(a, Var) and a in loop_defs(w):
                 return None
         if w.ivar not in sub:
             return None
         defs = {r: t for t in w.body.stmts if isinstance(t, Op) for r in t.results}
-        inner = _defined(w)
+        inner = loop_defs(w)
         ops: list[Op] = []
         if not self._cheap(val, defs, inner, w, ops):
             return None
@@ -134,23 +146,6 @@ class Refill:
             r = t.results[0]
             env[r] = b.op(t.prim, *args, name=r.name, type=r.type, **t.attrs)
         return env.get(val, val)
-
-
-def _walk_region(stmt):
-    for sb in sub_blocks(stmt):
-        yield from walk(sb)
-
-
-def _defined(loop) -> set:
-    out = set(loop.params)
-    if isinstance(loop, For):
-        out.add(loop.ivar)
-    for t in walk(loop.body):
-        out.update(t.results)
-        out.update(getattr(t, "params", ()))
-        if isinstance(t, For):
-            out.add(t.ivar)
-    return out
 
 
 def _same(a, b) -> bool:

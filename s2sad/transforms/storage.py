@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from .. import switches
 from ..ir.builder import Builder, const
-from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, walk
+from ..ir.nodes import Block, Const, For, Function, If, Op, Var, While, loop_defs, walk
 from ..ir.rewrite import substitute
 from ..ir.types import BOOL, F32, F64, I64, ArrayT
 
@@ -55,19 +55,6 @@ _NAMES = {"tf": ("tape_f", TAPE_F), "sf": ("sp_f", I64), "ti": ("tape_i", TAPE_I
 
 def _pushes(block: Block) -> bool:
     return any(isinstance(s, Op) and s.prim == "push" for s in walk(block))
-
-
-def _defined_in(s) -> set[Var]:
-    """Every value a loop defines: its index, its parameters and everything in its body."""
-    out = set(getattr(s, "params", ()))
-    if isinstance(s, For):
-        out.add(s.ivar)
-    for t in walk(s.body):
-        out.update(t.results)
-        out.update(getattr(t, "params", ()))
-        if isinstance(t, For):
-            out.add(t.ivar)
-    return out
 
 
 def _countable(block: Block, inside: set[Var]) -> bool:
@@ -132,12 +119,12 @@ def _later_countable(stmts: list, at: int) -> list[For]:
     for t in stmts[at:]:
         made.update(t.results)
         if isinstance(t, (For, While, If)):
-            made |= _defined_in(t) if not isinstance(t, If) else {
+            made |= loop_defs(t) if not isinstance(t, If) else {
                 r for u in walk(t.then) for r in u.results} | {
                 r for u in walk(t.orelse) for r in u.results}
     out = []
     for t in stmts[at + 1:]:
-        if not (isinstance(t, For) and _pushes(t.body) and _countable(t.body, _defined_in(t))):
+        if not (isinstance(t, For) and _pushes(t.body) and _countable(t.body, loop_defs(t))):
             continue
         loops = [u for u in (t, *walk(t.body)) if isinstance(u, For) and _pushes(u.body)]
         if not any(isinstance(v, Var) and v in made for u in loops
@@ -234,7 +221,7 @@ def _thread(block: Block, st: _State, covered: bool = False) -> None:
             if isinstance(s, For) and not covered and _pushes(s.body) and \
                     "reserve" not in _disabled():
                 kinds = _kinds(s.body)
-                if _countable(s.body, _defined_in(s)):
+                if _countable(s.body, loop_defs(s)):
                     b.block = Block()
                     b.loc = s.loc
                     later = _later_countable(block.stmts, at)
@@ -244,7 +231,7 @@ def _thread(block: Block, st: _State, covered: bool = False) -> None:
                                  b.op("trip_count", s.start, s.stop, s.step), later)
                     new += b.block.stmts
                     inner = True
-                elif _countable(s.body, _defined_in(s) - {s.ivar, *s.params}):
+                elif _countable(s.body, loop_defs(s) - {s.ivar, *s.params}):
                     per_iter = inner = True
             if isinstance(s, For) and not inner:
                 new += _reserve(s, st)

@@ -7,19 +7,10 @@ import numpy as np
 import pytest
 
 import s2sad
+from benchmarks.heat_copy import heat_copy  # un = u.copy() per step
 from s2sad.testing import central_difference
 
 RNG = np.random.default_rng(13)
-
-
-def copy_steps(u0, r, nt):
-    u = u0.copy()
-    n = len(u)
-    for _ in range(nt):
-        un = u.copy()
-        for i in range(1, n - 1):
-            u[i] = un[i] + r * (un[i - 1] - 2.0 * un[i] + un[i + 1])
-    return np.sum(u * u)
 
 
 def inner_scratch(x, m):
@@ -52,8 +43,19 @@ def sized_in_loop(x, n):
     return s
 
 
+def empty_steps(u0, r, nt):  # heat with np.empty_like and a slice copy per step
+    u = u0.copy()
+    n = len(u)
+    for _ in range(nt):
+        un = np.empty_like(u)
+        un[:] = u
+        for i in range(1, n - 1):
+            u[i] = un[i] + r * (un[i - 1] - 2.0 * un[i] + un[i + 1])
+    return np.sum(u * u)
+
+
 CASES = [
-    (copy_steps, (RNG.normal(size=12), 0.2, 7), "un_bar[:] = 0.0"),
+    (heat_copy, (RNG.normal(size=12), 0.2, 7), "un_bar[:] = 0.0"),
     (inner_scratch, (RNG.normal(size=5), 3), "t_bar[:] = 0.0"),
     (grid_steps, (RNG.normal(size=(5, 4)), 4), "un_bar[:, :] = 0.0"),
 ]
@@ -82,6 +84,20 @@ def test_the_buffer_is_allocated_before_the_loop():
     assert src.count("t_bar = np.zeros(") == 1 and src.count("t_bar[:] = 0.0") == 1
     # out of both loops (cleared once per inner iteration, never twice)
     assert alloc < src.index("for k_1 in range(") < src.index("t_bar[:] = 0.0")
+
+
+def test_a_buffer_the_iteration_clears_is_not_cleared_again():
+    # the adjoint of un[:] = u leaves un_bar all zeros at the end of each step: the
+    # hoisted allocation needs no clear of its own (one pass over the buffer, not two)
+    args = (RNG.normal(size=12), 0.2, 7)
+    (v, g), src = _grad(empty_steps, args, "python")
+    (v_off, g_off), src_off = _grad(empty_steps, args, "python", "buffers")
+    assert src.count("un_bar = np.zeros(") == 1 and src.count("un_bar[:] = 0.0") == 1
+    assert src_off.count("un_bar = np.zeros(") == 1 and "for __1" in src_off
+    assert src.index("un_bar = np.zeros(") < src.index("for __1")
+    assert v == v_off and np.array_equal(g, g_off)
+    np.testing.assert_allclose(g, central_difference(empty_steps, args, 0), rtol=1e-6,
+                               atol=1e-8)
 
 
 def test_a_shape_computed_in_the_loop_is_not_hoisted():

@@ -10,11 +10,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-import s2sad
-from s2sad import pipeline
 from s2sad.api import derivative_source, storage_bytes
-from s2sad.ir.types import F64, I64, ArrayT
-from s2sad.ir.verify import verify
+from tests.transforms import test_record_switch as record_switch
 from tests.transforms.generated import load
 from tests.transforms.test_record_switch import SETTINGS, disabled, same
 
@@ -51,28 +48,16 @@ def nests(draw):
 
 
 def both(f, args, argnums, target="python"):
-    got = s2sad.value_and_grad(f, argnums=argnums, target=target)(*args)
-    with disabled("hoist"):
-        want = s2sad.value_and_grad(f, argnums=argnums, target=target)(*args)
-    return got, want
+    return record_switch.both(f, args, argnums, target, off="hoist")
 
 
 @SETTINGS
 @given(src=nests(), seed=st.integers(0, 2**16), n=st.integers(0, 3),
        k=st.integers(1, 3), m=st.integers(1, 4))
 def test_nests_same_as_recording_every_read(src, seed, n, k, m, tmp_path):
-    f = load(src, tmp_path)
     rng = np.random.default_rng(seed)
     c, x = rng.normal(size=(k, m)), rng.normal(size=(max(n, 1), m))
-    types = (ArrayT(F64, 2), ArrayT(F64, 2), I64)
-    verify(pipeline.derive(f, pipeline.Request("grad", (0, 1), types, single=False)))
-    (val, g), (val0, g0) = both(f, (c, x, n), (0, 1))
-    assert val == val0, src
-    for a, b in zip(g, g0):
-        same(a, b)
-    u = rng.normal(size=c.shape)
-    _, tan = s2sad.jvp(f, (c, x, n), (u, np.zeros_like(x), 0), target="python")
-    assert abs(float(np.sum(g[0] * u)) - tan) <= 1e-9 * (1 + abs(tan)), src
+    record_switch.check_switch(src, load(src, tmp_path), (c, x, n), rng, off="hoist")
 
 
 SRC = """import numpy as np

@@ -7,8 +7,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-import s2sad
 from s2sad.api import derivative_source, storage_bytes
+from tests.transforms import test_record_switch as record_switch
 from tests.transforms.generated import load
 from tests.transforms.test_record_switch import SETTINGS, disabled, same
 
@@ -42,28 +42,18 @@ def programs(draw):
 
 
 def both(f, args, argnums, target="python"):
-    got = s2sad.value_and_grad(f, argnums=argnums, target=target)(*args)
-    with disabled("select"):
-        want = s2sad.value_and_grad(f, argnums=argnums, target=target)(*args)
-    return got, want
+    return record_switch.both(f, args, argnums, target, off="select")
 
 
 @SETTINGS
 @given(src=programs(), seed=st.integers(0, 2**16), n=st.integers(0, 3),
        k=st.integers(1, 4), ties=st.booleans())
 def test_selections_same_as_recording_every_decision(src, seed, n, k, ties, tmp_path):
-    f = load(src, tmp_path)
     rng = np.random.default_rng(seed)
     c, x = rng.normal(size=k), rng.normal(size=max(n, 1))
     if ties:  # equal candidates: `<=` takes the later one
         c[:] = c[0]
-    (val, g), (val0, g0) = both(f, (c, x, n), (0, 1))
-    assert val == val0, src
-    for a, b in zip(g, g0):
-        same(a, b)
-    u = rng.normal(size=c.shape)
-    _, tan = s2sad.jvp(f, (c, x, n), (u, np.zeros_like(x), 0), target="python")
-    assert abs(float(np.sum(g[0] * u)) - tan) <= 1e-9 * (1 + abs(tan)), src
+    record_switch.check_switch(src, load(src, tmp_path), (c, x, n), rng, off="select")
 
 
 def test_kmeans_records_one_int_per_point():
